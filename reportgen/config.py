@@ -1,0 +1,435 @@
+"""One frozen, typed configuration for a build.
+
+The same option names are used everywhere: in a TOML file (``reportgen.toml`` or
+``[tool.reportgen]`` in ``pyproject.toml``) as ``[section] key``, on the command line as
+``--prefix-key`` (each section says its prefix: ``[input] label_column`` is
+``--label-column``), and in the Python API as ``section={"key": value}``,
+``section__key=value`` or the flag's name with underscores (``label_column=``).
+
+Every option is declared once, below, with its default and a one-line help; the CLI's
+``--help``, the README's table and the validation all read that declaration.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, get_args, get_origin, get_type_hints
+
+from reportgen.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+CONFIG_FILE_NAME = "reportgen.toml"
+DEMOS = ("digits",)
+
+
+def option(default: Any, help: str, *, choices: tuple[str, ...] | None = None) -> Any:
+    """Declare one config option: its default, its help line and its allowed values."""
+    return field(default=default, metadata={"help": help, "choices": choices})
+
+
+def section(cls: type, flag_prefix: str, help: str) -> Any:
+    """Declare a config section; its options' flags start with ``flag_prefix``."""
+    return field(
+        default_factory=cls, metadata={"section": True, "flag_prefix": flag_prefix, "help": help}
+    )
+
+
+@dataclass(frozen=True)
+class InputConfig:
+    """Where the vectors, metadata and images come from, and how to read them."""
+
+    vectors: Path | None = option(
+        None, "vectors file: .npy, .npz, .csv, .tsv, .parquet or .bytes"
+    )
+    metadata: Path | None = option(None, "metadata file: .tsv, .csv or .parquet (one row per vector)")
+    array: str | None = option(None, "which array of an .npz file holds the vectors")
+    dim: int | None = option(None, "number of dimensions of a raw float32 .bytes file")
+    vector_columns: str | None = option(
+        None,
+        "which columns of a .csv/.tsv/.parquet file hold the vectors: a comma list or FIRST:LAST",
+    )
+    label_column: str | None = option(
+        None, "metadata column used as the label (default: 'label', else the only column)"
+    )
+    text_column: str | None = option(None, "metadata column of free text shown on hover")
+    image_column: str | None = option(
+        None, "metadata column of image paths, relative to the metadata file"
+    )
+    images: Path | None = option(None, "folder of images, one per vector in sorted name order")
+    demo: str | None = option(None, "build from bundled demo data instead of files", choices=DEMOS)
+    drop_invalid: bool = option(
+        False, "drop rows whose vector has NaN or Inf instead of failing (says how many)"
+    )
+
+
+@dataclass(frozen=True)
+class RenderConfig:
+    """How the site looks."""
+
+    title: str | None = option(None, "report title (default: the dataset's name)")
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole configuration of one build. Frozen: never changed after loading."""
+
+    out: Path = option(Path("site"), "output folder of the site")
+    seed: int = option(0, "seed of every random choice, so that builds are reproducible")
+    force: bool = option(
+        False, "replace a non-empty output folder even though reportgen did not create it"
+    )
+    input: InputConfig = section(InputConfig, "", "inputs and how to read them")
+    render: RenderConfig = section(RenderConfig, "", "presentation")
+
+    def to_dict(self, *, for_provenance: bool = False) -> dict[str, Any]:
+        """The config as plain JSON-able values (paths as display strings).
+
+        With ``for_provenance``, options that only say where the output goes (``out``,
+        ``force``) are left out, so that the same inputs give the same site wherever it is
+        written.
+        """
+        result: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.metadata.get("section"):
+                result[f.name] = {
+                    sf.name: _plain(getattr(value, sf.name)) for sf in fields(value)
+                }
+            elif not (for_provenance and f.name in ("out", "force")):
+                result[f.name] = _plain(value)
+        return result
+
+
+# --------------------------------------------------------------------------------------
+# Introspection of the declaration above
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    """One option as the loaders see it."""
+
+    section: str | None  # None for top-level options
+    key: str
+    type: type  # the non-optional type: bool, int, float, str or Path
+    optional: bool
+    default: Any
+    help: str
+    choices: tuple[str, ...] | None
+    flag: str  # "--label-column"
+
+    @property
+    def dest(self) -> str:
+        """The flag's name with underscores: the flat keyword of the Python API."""
+        return self.flag[2:].replace("-", "_")
+
+    @property
+    def dotted(self) -> str:
+        """``section.key`` (or ``key`` at the top level), as messages name the option."""
+        return f"{self.section}.{self.key}" if self.section else self.key
+
+
+def _unwrap(annotation: Any) -> tuple[type, bool]:
+    args = get_args(annotation)
+    if get_origin(annotation) is not None and type(None) in args:
+        (inner,) = [a for a in args if a is not type(None)]
+        return inner, True
+    return annotation, False
+
+
+def _specs_of(cls: type, section_name: str | None, prefix: str) -> list[OptionSpec]:
+    hints = get_type_hints(cls)
+    specs = []
+    for f in fields(cls):
+        if f.metadata.get("section"):
+            continue
+        typ, optional = _unwrap(hints[f.name])
+        specs.append(
+            OptionSpec(
+                section=section_name,
+                key=f.name,
+                type=typ,
+                optional=optional,
+                default=f.default,
+                help=f.metadata["help"],
+                choices=f.metadata["choices"],
+                flag="--" + prefix + f.name.replace("_", "-"),
+            )
+        )
+    return specs
+
+
+def sections() -> dict[str, tuple[type, str, str]]:
+    """Section name -> (dataclass, flag prefix, help), in declaration order."""
+    hints = get_type_hints(Config)
+    return {
+        f.name: (hints[f.name], f.metadata["flag_prefix"], f.metadata["help"])
+        for f in fields(Config)
+        if f.metadata.get("section")
+    }
+
+
+def option_specs() -> list[OptionSpec]:
+    """Every option of the config, top-level ones first, in declaration order."""
+    specs = _specs_of(Config, None, "")
+    for name, (cls, prefix, _help) in sections().items():
+        specs.extend(_specs_of(cls, name, prefix))
+    return specs
+
+
+# --------------------------------------------------------------------------------------
+# Loading
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Path):
+        return display_path(value)
+    return value
+
+
+def display_path(path: Path) -> str:
+    """How a path appears in the site: relative to the working directory when inside it,
+    else its bare name. Never absolute, so that the site does not depend on the machine."""
+    try:
+        return Path(path).resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return Path(path).name
+
+
+def _coerce(spec: OptionSpec, value: Any, base_dir: Path | None) -> Any:
+    """Check and convert one value; raise ValueError with a message on a bad one."""
+    if value is None:
+        if spec.optional:
+            return None
+        raise ValueError("must be set")
+    if spec.type is bool:
+        if isinstance(value, bool):
+            return value
+        raise ValueError(f"must be true or false, got {value!r}")
+    if spec.type is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise ValueError(f"must be a whole number, got {value!r}")
+    if spec.type is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        raise ValueError(f"must be a number, got {value!r}")
+    if spec.type is Path:
+        if isinstance(value, (str, os.PathLike)) and str(value):
+            path = Path(value).expanduser()
+            if base_dir is not None and not path.is_absolute():
+                path = base_dir / path
+            return path
+        raise ValueError(f"must be a path, got {value!r}")
+    if spec.type is str:
+        if not isinstance(value, str):
+            raise ValueError(f"must be text, got {value!r}")
+        if spec.choices is not None and value not in spec.choices:
+            raise ValueError(f"must be one of {', '.join(spec.choices)}; got {value!r}")
+        return value
+    raise TypeError(f"unsupported option type {spec.type}")  # a bug in the declaration
+
+
+def _suggest(name: str, candidates: list[str]) -> str:
+    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _read_mapping(
+    data: Mapping[str, Any], source: str, base_dir: Path | None, problems: list[str]
+) -> dict[tuple[str | None, str], Any]:
+    """Validate a nested mapping (TOML or API) into {(section, key): value}."""
+    specs = {(s.section, s.key): s for s in option_specs()}
+    section_names = list(sections())
+    top_keys = [k for (sec, k) in specs if sec is None]
+    values: dict[tuple[str | None, str], Any] = {}
+    for name, value in data.items():
+        if name in section_names:
+            if not isinstance(value, Mapping):
+                problems.append(f"{source}: [{name}] must be a table of options")
+                continue
+            keys = [k for (sec, k) in specs if sec == name]
+            for key, inner in value.items():
+                spec = specs.get((name, key))
+                if spec is None:
+                    problems.append(
+                        f"{source}: unknown option '{key}' in [{name}]{_suggest(key, keys)}"
+                    )
+                    continue
+                try:
+                    values[(name, key)] = _coerce(spec, inner, base_dir)
+                except ValueError as exc:
+                    problems.append(f"{source}: {name}.{key} {exc}")
+        elif name in top_keys:
+            spec = specs[(None, name)]
+            try:
+                values[(None, name)] = _coerce(spec, value, base_dir)
+            except ValueError as exc:
+                problems.append(f"{source}: {name} {exc}")
+        else:
+            everything = section_names + top_keys + [k for (_s, k) in specs]
+            hint = _suggest(name, everything)
+            owner = next((s.section for s in specs.values() if s.key == name and s.section), None)
+            if owner:
+                hint = f" (did you mean '{name}' in [{owner}]?)"
+            problems.append(f"{source}: unknown option or section '{name}'{hint}")
+    return values
+
+
+def find_config_file(cwd: Path) -> tuple[Path, dict[str, Any]] | None:
+    """The config file a CLI build reads when ``--config`` is not given.
+
+    ``reportgen.toml`` in ``cwd``, else the ``[tool.reportgen]`` table of ``cwd``'s
+    ``pyproject.toml``, else None. Returns the file and its reportgen table.
+    """
+    candidate = cwd / CONFIG_FILE_NAME
+    if candidate.is_file():
+        return candidate, read_config_file(candidate)
+    pyproject = cwd / "pyproject.toml"
+    if pyproject.is_file():
+        table = read_config_file(pyproject)
+        if table is not None:
+            return pyproject, table
+    return None
+
+
+def read_config_file(path: Path) -> dict[str, Any] | None:
+    """Parse a config file into its reportgen table.
+
+    For a ``pyproject.toml`` that is ``[tool.reportgen]`` (None when it has none); for any
+    other file, the whole document. Raises ConfigError on unreadable or invalid TOML.
+    """
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    if path.name == "pyproject.toml":
+        table = document.get("tool", {}).get("reportgen")
+        if table is not None and not isinstance(table, dict):
+            raise ConfigError(f"{path}: [tool.reportgen] must be a table")
+        return table
+    return document
+
+
+def _assemble(values: dict[tuple[str | None, str], Any]) -> Config:
+    section_objects = {}
+    for name, (cls, _prefix, _help) in sections().items():
+        kwargs = {key: v for (sec, key), v in values.items() if sec == name}
+        section_objects[name] = cls(**kwargs)
+    top = {key: v for (sec, key), v in values.items() if sec is None}
+    return Config(**top, **section_objects)
+
+
+def _check_consistency(config: Config, problems: list[str], vectors_in_memory: bool) -> None:
+    """Problems that involve several options at once."""
+    inp = config.input
+    if vectors_in_memory:
+        if inp.vectors is not None or inp.demo is not None:
+            problems.append("vectors were passed as an array: input.vectors and demo must be unset")
+    elif inp.demo is not None and inp.vectors is not None:
+        problems.append("give either a vectors file or --demo, not both")
+    elif inp.demo is None and inp.vectors is None:
+        problems.append("no vectors given: pass a vectors file (or --demo digits)")
+    if inp.image_column is not None and inp.images is not None:
+        problems.append("give either --image-column or --images, not both")
+    if inp.dim is not None and inp.dim < 1:
+        problems.append(f"input.dim must be at least 1, got {inp.dim}")
+    if inp.demo is not None:
+        for key in ("metadata", "array", "dim", "vector_columns", "image_column", "images"):
+            if getattr(inp, key) is not None:
+                problems.append(f"input.{key} cannot be used with --demo")
+
+
+def resolve_config(
+    file_table: Mapping[str, Any] | None = None,
+    file_path: Path | None = None,
+    overrides: Mapping[tuple[str | None, str], Any] | None = None,
+    override_source: str = "command line",
+    vectors_in_memory: bool = False,
+) -> Config:
+    """Build the config from a file's table and overrides (flags or API keywords).
+
+    Paths in the file are relative to the file's folder; paths in ``overrides`` relative to
+    the working directory. ``vectors_in_memory`` says the vectors come as an array (the
+    Python API), not from ``input.vectors`` or a demo. Every problem is collected and raised
+    at once as a ConfigError.
+    """
+    problems: list[str] = []
+    values: dict[tuple[str | None, str], Any] = {}
+    if file_table is not None:
+        source = str(file_path) if file_path is not None else "config"
+        base = file_path.parent if file_path is not None else None
+        values.update(_read_mapping(file_table, source, base, problems))
+    specs = {(s.section, s.key): s for s in option_specs()}
+    for (sec, key), value in (overrides or {}).items():
+        spec = specs[(sec, key)]
+        try:
+            values[(sec, key)] = _coerce(spec, value, None)
+        except ValueError as exc:
+            problems.append(f"{override_source}: {spec.flag} {exc}")
+    config = None
+    if not problems:
+        config = _assemble(values)
+        _check_consistency(config, problems, vectors_in_memory)
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+def overrides_from_api(kwargs: Mapping[str, Any]) -> dict[tuple[str | None, str], Any]:
+    """Map Python API keywords onto options.
+
+    Accepts ``section={"key": value}``, ``section__key=value``, top-level names
+    (``seed=1``) and flat flag names (``label_column="y"``). Unknown names are a ConfigError
+    with a suggestion; all of them are reported at once.
+    """
+    specs = option_specs()
+    by_dotted = {(s.section, s.key): s for s in specs}
+    by_dest = {s.dest: s for s in specs}
+    section_names = list(sections())
+    problems: list[str] = []
+    result: dict[tuple[str | None, str], Any] = {}
+    for name, value in kwargs.items():
+        if name in section_names:
+            if not isinstance(value, Mapping):
+                problems.append(f"{name}= must be a dict of options")
+                continue
+            for key, inner in value.items():
+                if (name, key) in by_dotted:
+                    result[(name, key)] = inner
+                else:
+                    keys = [k for (s, k) in by_dotted if s == name]
+                    problems.append(f"unknown option {name}.{key}{_suggest(key, keys)}")
+        elif "__" in name:
+            sec, _, key = name.partition("__")
+            if (sec, key) in by_dotted:
+                result[(sec, key)] = value
+            else:
+                candidates = [f"{s}__{k}" for (s, k) in by_dotted if s]
+                problems.append(f"unknown option {name}{_suggest(name, candidates)}")
+        elif name in by_dest:
+            spec = by_dest[name]
+            result[(spec.section, spec.key)] = value
+        else:
+            problems.append(f"unknown option {name}{_suggest(name, list(by_dest))}")
+    if problems:
+        raise ConfigError(problems)
+    return result
+
+
+def replace(config: Config, **changes: Any) -> Config:
+    """A copy of ``config`` with some top-level fields changed (the config stays frozen)."""
+    return dataclasses.replace(config, **changes)

@@ -1,0 +1,85 @@
+"""The errors reportgen raises on purpose.
+
+A ``ReportgenError`` is an expected failure (bad input, bad config, a folder we must not
+overwrite): the CLI prints its message as one line and exits with its ``exit_code``. Any other
+exception is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class ReportgenError(Exception):
+    """Base of every error reportgen raises on purpose."""
+
+    exit_code = 1
+
+
+class ConfigError(ReportgenError):
+    """The configuration (file, flags or API keywords) is invalid.
+
+    ``problems`` holds every problem found, so that the user can fix them all at once.
+    """
+
+    exit_code = 2
+
+    def __init__(self, problems: str | list[str]) -> None:
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        if len(self.problems) == 1:
+            message = self.problems[0]
+        else:
+            message = f"{len(self.problems)} problems: " + "; ".join(self.problems)
+        super().__init__(message)
+
+
+class InputError(ReportgenError):
+    """An input file or array cannot be used as it is.
+
+    The message is prefixed with what locates the problem: the file, then the place inside
+    it. Text files are located by ``line`` (1-based, as an editor shows it) and ``column``
+    (1-based, with its header name when there is one); arrays by ``row`` and ``column``
+    (0-based, as numpy indexes them).
+    """
+
+    exit_code = 2
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | Path | None = None,
+        line: int | None = None,
+        row: int | None = None,
+        column: int | str | None = None,
+    ) -> None:
+        self.path = str(path) if path is not None else None
+        self.line = line
+        self.row = row
+        self.column = column
+        self.detail = message
+        where = []
+        if line is not None:
+            where.append(f"line {line}")
+        if row is not None:
+            where.append(f"row {row}")
+        if column is not None:
+            where.append(f"column {column}")
+        prefix = ", ".join(where)
+        if self.path and prefix:
+            prefix = f"{self.path}: {prefix}"
+        elif self.path:
+            prefix = self.path
+        super().__init__(f"{prefix}: {message}" if prefix else message)
+
+
+class AnalysisError(ReportgenError):
+    """An analysis step cannot run with the data and parameters it was given."""
+
+    exit_code = 1
+
+
+class PublishError(ReportgenError):
+    """The output cannot be written where it was asked to go."""
+
+    exit_code = 2

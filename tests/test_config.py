@@ -1,0 +1,139 @@
+from pathlib import Path
+
+import pytest
+
+from reportgen.config import (
+    Config,
+    InputConfig,
+    find_config_file,
+    option_specs,
+    overrides_from_api,
+    read_config_file,
+    resolve_config,
+)
+from reportgen.errors import ConfigError
+
+
+def test_every_option_has_help_and_a_unique_flag():
+    specs = option_specs()
+    flags = [s.flag for s in specs]
+    assert len(flags) == len(set(flags))
+    assert all(s.help and not s.help.endswith(".") for s in specs)
+
+
+def test_defaults_need_vectors():
+    with pytest.raises(ConfigError, match="no vectors given"):
+        resolve_config()
+
+
+def test_file_paths_are_relative_to_the_file(tmp_path: Path):
+    config_dir = tmp_path / "conf"
+    config_dir.mkdir()
+    path = config_dir / "reportgen.toml"
+    path.write_text('seed = 7\n[input]\nvectors = "data/v.npy"\nlabel_column = "y"\n')
+    config = resolve_config(read_config_file(path), path)
+    assert config.seed == 7
+    assert config.input.vectors == config_dir / "data" / "v.npy"
+    assert config.input.label_column == "y"
+
+
+def test_flags_override_the_file(tmp_path: Path):
+    path = tmp_path / "reportgen.toml"
+    path.write_text('seed = 7\n[input]\ndemo = "digits"\ndrop_invalid = true\n')
+    config = resolve_config(
+        read_config_file(path), path, {(None, "seed"): 3, ("input", "drop_invalid"): False}
+    )
+    assert config.seed == 3
+    assert config.input.drop_invalid is False
+    assert config.input.demo == "digits"
+
+
+def test_unknown_keys_are_all_reported_with_suggestions(tmp_path: Path):
+    path = tmp_path / "reportgen.toml"
+    path.write_text('sed = 1\n[input]\nlabel_colum = "y"\ndemo = "digits"\n[inptu]\nx = 1\n')
+    with pytest.raises(ConfigError) as caught:
+        resolve_config(read_config_file(path), path)
+    problems = caught.value.problems
+    assert len(problems) == 3
+    assert any("'sed'" in p and "did you mean 'seed'" in p and str(path) in p for p in problems)
+    assert any("'label_colum'" in p and "did you mean 'label_column'" in p for p in problems)
+    assert any("'inptu'" in p and "did you mean 'input'" in p for p in problems)
+
+
+def test_a_section_key_at_top_level_names_its_section(tmp_path: Path):
+    path = tmp_path / "reportgen.toml"
+    path.write_text('label_column = "y"\n[input]\ndemo = "digits"\n')
+    with pytest.raises(ConfigError, match=r"did you mean 'label_column' in \[input\]"):
+        resolve_config(read_config_file(path), path)
+
+
+def test_wrong_types_and_choices(tmp_path: Path):
+    path = tmp_path / "reportgen.toml"
+    path.write_text('seed = "one"\nforce = 1\n[input]\ndemo = "mnist"\n')
+    with pytest.raises(ConfigError) as caught:
+        resolve_config(read_config_file(path), path)
+    text = str(caught.value)
+    assert "seed must be a whole number, got 'one'" in text
+    assert "force must be true or false, got 1" in text
+    assert "demo must be one of digits; got 'mnist'" in text
+
+
+def test_invalid_toml_names_the_file(tmp_path: Path):
+    path = tmp_path / "reportgen.toml"
+    path.write_text("seed = \n")
+    with pytest.raises(ConfigError, match=r"reportgen\.toml: invalid TOML"):
+        read_config_file(path)
+
+
+def test_conflicting_inputs_are_reported_together():
+    with pytest.raises(ConfigError) as caught:
+        resolve_config(
+            overrides={
+                ("input", "demo"): "digits",
+                ("input", "vectors"): Path("v.npy"),
+                ("input", "images"): Path("imgs"),
+                ("input", "image_column"): "path",
+            }
+        )
+    assert caught.value.problems == [
+        "give either a vectors file or --demo, not both",
+        "give either --image-column or --images, not both",
+        "input.image_column cannot be used with --demo",
+        "input.images cannot be used with --demo",
+    ]
+
+
+def test_config_file_discovery(tmp_path: Path):
+    assert find_config_file(tmp_path) is None
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    assert find_config_file(tmp_path) is None
+    (tmp_path / "pyproject.toml").write_text("[tool.reportgen]\nseed = 5\n")
+    found = find_config_file(tmp_path)
+    assert found is not None and found[0].name == "pyproject.toml" and found[1] == {"seed": 5}
+    (tmp_path / "reportgen.toml").write_text("seed = 9\n")
+    assert find_config_file(tmp_path)[1] == {"seed": 9}
+
+
+def test_api_keyword_forms_are_equivalent():
+    by_section = overrides_from_api({"input": {"label_column": "y"}})
+    by_dunder = overrides_from_api({"input__label_column": "y"})
+    by_flag = overrides_from_api({"label_column": "y"})
+    assert by_section == by_dunder == by_flag == {("input", "label_column"): "y"}
+
+
+def test_api_unknown_keyword_is_reported():
+    with pytest.raises(ConfigError, match="unknown option lable_column.*label_column"):
+        overrides_from_api({"lable_column": "y"})
+
+
+def test_config_is_frozen():
+    config = Config(input=InputConfig(demo="digits"))
+    with pytest.raises(AttributeError):
+        config.seed = 3  # type: ignore[misc]
+
+
+def test_provenance_dict_leaves_out_where_the_output_goes():
+    config = Config(out=Path("/somewhere/site"), input=InputConfig(demo="digits"))
+    plain = config.to_dict(for_provenance=True)
+    assert "out" not in plain and "force" not in plain
+    assert plain["input"]["demo"] == "digits"

@@ -1,0 +1,101 @@
+"""``report.json`` (every figure the site shows, for CI) and the provenance it carries."""
+
+from __future__ import annotations
+
+import json
+import platform
+from importlib import metadata
+from typing import Any
+
+from reportgen._version import __version__
+from reportgen.analysis import Analysis
+from reportgen.config import Config
+from reportgen.dataset import Dataset
+
+SCHEMA = "reportgen/report/v1"
+
+# Libraries whose versions change the numbers or the pages, in the order they are listed.
+# Read from the installed distributions' metadata: importing umap just to ask its version
+# would cost its numba start-up.
+_LIBRARIES = (
+    "numpy",
+    "scikit-learn",
+    "umap-learn",
+    "openTSNE",
+    "pynndescent",
+    "plotly",
+    "matplotlib",
+    "jinja2",
+    "pillow",
+    "pyarrow",
+)
+
+
+def library_versions() -> dict[str, str]:
+    """Installed versions of the libraries that shape the output (missing ones left out)."""
+    versions = {"python": platform.python_version()}
+    for name in _LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def build_provenance(dataset: Dataset, config: Config) -> dict[str, Any]:
+    """Where the site came from, without timestamps: versions, seed, config, input hashes."""
+    return {
+        "reportgen": __version__,
+        "libraries": library_versions(),
+        "seed": config.seed,
+        "config": config.to_dict(for_provenance=True),
+        "inputs": [
+            {"role": s.role, "name": s.name, "sha256": s.sha256} for s in dataset.sources
+        ],
+    }
+
+
+def provenance_line(provenance: dict[str, Any]) -> str:
+    """The one-line provenance shown in every page's footer and in ``summary.md``."""
+    libs = provenance["libraries"]
+    shown = ", ".join(
+        f"{name} {libs[name]}" for name in ("numpy", "scikit-learn", "plotly") if name in libs
+    )
+    inputs = "; ".join(f"{i['name']} sha256:{i['sha256'][:12]}" for i in provenance["inputs"])
+    return f"reportgen {provenance['reportgen']} ({shown}) · seed {provenance['seed']} · {inputs}"
+
+
+def build_report(dataset: Dataset, analysis: Analysis, provenance: dict[str, Any]) -> dict:
+    """The content of ``report.json`` as plain JSON values."""
+    summary = analysis.summary
+    counts = summary.label_counts
+    norms = summary.norms
+    return {
+        "schema": SCHEMA,
+        "dataset": {
+            "name": dataset.name,
+            "n": summary.n,
+            "dim": summary.dim,
+            "label_column": dataset.label_column,
+            "text_column": dataset.text_column,
+            "columns": [c.name for c in dataset.columns],
+            "label_counts": dict(zip(counts.labels, counts.counts)) if counts else None,
+            "norms": {
+                "min": norms.min,
+                "max": norms.max,
+                "mean": norms.mean,
+                "median": norms.median,
+                "std": norms.std,
+            },
+            "zero_vectors": norms.zero_vectors,
+            "dropped_rows": list(dataset.dropped_rows),
+            "images": dataset.images is not None,
+        },
+        "provenance": provenance,
+    }
+
+
+def encode_report(report: dict) -> bytes:
+    """``report.json``'s bytes: sorted keys, two-space indent, UTF-8, final newline."""
+    text = json.dumps(report, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)
+    return (text + "\n").encode("utf-8")

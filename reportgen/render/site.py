@@ -1,0 +1,61 @@
+"""The site in memory: a mapping from relative path to content, gathered before writing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib import resources
+from typing import BinaryIO, Union
+
+from reportgen.analysis import Analysis
+from reportgen.config import Config
+from reportgen.dataset import Dataset
+from reportgen.render.pages import Chrome, index_page
+from reportgen.render.report import build_provenance, build_report, encode_report, provenance_line
+from reportgen.render.templates import render_template, templates_dir
+
+# A file's content: its bytes, or a producer that streams them into an open binary file
+# (for large files, so that nothing large is held twice in memory).
+Producer = Callable[[BinaryIO], None]
+Content = Union[bytes, Producer]
+Site = dict[str, Content]
+
+_COPY_CHUNK = 1 << 20
+
+
+def _copy_file(source: resources.abc.Traversable) -> Producer:
+    def produce(target: BinaryIO) -> None:
+        with source.open("rb") as handle:
+            while chunk := handle.read(_COPY_CHUNK):
+                target.write(chunk)
+
+    return produce
+
+
+def static_assets() -> Site:
+    """``assets/``: plotly.js from the installed plotly package, and reportgen's CSS/JS."""
+    plotly_js = resources.files("plotly") / "package_data" / "plotly.min.js"
+    site: Site = {"assets/plotly.min.js": _copy_file(plotly_js)}
+    static = templates_dir() / "static"
+    for name in ("reportgen.css", "reportgen.js"):
+        site[f"assets/{name}"] = (static / name).read_bytes()
+    return site
+
+
+def render_site(dataset: Dataset, analysis: Analysis, config: Config) -> Site:
+    """Turn the dataset and its analysis into the site's files (nothing written yet)."""
+    provenance = build_provenance(dataset, config)
+    report = build_report(dataset, analysis, provenance)
+    chrome = Chrome(
+        title=config.render.title or dataset.name, provenance=provenance_line(provenance)
+    )
+    index = index_page(dataset, analysis, chrome)
+    site: Site = {
+        "index.html": render_template("index.html", page=index),
+        "report.json": encode_report(report),
+        "summary.md": render_template("summary.md.j2", page=index),
+        # GitHub Pages runs Jekyll on a published folder unless told not to; Jekyll would
+        # drop files and folders whose names start with "_" or ".".
+        ".nojekyll": b"",
+    }
+    site.update(static_assets())
+    return site

@@ -48,10 +48,10 @@ def section(cls: type, flag_prefix: str, help: str) -> Any:
 class InputConfig:
     """Where the vectors, metadata and images come from, and how to read them."""
 
-    vectors: Path | None = option(
-        None, "vectors file: .npy, .npz, .csv, .tsv, .parquet or .bytes"
+    vectors: Path | None = option(None, "vectors file: .npy, .npz, .csv, .tsv, .parquet or .bytes")
+    metadata: Path | None = option(
+        None, "metadata file: .tsv, .csv or .parquet (one row per vector)"
     )
-    metadata: Path | None = option(None, "metadata file: .tsv, .csv or .parquet (one row per vector)")
     array: str | None = option(None, "which array of an .npz file holds the vectors")
     dim: int | None = option(None, "number of dimensions of a raw float32 .bytes file")
     vector_columns: str | None = option(
@@ -102,9 +102,7 @@ class Config:
         for f in fields(self):
             value = getattr(self, f.name)
             if f.metadata.get("section"):
-                result[f.name] = {
-                    sf.name: _plain(getattr(value, sf.name)) for sf in fields(value)
-                }
+                result[f.name] = {sf.name: _plain(getattr(value, sf.name)) for sf in fields(value)}
             elif not (for_provenance and f.name in ("out", "force")):
                 result[f.name] = _plain(value)
         return result

@@ -122,7 +122,7 @@ def test_api_keyword_forms_are_equivalent():
 
 
 def test_api_unknown_keyword_is_reported():
-    with pytest.raises(ConfigError, match="unknown option lable_column.*label_column"):
+    with pytest.raises(ConfigError, match=r"unknown option lable_column.*label_column"):
         overrides_from_api({"lable_column": "y"})
 
 

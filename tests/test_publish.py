@@ -5,12 +5,7 @@ import pytest
 
 from reportgen.errors import PublishError
 from reportgen.publish import MARKER, publish
-
-
-def _tree(root: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
-    }
+from tests.helpers import read_tree
 
 
 def _siblings(root: Path) -> list[str]:
@@ -20,7 +15,7 @@ def _siblings(root: Path) -> list[str]:
 def test_writes_files_and_marker(tmp_path: Path):
     out = tmp_path / "site"
     publish({"index.html": b"<p>hi</p>", "assets/a.js": lambda f: f.write(b"x")}, out)
-    assert _tree(out) == {
+    assert read_tree(out) == {
         MARKER: (out / MARKER).read_bytes(),
         "assets/a.js": b"x",
         "index.html": b"<p>hi</p>",
@@ -32,7 +27,7 @@ def test_replaces_its_own_previous_site_whole(tmp_path: Path):
     out = tmp_path / "site"
     publish({"old.html": b"old"}, out)
     publish({"new.html": b"new"}, out)
-    assert set(_tree(out)) == {MARKER, "new.html"}
+    assert set(read_tree(out)) == {MARKER, "new.html"}
     assert _siblings(out) == []
 
 
@@ -51,7 +46,7 @@ def test_force_replaces_a_foreign_folder(tmp_path: Path):
     out.mkdir()
     (out / "stale.txt").write_text("x")
     publish({"index.html": b"ok"}, out, force=True)
-    assert set(_tree(out)) == {MARKER, "index.html"}
+    assert set(read_tree(out)) == {MARKER, "index.html"}
 
 
 def test_an_empty_folder_is_fine(tmp_path: Path):
@@ -78,7 +73,7 @@ def test_rejects_paths_that_escape_the_output(tmp_path: Path, name: str):
 def test_a_failing_producer_leaves_the_previous_site(tmp_path: Path):
     out = tmp_path / "site"
     publish({"index.html": b"v1", "data/big.bin": b"1" * 100}, out)
-    before = _tree(out)
+    before = read_tree(out)
 
     def broken(handle):
         handle.write(b"partial")
@@ -86,7 +81,7 @@ def test_a_failing_producer_leaves_the_previous_site(tmp_path: Path):
 
     with pytest.raises(OSError, match="disk full"):
         publish({"index.html": b"v2", "data/big.bin": broken}, out)
-    assert _tree(out) == before
+    assert read_tree(out) == before
     assert _siblings(out) == []
 
 

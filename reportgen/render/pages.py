@@ -97,7 +97,7 @@ def index_page(dataset: Dataset, analysis: Analysis, chrome: Chrome) -> IndexPag
         tiles=tiles,
         sources=[{"role": s.role, "name": s.name, "sha256": s.sha256} for s in dataset.sources],
         label_column=dataset.label_column,
-        label_rows=list(zip(counts.labels, counts.counts)) if counts else [],
+        label_rows=list(zip(counts.labels, counts.counts, strict=True)) if counts else [],
         other_labels=counts.other_labels if counts else 0,
         norms=[
             ("min", norms.min),

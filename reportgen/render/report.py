@@ -49,9 +49,7 @@ def build_provenance(dataset: Dataset, config: Config) -> dict[str, Any]:
         "libraries": library_versions(),
         "seed": config.seed,
         "config": config.to_dict(for_provenance=True),
-        "inputs": [
-            {"role": s.role, "name": s.name, "sha256": s.sha256} for s in dataset.sources
-        ],
+        "inputs": [{"role": s.role, "name": s.name, "sha256": s.sha256} for s in dataset.sources],
     }
 
 
@@ -79,7 +77,9 @@ def build_report(dataset: Dataset, analysis: Analysis, provenance: dict[str, Any
             "label_column": dataset.label_column,
             "text_column": dataset.text_column,
             "columns": [c.name for c in dataset.columns],
-            "label_counts": dict(zip(counts.labels, counts.counts)) if counts else None,
+            "label_counts": dict(zip(counts.labels, counts.counts, strict=True))
+            if counts
+            else None,
             "norms": {
                 "min": norms.min,
                 "max": norms.max,

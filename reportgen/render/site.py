@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from importlib import resources
-from typing import BinaryIO, Union
+from typing import BinaryIO
 
 from reportgen.analysis import Analysis
 from reportgen.config import Config
@@ -16,7 +16,7 @@ from reportgen.render.templates import render_template, templates_dir
 # A file's content: its bytes, or a producer that streams them into an open binary file
 # (for large files, so that nothing large is held twice in memory).
 Producer = Callable[[BinaryIO], None]
-Content = Union[bytes, Producer]
+Content = bytes | Producer
 Site = dict[str, Content]
 
 _COPY_CHUNK = 1 << 20

@@ -58,13 +58,13 @@ def format_number(value: float | int, digits: int = 3) -> str:
         return f"{value:,}".replace(",", "\u2009")
     if value != value:
         return "–"
-    if value == int(value) and abs(value) < 1e15:
+    if value.is_integer() and abs(value) < 1e15:
         return format_number(int(value))
     magnitude = abs(value)
     if magnitude >= 1000:
         return f"{value:,.0f}".replace(",", "\u2009")
     if magnitude >= 1:  # `digits` significant figures in fixed notation, never 1e+03
-        decimals = max(0, digits - 1 - int(math.floor(math.log10(magnitude))))
+        decimals = max(0, digits - 1 - math.floor(math.log10(magnitude)))
         return f"{value:.{decimals}f}"
     return f"{value:.{digits}f}" if magnitude >= 10**-digits else f"{value:.{digits}g}"
 

@@ -1,0 +1,148 @@
+"""``reportgen build``: parse the flags, resolve the config, build, map errors to exit codes.
+
+Every option's flag, default and help come from the declaration in ``reportgen.config``.
+Exit codes: 0 success, 1 a failed step, 2 bad input, config or output folder, 130
+interrupted. A ``ReportgenError`` prints as one line; anything else is a bug and keeps its
+traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from reportgen._version import __version__
+from reportgen.config import (
+    find_config_file,
+    option_specs,
+    read_config_file,
+    resolve_config,
+    sections,
+)
+from reportgen.errors import ReportgenError
+from reportgen.progress import Progress
+
+_POSITIONAL = ("input", "vectors")  # `reportgen build VECTORS`
+
+
+def _help(spec: Any) -> str:
+    where = f"[{spec.section}] {spec.key}" if spec.section else spec.key
+    default = spec.default
+    if isinstance(default, bool):
+        shown = "on" if default else "off"
+    elif default is None:
+        shown = "none"
+    else:
+        shown = str(default)
+    choices = f"; one of: {', '.join(spec.choices)}" if spec.choices else ""
+    return f"{spec.help} (default: {shown}{choices}; config: {where})".replace("%", "%%")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="reportgen",
+        description="Turn embeddings, labels and metadata into a self-contained HTML report.",
+    )
+    parser.add_argument("--version", action="version", version=f"reportgen {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    build = commands.add_parser(
+        "build",
+        help="build the report site",
+        description=(
+            "Build the report site. Options come from --config FILE, else reportgen.toml, "
+            "else [tool.reportgen] in ./pyproject.toml; flags override the file."
+        ),
+    )
+    build.add_argument(
+        "vectors",
+        nargs="?",
+        type=Path,
+        default=None,
+        metavar="VECTORS",
+        help="vectors file: .npy, .npz, .csv, .tsv, .parquet or .bytes (config: [input] vectors)",
+    )
+    run = build.add_argument_group("running")
+    run.add_argument("--config", type=Path, metavar="FILE", help="read options from this TOML file")
+    run.add_argument("--quiet", "-q", action="store_true", help="print no progress")
+    run.add_argument(
+        "--timings", type=Path, metavar="FILE", help="write each step's seconds as JSON to FILE"
+    )
+    groups = {None: build.add_argument_group("build")}
+    for name, (_cls, _prefix, text) in sections().items():
+        groups[name] = build.add_argument_group(f"[{name}]: {text}")
+    for spec in option_specs():
+        if (spec.section, spec.key) == _POSITIONAL:
+            continue
+        kwargs: dict[str, Any] = {"dest": f"opt:{spec.dotted}", "default": argparse.SUPPRESS}
+        if spec.type is bool:
+            kwargs["action"] = argparse.BooleanOptionalAction
+        else:
+            kwargs["type"] = spec.type
+            kwargs["metavar"] = spec.key.upper()
+            if spec.choices:
+                kwargs["choices"] = spec.choices
+        groups[spec.section].add_argument(spec.flag, help=_help(spec), **kwargs)
+    return parser
+
+
+def _overrides(args: argparse.Namespace) -> dict[tuple[str | None, str], Any]:
+    values = vars(args)
+    result: dict[tuple[str | None, str], Any] = {}
+    if values.get("vectors") is not None:
+        result[_POSITIONAL] = values["vectors"]
+    for spec in option_specs():
+        dest = f"opt:{spec.dotted}"
+        if dest in values:
+            result[(spec.section, spec.key)] = values[dest]
+    return result
+
+
+def _configure_logging(quiet: bool) -> None:
+    logger = logging.getLogger("reportgen")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("reportgen: %(message)s"))
+    logger.handlers[:] = [handler]
+    logger.setLevel(logging.WARNING if quiet else logging.INFO)
+    logger.propagate = False
+
+
+def _build(args: argparse.Namespace) -> int:
+    from reportgen.build import run_build  # imported here: --help and --version stay fast
+
+    _configure_logging(args.quiet)
+    if args.config is not None:
+        file_path: Path | None = args.config
+        table = read_config_file(args.config) or {}
+    else:
+        found = find_config_file(Path.cwd())
+        file_path, table = found if found else (None, None)
+    config = resolve_config(table, file_path, _overrides(args))
+    progress = Progress(mode="quiet" if args.quiet else "auto")
+    result = run_build(config, progress=progress)
+    if args.timings is not None:
+        timings = {"steps": progress.timings, "total": sum(progress.timings.values())}
+        args.timings.write_text(json.dumps(timings, indent=2, sort_keys=True) + "\n")
+    progress.message(f"wrote {result.index}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code (the console script exits with it)."""
+    args = _parser().parse_args(argv)
+    try:
+        return _build(args)
+    except ReportgenError as exc:
+        print(f"reportgen: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("reportgen: interrupted; the previous site is unchanged", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,227 @@
+import numpy as np
+import pytest
+from sklearn.metrics.pairwise import cosine_similarity, pairwise_distances
+from sklearn.neighbors import NearestNeighbors
+
+from reportgen.analysis import neighbors
+from reportgen.analysis.neighbors import (
+    KnnGraph,
+    angle_degrees,
+    compute_knn_graph,
+    graph_width,
+    tsne_knn,
+    umap_knn,
+)
+from reportgen.errors import AnalysisError
+
+METRICS = ["cosine", "euclidean"]
+
+
+def _blobs(rng: np.random.Generator, n: int, dim: int, centers: int = 5) -> np.ndarray:
+    middles = rng.normal(size=(centers, dim)) * 3
+    rows = middles[rng.integers(0, centers, n)] + rng.normal(size=(n, dim))
+    return rows.astype(np.float32)
+
+
+@pytest.fixture
+def vectors(rng: np.random.Generator) -> np.ndarray:
+    """300 x 12 float32 in 5 blobs, with a duplicate pair and a zero vector."""
+    rows = _blobs(rng, 300, 12)
+    rows[17] = rows[4]
+    rows[250] = 0
+    return rows
+
+
+def _assert_valid_rows(graph: KnnGraph) -> None:
+    n, k = graph.indices.shape
+    assert graph.indices.dtype == np.int32
+    assert graph.distances.dtype == graph.similarities.dtype == np.float32
+    assert graph.distances.shape == graph.similarities.shape == (n, k)
+    assert not (graph.indices == np.arange(n)[:, None]).any(), "a point is its own neighbour"
+    assert all(len(set(row)) == k for row in graph.indices), "a neighbour listed twice"
+    assert np.isfinite(graph.distances).all() and np.isfinite(graph.similarities).all()
+    steps = np.diff(graph.distances, axis=1)
+    assert (steps >= 0).all(), "rows not sorted by distance"
+    assert (np.diff(graph.indices, axis=1)[steps == 0] > 0).all(), "ties not by index"
+    assert (graph.similarities >= -1).all() and (graph.similarities <= 1).all()
+
+
+@pytest.mark.parametrize("metric", METRICS)
+def test_exact_graph_matches_brute_force(vectors, metric):
+    k = 8
+    graph = compute_knn_graph(vectors, k, metric=metric)
+    assert (graph.method, graph.metric, graph.k, graph.n) == ("exact", metric, k, 300)
+    _assert_valid_rows(graph)
+
+    data = vectors.astype(np.float64)
+    brute = NearestNeighbors(metric=metric, algorithm="brute").fit(data)
+    distances, indices = brute.kneighbors(n_neighbors=k)
+    np.testing.assert_allclose(graph.distances, distances, atol=2e-6)
+    # Indices may differ only between neighbours at the same distance: each chosen point is
+    # truly as far as the brute force's point in that place.
+    true = pairwise_distances(data, metric=metric)[np.arange(300)[:, None], graph.indices]
+    np.testing.assert_allclose(true, distances, atol=2e-6)
+    assert (graph.indices != indices).mean() < 0.05
+
+    expected = cosine_similarity(data)[np.arange(300)[:, None], graph.indices]
+    np.testing.assert_allclose(graph.similarities, expected, atol=2e-6)
+
+
+def test_graph_is_computed_in_blocks(monkeypatch, vectors):
+    whole = compute_knn_graph(vectors, 6)
+    assert neighbors._Space("cosine", vectors, vectors[:0, 0]).rows_per_block() >= 300
+    monkeypatch.setattr(neighbors, "_BLOCK_BYTES", 4 * 300 * 7)  # 7 rows per block
+    monkeypatch.setattr(neighbors, "_PARTITION_ROWS", 3)
+    monkeypatch.setattr(neighbors, "_PAIR_BLOCK_BYTES", 1)  # one row per block
+    monkeypatch.setattr(neighbors, "_PREPARE_BYTES", 1)
+    blocked = compute_knn_graph(vectors, 6)
+    np.testing.assert_array_equal(blocked.indices, whole.indices)
+    np.testing.assert_array_equal(blocked.distances, whole.distances)
+    np.testing.assert_array_equal(blocked.similarities, whole.similarities)
+
+
+@pytest.mark.parametrize("k", [1, 3, 12])
+def test_smallest_k_breaks_ties_by_index(rng, k):
+    # Few distinct values: most rows tie at the k-th place. 400 columns also take the
+    # candidate cut (stride > 1) for every k here.
+    block = rng.integers(0, 6, size=(40, 400)).astype(np.float32)
+    block[np.arange(40), np.arange(40)] = np.inf
+    chosen = np.sort(neighbors._smallest_k(block.copy(), k), axis=1)
+    columns = np.broadcast_to(np.arange(400), block.shape)
+    expected = np.sort(np.lexsort((columns, block), axis=-1)[:, :k], axis=1)
+    np.testing.assert_array_equal(chosen, expected)
+
+
+@pytest.mark.parametrize("metric", METRICS)
+def test_duplicates_and_zero_vectors(vectors, metric):
+    rows = vectors.copy()
+    rows[[30, 31, 32]] = rows[29]  # 29..32 identical
+    rows[[251, 252]] = 0  # 250..252 zero
+    graph = compute_knn_graph(rows, 5, metric=metric)
+    _assert_valid_rows(graph)
+    for point, others in ((29, [30, 31, 32]), (31, [29, 30, 32]), (4, [17])):
+        found = graph.indices[point, : len(others)]
+        np.testing.assert_array_equal(found, others)  # nearest first, ties by index
+        assert (graph.distances[point, : len(others)] == 0).all()
+        assert (graph.similarities[point, : len(others)] == 1).all()
+    zero = np.isin(np.arange(300), [250, 251, 252])[:, None] | np.isin(
+        graph.indices, [250, 251, 252]
+    )
+    assert (graph.similarities[zero] == 0).all()
+    if metric == "cosine":
+        # Equally far (1) from everything, itself too: the smallest other indices.
+        np.testing.assert_array_equal(graph.indices[250], [0, 1, 2, 3, 4])
+        np.testing.assert_array_equal(graph.indices[251], [0, 1, 2, 3, 4])
+        assert (graph.distances[250] == 1).all()
+        assert (graph.distances[zero] == 1).all()
+    else:
+        np.testing.assert_array_equal(graph.indices[250, :2], [251, 252])
+        assert (graph.distances[250, :2] == 0).all()
+
+
+@pytest.mark.parametrize("metric", METRICS)
+def test_read_only_memory_map_is_accepted(tmp_path, vectors, metric):
+    np.save(tmp_path / "v.npy", vectors)
+    mapped = np.load(tmp_path / "v.npy", mmap_mode="r")
+    graph = compute_knn_graph(mapped, 4, metric=metric)
+    expected = compute_knn_graph(vectors, 4, metric=metric)
+    np.testing.assert_array_equal(graph.indices, expected.indices)
+    np.testing.assert_array_equal(graph.distances, expected.distances)
+
+
+def test_nndescent_graph_is_close_to_exact_and_deterministic(rng):
+    rows = _blobs(rng, 3000, 32, centers=20)
+    rows[[10, 11]] = rows[9]
+    rows[[2990, 2991]] = 0
+    exact = compute_knn_graph(rows, 10)
+    approx = compute_knn_graph(rows, 10, exact_max_n=1000, seed=3)
+    assert approx.method == "nndescent"
+    _assert_valid_rows(approx)
+
+    pairs = zip(approx.indices, exact.indices, strict=True)
+    recall = np.mean([len(set(a) & set(e)) / 10 for a, e in pairs])
+    assert recall >= 0.95
+    # The same pair gets the same numbers whichever method found it.
+    same = approx.indices == exact.indices
+    np.testing.assert_array_equal(approx.distances[same], exact.distances[same])
+    np.testing.assert_array_equal(approx.similarities[same], exact.similarities[same])
+    # Zero vectors: no NaN, distance 1, the smallest other indices as the exact graph gives.
+    np.testing.assert_array_equal(approx.indices[2990], exact.indices[2990])
+    assert (approx.distances[2990] == 1).all() and (approx.similarities[2990] == 0).all()
+    np.testing.assert_array_equal(approx.indices[9, :2], [10, 11])
+    assert (approx.distances[9, :2] == 0).all()
+
+    again = compute_knn_graph(rows, 10, exact_max_n=1000, seed=3)
+    np.testing.assert_array_equal(again.indices, approx.indices)
+    np.testing.assert_array_equal(again.distances, approx.distances)
+
+
+@pytest.mark.parametrize(
+    ("k", "metric", "message"),
+    [
+        (80, "cosine", "k=80 must be < n_samples=50"),
+        (50, "cosine", "k=50 must be < n_samples=50"),
+        (0, "cosine", "k=0 must be >= 1"),
+        (5, "manhattan", "metric='manhattan' must be one of cosine, euclidean"),
+    ],
+)
+def test_bad_parameters_are_refused(rng, k, metric, message):
+    rows = rng.normal(size=(50, 4)).astype(np.float32)
+    with pytest.raises(AnalysisError, match=message):
+        compute_knn_graph(rows, k, metric=metric)
+
+
+def test_one_dimensional_vectors_are_refused():
+    with pytest.raises(AnalysisError, match=r"2-D array.*\(7,\)"):
+        compute_knn_graph(np.zeros(7, dtype=np.float32), 2)
+
+
+def test_k_of_n_minus_one_lists_every_other_point(vectors):
+    graph = compute_knn_graph(vectors[:20], 19, metric="euclidean")
+    for point, row in enumerate(graph.indices):
+        assert sorted(row) == [i for i in range(20) if i != point]
+
+
+@pytest.fixture
+def graph(vectors) -> KnnGraph:
+    return compute_knn_graph(vectors, 10)
+
+
+def test_umap_knn_puts_the_point_itself_first(graph):
+    indices, distances = umap_knn(graph, 6)
+    assert indices.shape == distances.shape == (300, 6)
+    assert indices.dtype == np.int64 and distances.dtype == np.float32
+    np.testing.assert_array_equal(indices[:, 0], np.arange(300))
+    assert (distances[:, 0] == 0).all()
+    np.testing.assert_array_equal(indices[:, 1:], graph.indices[:, :5])
+    np.testing.assert_array_equal(distances[:, 1:], graph.distances[:, :5])
+    assert umap_knn(graph, 11)[0].shape == (300, 11)  # the whole graph plus the point
+    with pytest.raises(AnalysisError, match="n_neighbors=12 needs a kNN graph of k >= 11"):
+        umap_knn(graph, 12)
+
+
+def test_tsne_knn_takes_three_times_the_perplexity(graph):
+    indices, distances = tsne_knn(graph, 2.5)
+    assert indices.shape == distances.shape == (300, 7)  # int(7.5)
+    np.testing.assert_array_equal(indices, graph.indices[:, :7])
+    assert not (indices == np.arange(300)[:, None]).any()
+    assert tsne_knn(graph, 30)[0].shape == (300, 10)  # never wider than the graph
+    with pytest.raises(AnalysisError, match=r"perplexity=0\.2 must be >= 1/3"):
+        tsne_knn(graph, 0.2)
+
+
+def test_graph_width_serves_every_consumer():
+    assert graph_width(10_000, 10, 15, 30.0) == 90
+    assert graph_width(10_000, 10, 15, 10.1) == 31  # ceil(30.3): openTSNE keeps 10.1
+    assert graph_width(10_000, 20, 15, 0) == 20
+    assert graph_width(10_000, 0, 15, 0) == 14
+    assert graph_width(10_000, 0, 0, 0) == 1
+    assert graph_width(40, 10, 15, 30.0) == 39
+    with pytest.raises(AnalysisError, match="n_samples=1"):
+        graph_width(1, 10, 15, 30.0)
+
+
+def test_angle_degrees():
+    angles = angle_degrees(np.array([1.0, 0.674, 0.0, -1.0, 1.0000001], dtype=np.float32))
+    assert angles.dtype == np.float32
+    np.testing.assert_allclose(angles, [0.0, 47.62, 90.0, 180.0, 0.0], atol=0.01)

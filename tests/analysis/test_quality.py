@@ -1,0 +1,194 @@
+import numpy as np
+import pytest
+from sklearn.manifold import trustworthiness
+from sklearn.metrics.pairwise import pairwise_distances
+
+from reportgen.analysis import quality
+from reportgen.analysis.neighbors import KnnGraph, compute_knn_graph
+from reportgen.analysis.quality import ProjectionQuality, compute_quality
+from reportgen.errors import AnalysisError
+
+METRICS = ["cosine", "euclidean"]
+
+
+def _blobs(rng: np.random.Generator, n: int, dim: int, centers: int = 5) -> np.ndarray:
+    middles = rng.normal(size=(centers, dim)) * 3
+    rows = middles[rng.integers(0, centers, n)] + rng.normal(size=(n, dim))
+    return rows.astype(np.float32)
+
+
+def _projection(rng: np.random.Generator, vectors: np.ndarray) -> np.ndarray:
+    """A mediocre 2D view: the first two coordinates plus noise."""
+    return (vectors[:, :2] + 0.5 * rng.normal(size=(len(vectors), 2))).astype(np.float32)
+
+
+def _ordered(distances: np.ndarray) -> np.ndarray:
+    """Each row's other points, nearest first, ties by index (the diagonal excluded)."""
+    distances = distances.copy()
+    np.fill_diagonal(distances, np.inf)
+    columns = np.broadcast_to(np.arange(len(distances)), distances.shape)
+    return np.lexsort((columns, distances), axis=-1)[:, :-1]
+
+
+def _reference_trustworthiness(vectors, coordinates, k, metric):
+    """The formula with ties by index, from float64 distance matrices."""
+    n = len(vectors)
+    high = np.maximum(pairwise_distances(vectors.astype(np.float64), metric=metric), 0)
+    low = _ordered(pairwise_distances(coordinates.astype(np.float64)))[:, :k]
+    ranks = np.empty((n, n), dtype=np.int64)
+    ranks[np.arange(n)[:, None], _ordered(high)] = np.arange(1, n)
+    penalty = np.maximum(ranks[np.arange(n)[:, None], low] - k, 0).sum()
+    return 1 - 2 * penalty / (n * k * (2 * n - 3 * k - 1))
+
+
+@pytest.fixture
+def vectors(rng) -> np.ndarray:
+    return rng.normal(size=(200, 10)).astype(np.float32)
+
+
+@pytest.mark.parametrize("metric", METRICS)
+@pytest.mark.parametrize("k", [5, 10])
+def test_trustworthiness_matches_scikit_learn(rng, vectors, metric, k):
+    coordinates = _projection(rng, vectors)
+    graph = compute_knn_graph(vectors, 10, metric=metric)
+    result = compute_quality(vectors, graph, coordinates, k, metric=metric)
+    expected = trustworthiness(vectors, coordinates, n_neighbors=k, metric=metric)
+    assert result.trustworthiness == pytest.approx(expected, abs=1e-6)
+    assert result.trustworthiness_sample is None
+    assert 0.5 < result.trustworthiness < 0.95  # a test that could fail both ways
+
+
+def test_trustworthiness_is_computed_in_blocks(monkeypatch, rng, vectors):
+    coordinates = _projection(rng, vectors)
+    graph = compute_knn_graph(vectors, 5)
+    whole = compute_quality(vectors, graph, coordinates, 5, metric="cosine")
+    monkeypatch.setattr("reportgen.analysis.neighbors._BLOCK_BYTES", 4 * 200 * 9)
+    monkeypatch.setattr(quality, "_RANK_BYTES", 5 * 200 * 2)
+    monkeypatch.setattr(quality, "_MATCH_BYTES", 1)
+    blocked = compute_quality(vectors, graph, coordinates, 5, metric="cosine")
+    assert blocked.trustworthiness == whole.trustworthiness
+    np.testing.assert_array_equal(blocked.preservation, whole.preservation)
+
+
+@pytest.mark.parametrize("metric", METRICS)
+def test_preservation_is_the_share_of_kept_neighbours(rng, vectors, metric):
+    coordinates = _projection(rng, vectors)
+    graph = compute_knn_graph(vectors, 8, metric=metric)
+    result = compute_quality(vectors, graph, coordinates, 6, metric=metric)
+
+    low = _ordered(pairwise_distances(coordinates.astype(np.float64)))[:, :6]
+    shared = [len(set(g) & set(p)) for g, p in zip(graph.indices[:, :6], low, strict=True)]
+    expected = np.array(shared) / 6
+    assert result.preservation.dtype == np.float32 and result.preservation.shape == (200,)
+    np.testing.assert_allclose(result.preservation, expected, rtol=1e-6)
+    assert result.knn_recall == pytest.approx(expected.mean(), abs=1e-12)
+    assert 0 < result.knn_recall < 1
+    assert result.k == 6
+
+
+def test_high_dimensional_neighbours_come_from_the_graph(rng, vectors):
+    # A graph that says "your neighbours are the ones the projection shows" gets recall 1:
+    # the quality reuses the graph and never recomputes neighbours of its own.
+    coordinates = _projection(rng, vectors)
+    low = _ordered(pairwise_distances(coordinates.astype(np.float64)))[:, :5]
+    fake = KnnGraph(
+        indices=low.astype(np.int32),
+        distances=np.zeros((200, 5), np.float32),
+        similarities=np.zeros((200, 5), np.float32),
+        metric="cosine",
+        method="exact",
+    )
+    result = compute_quality(vectors, fake, coordinates, 5, metric="cosine")
+    assert result.knn_recall == 1.0
+    assert (result.preservation == 1).all()
+
+
+def test_a_perfect_projection_scores_one(rng):
+    points = _blobs(rng, 150, 2)
+    graph = compute_knn_graph(points, 7, metric="euclidean")
+    result = compute_quality(points, graph, points, 7, metric="euclidean")
+    assert result.knn_recall == 1.0
+    assert result.trustworthiness == pytest.approx(1.0, abs=1e-12)
+
+
+def test_sampled_trustworthiness_estimates_the_exact_one(rng):
+    points = _blobs(rng, 3000, 16, centers=8)
+    coordinates = _projection(rng, points)
+    graph = compute_knn_graph(points, 10)
+    exact = compute_quality(points, graph, coordinates, 10, metric="cosine")
+    sampled = compute_quality(
+        points, graph, coordinates, 10, metric="cosine", exact_max_n=1000, sample_size=400
+    )
+    assert exact.trustworthiness_sample is None
+    assert sampled.trustworthiness_sample == 400
+    assert abs(sampled.trustworthiness - exact.trustworthiness) < 0.02
+    assert sampled.trustworthiness != exact.trustworthiness  # it did sample
+    np.testing.assert_array_equal(sampled.preservation, exact.preservation)  # uses all points
+    again = compute_quality(
+        points, graph, coordinates, 10, metric="cosine", exact_max_n=1000, sample_size=400
+    )
+    assert again.trustworthiness == sampled.trustworthiness
+    other = compute_quality(
+        points, graph, coordinates, 10, metric="cosine", exact_max_n=1000, sample_size=400, seed=1
+    )
+    assert other.trustworthiness != sampled.trustworthiness
+
+
+@pytest.mark.parametrize("metric", METRICS)
+def test_ties_go_to_the_smaller_index(rng, metric):
+    # Duplicate and zero vectors tie in the original space; a coarse grid ties in the view.
+    vectors = rng.normal(size=(120, 6)).astype(np.float32)
+    vectors[[11, 12, 13]] = vectors[10]
+    vectors[[40, 41, 42]] = 0
+    coordinates = rng.integers(0, 6, size=(120, 2)).astype(np.float32)
+    graph = compute_knn_graph(vectors, 9, metric=metric)
+    result = compute_quality(vectors, graph, coordinates, 9, metric=metric)
+    assert np.isfinite(result.trustworthiness) and np.isfinite(result.preservation).all()
+    expected = _reference_trustworthiness(vectors, coordinates, 9, metric)
+    assert result.trustworthiness == pytest.approx(expected, abs=1e-12)
+
+
+def test_projection_neighbours_break_ties_by_index(rng):
+    coordinates = rng.integers(0, 4, size=(200, 2)).astype(np.float32)  # ~12 per grid cell
+    for k in (1, 5, 20):
+        found = quality._lowdim_neighbors(coordinates, k)
+        expected = _ordered(pairwise_distances(coordinates.astype(np.float64)))[:, :k]
+        np.testing.assert_array_equal(found, expected)
+
+
+@pytest.fixture
+def setup(rng, vectors):
+    return vectors, compute_knn_graph(vectors, 5), _projection(rng, vectors)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"k": 0}, "k=0 must be >= 1"),
+        ({"k": 6}, "k=6 must be <= the kNN graph's k=5"),
+        ({"metric": "euclidean"}, "the kNN graph uses metric='cosine', not 'euclidean'"),
+        ({"coordinates": np.zeros((199, 2))}, r"coordinates must have shape \(200, 2\)"),
+        ({"sample_size": 0}, "sample_size=0 must be >= 1"),
+    ],
+)
+def test_bad_parameters_are_refused(setup, change, message):
+    vectors, graph, coordinates = setup
+    arguments = {"coordinates": coordinates, "k": 5, "metric": "cosine", **change}
+    with pytest.raises(AnalysisError, match=message):
+        compute_quality(vectors, graph, arguments.pop("coordinates"), **arguments)
+
+
+def test_k_must_be_below_half_of_n(rng):
+    vectors = rng.normal(size=(12, 4)).astype(np.float32)
+    graph = compute_knn_graph(vectors, 8)
+    with pytest.raises(AnalysisError, match="k=6 must be < n_samples / 2 = 6"):
+        compute_quality(vectors, graph, vectors[:, :2], 6, metric="cosine")
+    assert isinstance(
+        compute_quality(vectors, graph, vectors[:, :2], 5, metric="cosine"), ProjectionQuality
+    )
+
+
+def test_graph_of_other_vectors_is_refused(setup):
+    vectors, graph, coordinates = setup
+    with pytest.raises(AnalysisError, match="kNN graph has 200 rows but vectors has n_samples=100"):
+        compute_quality(vectors[:100], graph, coordinates[:100], 5, metric="cosine")

@@ -1,26 +1,257 @@
-"""Pure numerics: the dataset in, frozen result dataclasses out. No HTML, no file writing."""
+"""The analysis pipeline: the order of the steps and what each hands the next.
+
+``analyze`` orders the steps. The kNN graph is computed once, in the original dimensions,
+wide enough for every consumer, and each consumer slices it: UMAP, t-SNE, the inspector and
+the quality metrics.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
+from reportgen.analysis.browser import Categories, encode_categories, stratified_sample
+from reportgen.analysis.neighbors import KnnGraph, compute_knn_graph, graph_width
+from reportgen.analysis.projections import (
+    Projection,
+    compute_custom,
+    compute_pca,
+    compute_tsne,
+    compute_umap,
+    pca_projections,
+)
+from reportgen.analysis.quality import ProjectionQuality, compute_quality
 from reportgen.analysis.summary import DatasetSummary, summarize
 from reportgen.config import Config
 from reportgen.dataset import Dataset
+from reportgen.errors import ConfigError
 from reportgen.progress import Progress
 
-__all__ = ["Analysis", "analyze"]
+__all__ = ["Analysis", "ColumnCoding", "View", "analyze"]
+
+# A text column is offered as a colour when it has at most this many distinct values, or
+# at most one per this many rows; otherwise it is free text (search and hover only).
+_MAX_CATEGORIES = 200
+_ROWS_PER_CATEGORY = 10
+
+# openTSNE's threads give the same result bit for bit whatever their number. UMAP runs
+# before, not beside it: its numba kernels hold the GIL, so a thread would gain nothing.
+_TSNE_THREADS = 2
+
+# The order of the view buttons and of every table.
+_VIEW_ORDER = ("umap-2d", "umap-3d", "tsne-2d", "tsne-3d", "pca-2d", "pca-3d", "custom")
+
+
+@dataclass(frozen=True)
+class View:
+    """One projection and how far it can be trusted."""
+
+    projection: Projection
+    quality: ProjectionQuality
+
+    @property
+    def key(self) -> str:
+        """The view's key: "umap-2d", "pca-3d", ..."""
+        return self.projection.key
+
+
+@dataclass(frozen=True)
+class ColumnCoding:
+    """How a metadata column is offered in the browser.
+
+    ``kind`` is "category" (coloured by palette; ``categories`` set), "number" (coloured by
+    a scale) or "text" (searched and shown on hover only).
+    """
+
+    name: str
+    kind: str
+    categories: Categories | None = None
 
 
 @dataclass(frozen=True)
 class Analysis:
-    """Every number the site shows, computed once per build."""
+    """Every number the site shows, computed once per build.
+
+    Attributes:
+        summary: the dataset card's numbers.
+        graph: the kNN graph (original space), ``graph.k`` >= ``k``.
+        k: neighbours the inspector lists and the quality metrics use.
+        views: the projections in display order, each with its quality.
+        pca_variance: explained variance ratio of the first (up to 10) components, or ().
+        sample_2d, sample_3d: sorted rows the 2D / 3D views show, None for all rows.
+        labels: the label column coded for colour, or None.
+        columns: every metadata column's coding, in the dataset's order.
+        notes: what was changed or chosen and why (parameters lowered, methods used).
+    """
 
     summary: DatasetSummary
+    graph: KnnGraph
+    k: int
+    views: tuple[View, ...]
+    pca_variance: tuple[float, ...]
+    sample_2d: np.ndarray | None
+    sample_3d: np.ndarray | None
+    labels: Categories | None
+    columns: tuple[ColumnCoding, ...]
+    notes: tuple[str, ...]
+
+
+def _code_columns(dataset: Dataset) -> tuple[ColumnCoding, ...]:
+    codings = []
+    for column in dataset.columns:
+        if column.is_numeric and column.name != dataset.label_column:
+            codings.append(ColumnCoding(column.name, "number"))
+            continue
+        values = column.as_text()
+        distinct = len(set(values))
+        is_category = column.name == dataset.label_column or (
+            column.name != dataset.text_column
+            and (distinct <= _MAX_CATEGORIES or distinct * _ROWS_PER_CATEGORY <= len(values))
+        )
+        if is_category:
+            codings.append(ColumnCoding(column.name, "category", encode_categories(values)))
+        else:
+            codings.append(ColumnCoding(column.name, "text"))
+    return tuple(codings)
+
+
+def _sample(groups: np.ndarray, budget: int, seed: int) -> np.ndarray | None:
+    return None if len(groups) <= budget else stratified_sample(groups, budget, seed)
 
 
 def analyze(dataset: Dataset, config: Config, progress: Progress) -> Analysis:
-    """Run the analysis steps in order, reporting each to ``progress``."""
+    """Run the analysis steps in order, reporting each to ``progress``.
+
+    Raises AnalysisError when a step cannot run with the data and parameters given (a
+    custom-axis regex that matches nothing, for instance).
+    """
+    vectors, seed, n = dataset.vectors, config.seed, dataset.n
+    proj, umap_cfg, tsne_cfg = config.projections, config.umap, config.tsne
+    notes: list[str] = []
+    _check_columns(dataset, config)
     with progress.step("summarize"):
-        summary = summarize(dataset.vectors, dataset.labels)
-    return Analysis(summary=summary)
+        summary = summarize(vectors, dataset.labels)
+        columns = _code_columns(dataset)
+    k = min(config.neighbors.k, n - 1)
+    if k < config.neighbors.k:
+        notes.append(f"inspector k lowered from {config.neighbors.k} to {k}: N = {n}")
+    # Trustworthiness is defined for k < N / 2 only (as in scikit-learn).
+    quality_k = min(k, (n - 1) // 2)
+    if quality_k < k:
+        notes.append(f"quality k lowered from {k} to {quality_k}: N = {n} (k < N/2)")
+    width = graph_width(
+        n,
+        k,
+        umap_cfg.n_neighbors if proj.umap else 0,
+        tsne_cfg.perplexity if proj.tsne else 0,
+    )
+    with progress.step("neighbors"):
+        graph = compute_knn_graph(
+            vectors,
+            width,
+            metric=config.neighbors.metric,
+            exact_max_n=config.neighbors.exact_max_n,
+            seed=seed,
+        )
+    projections: list[Projection] = []
+    pca_variance: tuple[float, ...] = ()
+    pca = None
+    if proj.pca or proj.tsne:
+        with progress.step("pca"):
+            pca = compute_pca(vectors, seed=seed)
+        pca_variance = pca.explained_variance_ratio
+        if proj.pca:
+            projections.extend(pca_projections(pca))
+
+    if proj.umap:
+        for dims in (2, 3):
+            with progress.step(f"umap-{dims}d"):
+                projections.append(
+                    compute_umap(
+                        vectors,
+                        graph,
+                        dims,
+                        n_neighbors=umap_cfg.n_neighbors,
+                        min_dist=umap_cfg.min_dist,
+                        n_epochs=umap_cfg.n_epochs,
+                        seed=seed,
+                    )
+                )
+    if proj.tsne:
+        for dims in [2, 3] if proj.tsne_3d else [2]:
+            with progress.step(f"tsne-{dims}d"):
+                projections.append(
+                    compute_tsne(
+                        graph,
+                        pca.coordinates,
+                        dims,
+                        perplexity=tsne_cfg.perplexity,
+                        n_iter=tsne_cfg.n_iter,
+                        seed=seed,
+                        n_jobs=_TSNE_THREADS,
+                    )
+                )
+    if proj.custom_column is not None:
+        with progress.step("custom"):
+            projections.append(
+                compute_custom(
+                    vectors,
+                    dataset.column(proj.custom_column).as_text(),
+                    column=proj.custom_column,
+                    left=proj.custom_left,
+                    right=proj.custom_right,
+                    up=proj.custom_up,
+                    down=proj.custom_down,
+                )
+            )
+    projections.sort(key=lambda p: _VIEW_ORDER.index(p.key))
+    views = []
+    with progress.step("quality"):
+        for projection in projections:
+            quality = compute_quality(
+                vectors,
+                graph,
+                projection.coordinates,
+                quality_k,
+                metric=config.neighbors.metric,
+                exact_max_n=proj.trustworthiness_exact_max_n,
+                sample_size=proj.trustworthiness_sample,
+                seed=seed,
+            )
+            views.append(View(projection, quality))
+    for projection in projections:
+        notes.extend(f"{projection.key}: {note}" for note in projection.notes)
+    labels = next((c.categories for c in columns if c.name == dataset.label_column), None)
+    groups = labels.codes if labels is not None else np.zeros(n, dtype=np.uint8)
+    return Analysis(
+        summary=summary,
+        graph=graph,
+        k=k,
+        views=tuple(views),
+        pca_variance=pca_variance,
+        sample_2d=_sample(groups, config.render.max_points_2d, seed),
+        sample_3d=_sample(groups, config.render.max_points_3d, seed),
+        labels=labels,
+        columns=columns,
+        notes=tuple(notes),
+    )
+
+
+def _check_columns(dataset: Dataset, config: Config) -> None:
+    """Columns the config names must exist; all missing ones are reported at once."""
+    names = [c.name for c in dataset.columns]
+    wanted = []
+    if config.projections.custom_column is not None:
+        wanted.append(("projections.custom_column", config.projections.custom_column))
+    for name in (config.render.hover_columns or "").split(","):
+        if name.strip():
+            wanted.append(("render.hover_columns", name.strip()))
+    shown = ", ".join(names) or "none"
+    problems = [
+        f"{option}: column {name!r} not found; the columns are: {shown}"
+        for option, name in wanted
+        if name not in names
+    ]
+    if problems:
+        raise ConfigError(problems)

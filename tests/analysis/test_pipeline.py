@@ -1,0 +1,93 @@
+"""The pipeline computes the kNN graph once and every consumer reuses it."""
+
+import numpy as np
+import pytest
+
+import reportgen
+from reportgen.analysis import neighbors, pipeline
+from reportgen.config import Config, InputConfig, ProjectionsConfig
+from reportgen.errors import ConfigError
+from reportgen.io import dataset_from_arrays
+from reportgen.progress import Progress
+
+
+def _dataset(vectors, labels):
+    return dataset_from_arrays(vectors, labels=labels)
+
+
+def test_the_graph_is_computed_once_and_reused(monkeypatch, tiny_vectors, tiny_labels):
+    import openTSNE.affinity
+    import umap.umap_
+
+    calls = []
+    real = neighbors.compute_knn_graph
+
+    def counting(*args, **kwargs):
+        calls.append(args[1])
+        return real(*args, **kwargs)
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("a consumer searched for neighbours itself")
+
+    monkeypatch.setattr(pipeline, "compute_knn_graph", counting)
+    monkeypatch.setattr(umap.umap_, "nearest_neighbors", forbidden)
+    monkeypatch.setattr(openTSNE.affinity, "get_knn_index", forbidden)
+    config = Config(input=InputConfig(), projections=ProjectionsConfig(custom_column=None))
+    result = pipeline.analyze(_dataset(tiny_vectors, tiny_labels), config, Progress(mode="quiet"))
+    assert len(calls) == 1
+    # wide enough for every consumer: UMAP's 15 (self + 14), t-SNE's 3 x perplexity, k = 10,
+    # capped at N - 1
+    assert calls[0] == result.graph.k == min(39, max(10, 14, 90))
+    assert [v.key for v in result.views] == ["umap-2d", "umap-3d", "tsne-2d", "pca-2d", "pca-3d"]
+    assert result.views[0].projection.parameters["n_neighbors"] == 15
+
+
+@pytest.mark.parametrize("n", [3, 5])
+def test_tiny_datasets_build(workdir, n):
+    rng = np.random.default_rng(n)
+    vectors = rng.normal(size=(n, 4)).astype(np.float32)
+    report = reportgen.build(vectors, labels=[f"l{i % 2}" for i in range(n)], out="site")
+    projections = report.report["projections"]
+    assert set(projections) == {"umap-2d", "umap-3d", "tsne-2d", "pca-2d", "pca-3d"}
+    for key, view in projections.items():
+        assert 0 <= view["knn_recall"] <= 1, key
+        assert 0 <= view["trustworthiness"] <= 1, key
+    assert any("lowered" in note for note in report.report["notes"])
+    assert (report.out / "exports" / "neighbors.csv").read_text().count("\n") == 1 + n * (n - 1)
+
+
+def test_views_can_be_turned_off(workdir, tiny_vectors):
+    report = reportgen.build(tiny_vectors, out="site", umap=False, tsne=False)
+    assert set(report.report["projections"]) == {"pca-2d", "pca-3d"}
+
+
+def test_custom_projection(workdir, tiny_vectors, tiny_labels):
+    report = reportgen.build(
+        tiny_vectors,
+        labels=tiny_labels,
+        out="site",
+        umap=False,
+        tsne=False,
+        custom_column="label",
+        custom_left="^cat$",
+        custom_right="^dog$",
+    )
+    assert "custom" in report.report["projections"]
+    header = (report.out / "exports" / "coordinates.csv").read_text().splitlines()[0]
+    assert header.endswith("custom_x,custom_y")
+
+
+def test_a_missing_column_named_by_the_config_is_a_config_error(workdir, tiny_vectors):
+    with pytest.raises(ConfigError) as caught:
+        reportgen.build(
+            tiny_vectors,
+            out="site",
+            custom_column="species",
+            custom_left="a",
+            custom_right="b",
+            hover_columns="caption",
+        )
+    assert caught.value.problems == [
+        "projections.custom_column: column 'species' not found; the columns are: none",
+        "render.hover_columns: column 'caption' not found; the columns are: none",
+    ]

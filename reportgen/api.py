@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from reportgen.build import Report, run_build
+from reportgen.builder import Report, run_build
 from reportgen.config import Config, read_config_file, resolve_config
 from reportgen.config import overrides_from_api as _overrides
 from reportgen.dataset import Dataset

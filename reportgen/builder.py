@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reportgen.analysis import analyze
+from reportgen.analysis.pipeline import analyze
 from reportgen.config import Config
 from reportgen.dataset import Dataset
 from reportgen.io import load_dataset

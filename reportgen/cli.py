@@ -112,7 +112,7 @@ def _configure_logging(quiet: bool) -> None:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from reportgen.build import run_build  # imported here: --help and --version stay fast
+    from reportgen.builder import run_build  # imported here: --help and --version stay fast
 
     _configure_logging(args.quiet)
     if args.config is not None:

@@ -30,11 +30,23 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 CONFIG_FILE_NAME = "reportgen.toml"
 DEMOS = ("digits",)
+METRICS = ("cosine", "euclidean")
 
 
-def option(default: Any, help: str, *, choices: tuple[str, ...] | None = None) -> Any:
-    """Declare one config option: its default, its help line and its allowed values."""
-    return field(default=default, metadata={"help": help, "choices": choices})
+def option(
+    default: Any,
+    help: str,
+    *,
+    choices: tuple[str, ...] | None = None,
+    minimum: float | None = None,
+    flag: str | None = None,
+) -> Any:
+    """Declare one config option: its default, its help line, its allowed values or
+    smallest value, and (rarely) a flag name other than the section's prefix + its key."""
+    return field(
+        default=default,
+        metadata={"help": help, "choices": choices, "minimum": minimum, "flag": flag},
+    )
 
 
 def section(cls: type, flag_prefix: str, help: str) -> Any:
@@ -73,10 +85,82 @@ class InputConfig:
 
 
 @dataclass(frozen=True)
+class NeighborsConfig:
+    """The one kNN graph every view, metric and the inspector share."""
+
+    k: int = option(
+        10, "neighbours listed by the inspector and used by the quality metrics", minimum=1
+    )
+    metric: str = option(
+        "cosine", "similarity of the original vectors", choices=METRICS, flag="--metric"
+    )
+    exact_max_n: int = option(
+        20_000,
+        "largest N for the exact kNN graph; above it pynndescent's approximate one",
+        minimum=3,
+    )
+
+
+@dataclass(frozen=True)
+class ProjectionsConfig:
+    """Which views to compute and how to judge them."""
+
+    pca: bool = option(True, "compute PCA 2D and 3D")
+    umap: bool = option(True, "compute UMAP 2D and 3D")
+    tsne: bool = option(True, "compute t-SNE 2D (openTSNE, FFT gradients)")
+    tsne_3d: bool = option(False, "also compute t-SNE 3D (Barnes-Hut: much slower)")
+    custom_column: str | None = option(
+        None, "metadata column the custom projection's regexes are matched against"
+    )
+    custom_left: str | None = option(None, "custom x axis: regex of the rows at its left end")
+    custom_right: str | None = option(None, "custom x axis: regex of the rows at its right end")
+    custom_up: str | None = option(None, "custom y axis: regex of the rows at its top")
+    custom_down: str | None = option(None, "custom y axis: regex of the rows at its bottom")
+    trustworthiness_exact_max_n: int = option(
+        5_000,
+        "largest N for exact trustworthiness; above it a seeded sample of query points",
+        minimum=3,
+    )
+    trustworthiness_sample: int = option(
+        2_000, "query points of the sampled trustworthiness", minimum=10
+    )
+
+
+@dataclass(frozen=True)
+class UmapConfig:
+    """umap-learn's parameters."""
+
+    n_neighbors: int = option(15, "size of the local neighbourhood UMAP preserves", minimum=2)
+    min_dist: float = option(0.1, "how tightly UMAP packs points together", minimum=0.0)
+    n_epochs: int | None = option(
+        None,
+        "optimisation epochs (default: umap-learn's, 500 up to 10,000 points, else 200)",
+        minimum=1,
+    )
+
+
+@dataclass(frozen=True)
+class TsneConfig:
+    """openTSNE's parameters."""
+
+    perplexity: float = option(30.0, "effective number of neighbours t-SNE balances", minimum=1.0)
+    n_iter: int = option(500, "optimisation iterations after early exaggeration", minimum=1)
+
+
+@dataclass(frozen=True)
 class RenderConfig:
-    """How the site looks."""
+    """How the site looks and how much the browser is sent."""
 
     title: str | None = option(None, "report title (default: the dataset's name)")
+    max_points_2d: int = option(
+        200_000, "2D views show a seeded stratified sample beyond this many points", minimum=3
+    )
+    max_points_3d: int = option(
+        50_000, "3D views show a seeded stratified sample beyond this many points", minimum=3
+    )
+    hover_columns: str | None = option(
+        None, "metadata columns shown on hover, comma-separated (default: label and text)"
+    )
 
 
 @dataclass(frozen=True)
@@ -89,6 +173,10 @@ class Config:
         False, "replace a non-empty output folder even though reportgen did not create it"
     )
     input: InputConfig = section(InputConfig, "", "inputs and how to read them")
+    neighbors: NeighborsConfig = section(NeighborsConfig, "neighbors-", "the kNN graph")
+    projections: ProjectionsConfig = section(ProjectionsConfig, "", "views and their quality")
+    umap: UmapConfig = section(UmapConfig, "umap-", "UMAP")
+    tsne: TsneConfig = section(TsneConfig, "tsne-", "t-SNE")
     render: RenderConfig = section(RenderConfig, "", "presentation")
 
     def to_dict(self, *, for_provenance: bool = False) -> dict[str, Any]:
@@ -123,6 +211,7 @@ class OptionSpec:
     default: Any
     help: str
     choices: tuple[str, ...] | None
+    minimum: float | None
     flag: str  # "--label-column"
 
     @property
@@ -160,7 +249,8 @@ def _specs_of(cls: type, section_name: str | None, prefix: str) -> list[OptionSp
                 default=f.default,
                 help=f.metadata["help"],
                 choices=f.metadata["choices"],
-                flag="--" + prefix + f.name.replace("_", "-"),
+                minimum=f.metadata["minimum"],
+                flag=f.metadata["flag"] or "--" + prefix + f.name.replace("_", "-"),
             )
         )
     return specs
@@ -213,14 +303,17 @@ def _coerce(spec: OptionSpec, value: Any, base_dir: Path | None) -> Any:
         if isinstance(value, bool):
             return value
         raise ValueError(f"must be true or false, got {value!r}")
-    if spec.type is int:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        raise ValueError(f"must be a whole number, got {value!r}")
-    if spec.type is float:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
-        raise ValueError(f"must be a number, got {value!r}")
+    if spec.type in (int, float):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"must be a number, got {value!r}")
+        if spec.type is int and not isinstance(value, int):
+            raise ValueError(f"must be a whole number, got {value!r}")
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError(f"must be a finite number, got {value!r}")
+        if spec.minimum is not None and value < spec.minimum:
+            shown = int(spec.minimum) if spec.type is int else spec.minimum
+            raise ValueError(f"must be at least {shown}, got {value!r}")
+        return spec.type(value)
     if spec.type is Path:
         if isinstance(value, (str, os.PathLike)) and str(value):
             path = Path(value).expanduser()
@@ -345,6 +438,17 @@ def _check_consistency(config: Config, problems: list[str], vectors_in_memory: b
         problems.append("give either --image-column or --images, not both")
     if inp.dim is not None and inp.dim < 1:
         problems.append(f"input.dim must be at least 1, got {inp.dim}")
+    proj = config.projections
+    custom = {k: getattr(proj, f"custom_{k}") for k in ("left", "right", "up", "down")}
+    if any(v is not None for v in custom.values()) or proj.custom_column is not None:
+        if proj.custom_column is None:
+            problems.append("the custom projection needs projections.custom_column")
+        if custom["left"] is None or custom["right"] is None:
+            problems.append("the custom projection needs both custom_left and custom_right")
+        if (custom["up"] is None) != (custom["down"] is None):
+            problems.append("give both custom_up and custom_down, or neither")
+    if proj.tsne_3d and not proj.tsne:
+        problems.append("projections.tsne_3d needs projections.tsne")
     if inp.demo is not None:
         for key in ("metadata", "array", "dim", "vector_columns", "image_column", "images"):
             if getattr(inp, key) is not None:
@@ -401,7 +505,11 @@ def overrides_from_api(kwargs: Mapping[str, Any]) -> dict[tuple[str | None, str]
     problems: list[str] = []
     result: dict[tuple[str | None, str], Any] = {}
     for name, value in kwargs.items():
-        if name in section_names:
+        # `umap=False` is the flag --umap ([projections] umap), `umap={...}` the section.
+        if name in section_names and not isinstance(value, Mapping) and name in by_dest:
+            spec = by_dest[name]
+            result[(spec.section, spec.key)] = value
+        elif name in section_names:
             if not isinstance(value, Mapping):
                 problems.append(f"{name}= must be a dict of options")
                 continue

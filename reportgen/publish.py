@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path, PurePosixPath
 
 from reportgen.errors import PublishError
-from reportgen.render.site import Site
+from reportgen.render.site_types import Site
 
 MARKER = ".reportgen"
 _MARKER_TEXT = (

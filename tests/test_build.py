@@ -152,8 +152,15 @@ def test_load_returns_the_validated_dataset(npy_dataset: Path):
 
 
 def test_the_demo_through_the_api(workdir: Path):
-    report = reportgen.build(None, out="site", demo="digits")
+    report = reportgen.build(None, out="site", demo="digits", umap=False, tsne=False)
     dataset = report.report["dataset"]
     assert (dataset["n"], dataset["dim"], dataset["name"]) == (1797, 64, "digits")
     assert sorted(dataset["label_counts"]) == [str(d) for d in range(10)]
     assert sum(dataset["label_counts"].values()) == 1797
+
+
+def test_build_stays_the_function_after_its_module_is_imported():
+    # regression: a submodule named reportgen/build.py replaced the lazy `reportgen.build`
+    import reportgen.builder
+
+    assert callable(reportgen.build) and reportgen.build.__module__ == "reportgen.api"

@@ -33,12 +33,14 @@ def test_help_lists_every_option_with_its_default(capsys):
 
 
 def test_demo_build_plain_progress_and_timings(workdir: Path, capsys):
-    code = main(["build", "--demo", "digits", "--out", "site", "--timings", "t.json"])
+    code = main(["build", "--demo", "digits", "--out", "site", "--timings", "t.json", *FAST])
     assert code == 0
     err = capsys.readouterr().err
     assert "reportgen: load " in err and "reportgen: publish " in err
     timings = json.loads(Path("t.json").read_text())
-    assert {"load", "summarize", "render", "publish"} <= set(timings["steps"])
+    assert {"load", "summarize", "neighbors", "pca", "quality", "render", "publish"} <= set(
+        timings["steps"]
+    )
     report = json.loads(Path("site/report.json").read_text())
     assert report["dataset"]["n"] == 1797
     # timings live in the log and the timings file only, never in the site
@@ -46,8 +48,13 @@ def test_demo_build_plain_progress_and_timings(workdir: Path, capsys):
 
 
 def test_quiet_prints_nothing(workdir: Path, capsys):
-    assert main(["build", "--demo", "digits", "--out", "site", "--quiet"]) == 0
+    assert main(["build", "--demo", "digits", "--out", "site", "--quiet", *FAST]) == 0
     assert capsys.readouterr().err == ""
+
+
+# Only what these tests check: loading, config and publishing. UMAP and t-SNE have tests of
+# their own; leaving them out keeps each build here well under a second.
+FAST = ["--no-umap", "--no-tsne"]
 
 
 def _args_for(case: BadInput, root: Path) -> list[str]:
@@ -68,14 +75,14 @@ def _args_for(case: BadInput, root: Path) -> list[str]:
 
 @pytest.mark.parametrize("case", BAD_INPUTS, ids=[c.id for c in BAD_INPUTS])
 def test_bad_input_exits_2_with_one_line_and_keeps_the_site(case: BadInput, workdir: Path, capsys):
-    assert main(["build", "--demo", "digits", "--out", "site", "--quiet"]) == 0
+    assert main(["build", "--demo", "digits", "--out", "site", "--quiet", *FAST]) == 0
     before = read_tree(workdir / "site")
     data = workdir / "data"
     data.mkdir()
     for name, content in case.files.items():
         (data / name).parent.mkdir(parents=True, exist_ok=True)
         (data / name).write_bytes(content)
-    code = main([*_args_for(case, data), "--out", "site", "--quiet"])
+    code = main([*_args_for(case, data), "--out", "site", "--quiet", *FAST])
     err = capsys.readouterr().err
     assert code == 2, err
     assert "Traceback" not in err
@@ -94,9 +101,9 @@ def test_unknown_config_key_exits_2(workdir: Path, capsys):
 
 def test_reportgen_toml_is_read_and_flags_override_it(workdir: Path):
     Path("reportgen.toml").write_text('seed = 4\nout = "from-file"\n[input]\ndemo = "digits"\n')
-    assert main(["build", "--quiet"]) == 0
+    assert main(["build", "--quiet", *FAST]) == 0
     assert json.loads(Path("from-file/report.json").read_text())["provenance"]["seed"] == 4
-    assert main(["build", "--quiet", "--seed", "6", "--out", "from-flag"]) == 0
+    assert main(["build", "--quiet", "--seed", "6", "--out", "from-flag", *FAST]) == 0
     assert json.loads(Path("from-flag/report.json").read_text())["provenance"]["seed"] == 6
 
 
@@ -105,7 +112,7 @@ def test_pyproject_table_is_read(workdir: Path):
         '[project]\nname = "x"\n'
         '[tool.reportgen]\nseed = 8\n[tool.reportgen.input]\ndemo = "digits"\n'
     )
-    assert main(["build", "--quiet", "--out", "site"]) == 0
+    assert main(["build", "--quiet", "--out", "site", *FAST]) == 0
     assert json.loads(Path("site/report.json").read_text())["provenance"]["seed"] == 8
 
 
@@ -113,14 +120,14 @@ def test_explicit_config_paths_are_relative_to_it(workdir: Path, npy_dataset: Pa
     conf = workdir / "conf"
     conf.mkdir()
     (conf / "report.toml").write_text('[input]\nvectors = "../vectors.npy"\n')
-    assert main(["build", "--config", "conf/report.toml", "--out", "site", "--quiet"]) == 0
+    assert main(["build", "--config", "conf/report.toml", "--out", "site", "--quiet", *FAST]) == 0
     assert json.loads(Path("site/report.json").read_text())["dataset"]["n"] == 40
 
 
 def test_foreign_output_folder_exits_2(workdir: Path, capsys):
     Path("site").mkdir()
     Path("site/keep.txt").write_text("x")
-    assert main(["build", "--demo", "digits", "--out", "site", "--quiet"]) == 2
+    assert main(["build", "--demo", "digits", "--out", "site", "--quiet", *FAST]) == 2
     assert "--force" in capsys.readouterr().err
     assert Path("site/keep.txt").exists()
 

@@ -73,7 +73,7 @@ def test_wrong_types_and_choices(tmp_path: Path):
     with pytest.raises(ConfigError) as caught:
         resolve_config(read_config_file(path), path)
     text = str(caught.value)
-    assert "seed must be a whole number, got 'one'" in text
+    assert "seed must be a number, got 'one'" in text
     assert "force must be true or false, got 1" in text
     assert "demo must be one of digits; got 'mnist'" in text
 
@@ -137,3 +137,36 @@ def test_provenance_dict_leaves_out_where_the_output_goes():
     plain = config.to_dict(for_provenance=True)
     assert "out" not in plain and "force" not in plain
     assert plain["input"]["demo"] == "digits"
+
+
+def test_numbers_below_their_minimum_are_refused():
+    with pytest.raises(ConfigError) as caught:
+        resolve_config(
+            overrides={
+                ("input", "demo"): "digits",
+                ("neighbors", "k"): 0,
+                ("umap", "min_dist"): -0.5,
+                ("tsne", "perplexity"): float("nan"),
+            }
+        )
+    assert caught.value.problems == [
+        "command line: --neighbors-k must be at least 1, got 0",
+        "command line: --umap-min-dist must be at least 0.0, got -0.5",
+        "command line: --tsne-perplexity must be a finite number, got nan",
+    ]
+
+
+def test_custom_projection_needs_its_column_and_both_ends():
+    with pytest.raises(ConfigError) as caught:
+        resolve_config(
+            overrides={("input", "demo"): "digits", ("projections", "custom_left"): "^a"}
+        )
+    assert caught.value.problems == [
+        "the custom projection needs projections.custom_column",
+        "the custom projection needs both custom_left and custom_right",
+    ]
+
+
+def test_a_flag_named_like_a_section_takes_a_plain_value():
+    assert overrides_from_api({"umap": False}) == {("projections", "umap"): False}
+    assert overrides_from_api({"umap": {"min_dist": 0.5}}) == {("umap", "min_dist"): 0.5}

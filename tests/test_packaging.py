@@ -67,7 +67,8 @@ def test_installed_wheel_builds_a_site(wheel: Path, tmp_path: Path):
         from reportgen.render.templates import templates_dir
         print(reportgen.__file__)
         print(templates_dir())
-        sys.exit(reportgen.cli.main(["build", "--demo", "digits", "--out", "site", "-q"]))
+        args = ["build", "--demo", "digits", "--out", "site", "-q", "--no-umap", "--no-tsne"]
+        sys.exit(reportgen.cli.main(args))
         """
     )
     work = tmp_path / "work"

@@ -49,15 +49,14 @@ def text_ref(path: str) -> dict[str, str]:
 
 def base_layout(**overrides: Any) -> dict[str, Any]:
     """The site's Plotly layout: quiet grid, system font, transparent background."""
-    layout = go.Layout(
-        font={"family": FONT, "size": 13, "color": "#1f2328"},
-        paper_bgcolor="rgba(0,0,0,0)",
-        plot_bgcolor="rgba(0,0,0,0)",
-        margin={"l": 10, "r": 10, "t": 10, "b": 40},
-        hoverlabel={"font": {"family": FONT}},
-        **overrides,
-    )
-    return layout.to_plotly_json()
+    settings: dict[str, Any] = {
+        "font": {"family": FONT, "size": 13, "color": "#1f2328"},
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        "margin": {"l": 10, "r": 10, "t": 10, "b": 40},
+        "hoverlabel": {"font": {"family": FONT}},
+    }
+    return go.Layout(**{**settings, **overrides}).to_plotly_json()
 
 
 def label_counts_figure(counts: LabelCounts, data_path: str) -> dict[str, Any]:
@@ -86,3 +85,117 @@ def label_counts_figure(counts: LabelCounts, data_path: str) -> dict[str, Any]:
         xaxis={"title": {"text": "vectors"}, "gridcolor": "#e6e8eb", "rangemode": "tozero"},
     )
     return {"traces": [trace], "layout": layout, "config": PLOTLY_CONFIG}
+
+
+# Beyond the Okabe-Ito eight, Paul Tol's "muted" and "light" schemes: distinct for most
+# colour-blind viewers; 20 categories is where any palette stops being readable.
+CATEGORY_PALETTE = (
+    *PALETTE[:6],
+    "#332288",
+    "#117733",
+    "#44AA99",
+    "#88CCEE",
+    "#DDCC77",
+    "#CC6677",
+    "#AA4499",
+    "#882255",
+    "#EE8866",
+    "#BBCC33",
+    "#77AADD",
+    "#99DDFF",
+    "#FFAABB",
+    "#AAAA00",
+)
+OTHER_COLOR = "#BBBBBB"
+
+
+def marker_size(points: int, dims: int) -> float:
+    """A marker size that keeps dense views readable: smaller as points grow."""
+    if dims == 3:
+        return 3.0 if points <= 5_000 else 2.0
+    if points <= 2_000:
+        return 6.0
+    if points <= 20_000:
+        return 4.0
+    return 2.5 if points <= 100_000 else 1.8
+
+
+def scatter_figures(points_2d: int, points_3d: int) -> dict[str, Any]:
+    """The scatter templates the page binds to a view's coordinates.
+
+    Each has ``trace`` (one per category), ``overlay`` (search matches, the selected point
+    and its neighbours drawn on top), ``styles`` for those overlays, ``layout`` and
+    ``config``. Hover is drawn by the page itself (``hoverinfo: none``), so point text never
+    passes through Plotly's markup.
+    """
+    trace_2d = go.Scattergl(
+        mode="markers",
+        marker={"size": marker_size(points_2d, 2), "opacity": 0.8, "line": {"width": 0}},
+        hoverinfo="none",
+    ).to_plotly_json()
+    trace_3d = go.Scatter3d(
+        mode="markers",
+        marker={"size": marker_size(points_3d, 3), "opacity": 0.8, "line": {"width": 0}},
+        hoverinfo="none",
+    ).to_plotly_json()
+    overlay_2d = {**trace_2d, "showlegend": False}
+    overlay_3d = {**trace_3d, "showlegend": False}
+    styles = {
+        "match": {
+            "marker": {
+                "size": 9,
+                "color": "rgba(0,0,0,0)",
+                "line": {"width": 1.5, "color": "#D55E00"},
+            },
+        },
+        "neighbor": {
+            "marker": {
+                "size": 11,
+                "color": "rgba(0,0,0,0)",
+                "line": {"width": 2, "color": "#000000"},
+            },
+        },
+        "selected": {
+            "marker": {"size": 15, "color": "#F0E442", "line": {"width": 2.5, "color": "#000000"}},
+        },
+    }
+    axis = {"showgrid": True, "gridcolor": "#eef0f2", "zeroline": False, "showticklabels": False}
+    layout_2d = base_layout(
+        margin={"l": 30, "r": 10, "t": 10, "b": 30},
+        xaxis={**axis, "title": {"text": "", "font": {"size": 12}}},
+        yaxis={**axis, "title": {"text": "", "font": {"size": 12}}, "scaleanchor": "x"},
+        legend={
+            "itemsizing": "constant",
+            "title": {"text": ""},
+            "bgcolor": "rgba(255,255,255,0.8)",
+        },
+        dragmode="pan",
+        hovermode="closest",
+    )
+    axis_3d = {"showbackground": False, "showticklabels": False, "gridcolor": "#e6e8eb"}
+    layout_3d = base_layout(
+        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        scene={"xaxis": axis_3d, "yaxis": axis_3d, "zaxis": axis_3d, "aspectmode": "data"},
+        legend={"itemsizing": "constant", "bgcolor": "rgba(255,255,255,0.8)"},
+        hovermode="closest",
+    )
+    config = {**PLOTLY_CONFIG, "scrollZoom": True}
+    return {
+        "scatter2d": {
+            "trace": trace_2d,
+            "overlay": overlay_2d,
+            "styles": styles,
+            "layout": layout_2d,
+            "config": config,
+        },
+        "scatter3d": {
+            "trace": trace_3d,
+            "overlay": overlay_3d,
+            "styles": {
+                key: {"marker": {**style["marker"], "size": style["marker"]["size"] / 2}}
+                for key, style in styles.items()
+            },
+            "layout": layout_3d,
+            "config": config,
+        },
+    }

@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from reportgen.analysis import Analysis
+from reportgen.analysis.pipeline import Analysis
+from reportgen.config import Config
 from reportgen.dataset import Dataset
 from reportgen.render.figures import label_counts_figure
+from reportgen.render.scatter import default_view, scatter_block, view_title
 
 # (file, title) of the site's pages, in navigation order. Later pages add themselves here.
-PAGES = (("index.html", "Overview"),)
+PAGES = (("index.html", "Overview"), ("projections.html", "Projections"))
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,31 @@ class StatTile:
 
 
 @dataclass(frozen=True)
+class QualityRow:
+    """One view's line of the quality table."""
+
+    key: str
+    title: str
+    knn_recall: float
+    trustworthiness: float
+    sampled: int | None
+
+
+def quality_rows(analysis: Analysis) -> list[QualityRow]:
+    """The quality table: how far each view can be trusted."""
+    return [
+        QualityRow(
+            key=view.key,
+            title=view_title(view.key),
+            knn_recall=view.quality.knn_recall,
+            trustworthiness=view.quality.trustworthiness,
+            sampled=view.quality.trustworthiness_sample,
+        )
+        for view in analysis.views
+    ]
+
+
+@dataclass(frozen=True)
 class IndexPage:
     """Context of ``index.html``: the dataset card."""
 
@@ -56,10 +83,14 @@ class IndexPage:
     other_labels: int
     norms: list[tuple[str, float]]
     notes: list[str]
+    quality: list[QualityRow]
+    k: int
+    headline: str | None  # the view of the headline scatter
+    headline_title: str
     script: dict[str, Any]  # the page's inline data block: figures and their data
 
 
-def index_page(dataset: Dataset, analysis: Analysis, chrome: Chrome) -> IndexPage:
+def index_page(dataset: Dataset, analysis: Analysis, config: Config, chrome: Chrome) -> IndexPage:
     """The overview page's context."""
     summary = analysis.summary
     counts = summary.label_counts
@@ -91,6 +122,7 @@ def index_page(dataset: Dataset, analysis: Analysis, chrome: Chrome) -> IndexPag
             f"{norms.zero_vectors} vectors are all zeros: they have no direction, so their "
             "cosine similarity to anything is undefined."
         )
+    block = scatter_block(dataset, analysis, config)
     return IndexPage(
         chrome=chrome,
         nav=chrome.nav("index.html"),
@@ -107,5 +139,41 @@ def index_page(dataset: Dataset, analysis: Analysis, chrome: Chrome) -> IndexPag
             ("std", norms.std),
         ],
         notes=notes,
-        script={"figures": figures, "data": data},
+        quality=quality_rows(analysis),
+        k=analysis.k,
+        headline=default_view(analysis),
+        headline_title=view_title(default_view(analysis)) if analysis.views else "",
+        script={**block, "figures": {**block["figures"], **figures}, "data": data},
+    )
+
+
+@dataclass(frozen=True)
+class ProjectionsPage:
+    """Context of ``projections.html``."""
+
+    chrome: Chrome
+    nav: list[NavLink]
+    has_views: bool
+    has_text: bool
+    k: int
+    notes: list[str]
+    method: str
+    metric: str
+    script: dict[str, Any]
+
+
+def projections_page(
+    dataset: Dataset, analysis: Analysis, config: Config, chrome: Chrome
+) -> ProjectionsPage:
+    """The projections page's context."""
+    return ProjectionsPage(
+        chrome=chrome,
+        nav=chrome.nav("projections.html"),
+        has_views=bool(analysis.views),
+        has_text=dataset.text_column is not None,
+        k=analysis.k,
+        notes=list(analysis.notes),
+        method=analysis.graph.method,
+        metric=analysis.graph.metric,
+        script=scatter_block(dataset, analysis, config),
     )

@@ -8,7 +8,7 @@ from importlib import metadata
 from typing import Any
 
 from reportgen._version import __version__
-from reportgen.analysis import Analysis
+from reportgen.analysis.pipeline import Analysis
 from reportgen.config import Config
 from reportgen.dataset import Dataset
 
@@ -91,6 +91,26 @@ def build_report(dataset: Dataset, analysis: Analysis, provenance: dict[str, Any
             "dropped_rows": list(dataset.dropped_rows),
             "images": dataset.images is not None,
         },
+        "neighbors": {
+            "k": analysis.k,
+            "graph_k": analysis.graph.k,
+            "metric": analysis.graph.metric,
+            "method": analysis.graph.method,
+        },
+        "projections": {
+            view.key: {
+                "method": view.projection.method,
+                "dims": view.projection.dims,
+                "knn_recall": view.quality.knn_recall,
+                "trustworthiness": view.quality.trustworthiness,
+                "trustworthiness_sample": view.quality.trustworthiness_sample,
+                "k": view.quality.k,
+                "parameters": view.projection.parameters,
+                "notes": list(view.projection.notes),
+            }
+            for view in analysis.views
+        },
+        "notes": list(analysis.notes),
         "provenance": provenance,
     }
 

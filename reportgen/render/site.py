@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from importlib import resources
 from typing import BinaryIO
 
-from reportgen.analysis import Analysis
+from reportgen.analysis.pipeline import Analysis
 from reportgen.config import Config
 from reportgen.dataset import Dataset
-from reportgen.render.pages import Chrome, index_page
+from reportgen.render.exports import coordinates_csv, neighbors_csv
+from reportgen.render.pages import Chrome, index_page, projections_page
 from reportgen.render.report import build_provenance, build_report, encode_report, provenance_line
+from reportgen.render.scatter import scatter_payloads
+from reportgen.render.site_types import Producer, Site
 from reportgen.render.templates import render_template, templates_dir
-
-# A file's content: its bytes, or a producer that streams them into an open binary file
-# (for large files, so that nothing large is held twice in memory).
-Producer = Callable[[BinaryIO], None]
-Content = bytes | Producer
-Site = dict[str, Content]
 
 _COPY_CHUNK = 1 << 20
 
@@ -48,14 +44,22 @@ def render_site(dataset: Dataset, analysis: Analysis, config: Config) -> Site:
     chrome = Chrome(
         title=config.render.title or dataset.name, provenance=provenance_line(provenance)
     )
-    index = index_page(dataset, analysis, chrome)
+    index = index_page(dataset, analysis, config, chrome)
     site: Site = {
         "index.html": render_template("index.html", page=index),
+        "projections.html": render_template(
+            "projections.html", page=projections_page(dataset, analysis, config, chrome)
+        ),
+        "exports/coordinates.csv": coordinates_csv(
+            dataset.labels, [view.projection for view in analysis.views]
+        ),
+        "exports/neighbors.csv": neighbors_csv(analysis.graph, analysis.k),
         "report.json": encode_report(report),
         "summary.md": render_template("summary.md.j2", page=index),
         # GitHub Pages runs Jekyll on a published folder unless told not to; Jekyll would
         # drop files and folders whose names start with "_" or ".".
         ".nojekyll": b"",
     }
+    site.update(scatter_payloads(dataset, analysis))
     site.update(static_assets())
     return site

@@ -1,0 +1,175 @@
+"""What the scatter views send the browser: one small inline block and lazy payloads.
+
+The inline block (in the page) holds N, the browser samples, the label codes and names,
+the views' descriptions and quality, and the figure templates. Everything per point that
+is not needed to draw the first view is a payload under ``data/``: each view's coordinates,
+its per-point neighbourhood preservation, the neighbour lists and each metadata column.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from reportgen.analysis.pipeline import Analysis, View
+from reportgen.config import Config
+from reportgen.dataset import Dataset
+from reportgen.render.figures import CATEGORY_PALETTE, OTHER_COLOR, scatter_figures
+from reportgen.render.payloads import encode_array, payload_path, payload_script
+from reportgen.render.site_types import Site
+
+VIEW_TITLES = {
+    "pca": "PCA",
+    "umap": "UMAP",
+    "tsne": "t-SNE",
+    "custom": "Custom",
+}
+NEIGHBORS_PAYLOAD = "neighbors"
+
+
+def view_title(key: str) -> str:
+    """A view's button title: "UMAP 2D", "t-SNE 3D", "Custom"."""
+    method, _, dims = key.partition("-")
+    return f"{VIEW_TITLES[method]} {dims.upper()}".strip()
+
+
+def _format_parameter(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_format_parameter(v) for v in value)
+    return str(value)
+
+
+def _sample_rows(analysis: Analysis, dims: int) -> np.ndarray | None:
+    return analysis.sample_3d if dims == 3 else analysis.sample_2d
+
+
+def _view_block(view: View, analysis: Analysis) -> dict[str, Any]:
+    projection, quality = view.projection, view.quality
+    parameters = [
+        [name, _format_parameter(value)]
+        for name, value in sorted(projection.parameters.items())
+        if name != "explained_variance_ratio"
+    ]
+    return {
+        "key": view.key,
+        "title": view_title(view.key),
+        "dims": projection.dims,
+        "axes": list(projection.axis_titles),
+        "payload": f"view-{view.key}",
+        "preservation": f"preservation-{view.key}",
+        "quality": {
+            "recall": quality.knn_recall,
+            "trust": quality.trustworthiness,
+            "trustSample": quality.trustworthiness_sample,
+            "k": quality.k,
+        },
+        "parameters": parameters,
+        "notes": list(projection.notes),
+    }
+
+
+def default_view(analysis: Analysis) -> str | None:
+    """The view a page opens on: UMAP 2D when there is one, else the first 2D view."""
+    keys = [v.key for v in analysis.views]
+    if "umap-2d" in keys:
+        return "umap-2d"
+    two_d = [v.key for v in analysis.views if v.projection.dims == 2]
+    return two_d[0] if two_d else (keys[0] if keys else None)
+
+
+def hover_columns(dataset: Dataset, analysis: Analysis, config: Config) -> list[str]:
+    """Columns shown on hover and in the inspector: configured, else label and text.
+
+    The label column is left out when its inline codes already name every label (no
+    "other"): the page then needs no second copy of it.
+    """
+    if config.render.hover_columns:
+        names = [name.strip() for name in config.render.hover_columns.split(",")]
+        return [name for name in names if name]
+    wanted = []
+    if analysis.labels is not None and analysis.labels.other:
+        wanted.append(dataset.label_column)
+    if dataset.text_column is not None:
+        wanted.append(dataset.text_column)
+    return wanted
+
+
+def scatter_block(dataset: Dataset, analysis: Analysis, config: Config) -> dict[str, Any]:
+    """The inline data block of a page that shows scatter views."""
+    labels = analysis.labels
+    samples = {
+        "2d": encode_array(analysis.sample_2d, "int32") if analysis.sample_2d is not None else None,
+        "3d": encode_array(analysis.sample_3d, "int32") if analysis.sample_3d is not None else None,
+    }
+    shown_2d = len(analysis.sample_2d) if analysis.sample_2d is not None else dataset.n
+    shown_3d = len(analysis.sample_3d) if analysis.sample_3d is not None else dataset.n
+    return {
+        "n": dataset.n,
+        "k": analysis.k,
+        "defaultView": default_view(analysis),
+        "views": [_view_block(view, analysis) for view in analysis.views],
+        "samples": samples,
+        "labels": None
+        if labels is None
+        else {
+            "name": dataset.label_column,
+            "names": list(labels.names),
+            "other": labels.other,
+            "codes": encode_array(labels.codes, "uint8" if len(labels.names) <= 256 else "uint16"),
+        },
+        "columns": [
+            {"name": coding.name, "kind": coding.kind, "payload": f"column-{index}"}
+            for index, coding in enumerate(analysis.columns)
+        ],
+        "textColumn": dataset.text_column,
+        "hoverColumns": hover_columns(dataset, analysis, config),
+        "neighbors": NEIGHBORS_PAYLOAD,
+        "palette": list(CATEGORY_PALETTE),
+        "otherColor": OTHER_COLOR,
+        "figures": scatter_figures(shown_2d, shown_3d),
+    }
+
+
+def scatter_payloads(dataset: Dataset, analysis: Analysis) -> Site:
+    """``data/*.js``: coordinates and preservation per view, neighbours, metadata columns."""
+    site: Site = {}
+    for view in analysis.views:
+        rows = _sample_rows(analysis, view.projection.dims)
+        coordinates = view.projection.coordinates
+        preservation = view.quality.preservation
+        if rows is not None:
+            coordinates, preservation = coordinates[rows], preservation[rows]
+        name = f"view-{view.key}"
+        site[payload_path(name)] = payload_script(
+            name, {"coordinates": encode_array(coordinates, "float32")}
+        )
+        name = f"preservation-{view.key}"
+        site[payload_path(name)] = payload_script(
+            name, {"values": encode_array(preservation, "float32")}
+        )
+    graph = analysis.graph
+    site[payload_path(NEIGHBORS_PAYLOAD)] = payload_script(
+        NEIGHBORS_PAYLOAD,
+        {
+            "indices": encode_array(graph.indices[:, : analysis.k], "int32"),
+            "cosines": encode_array(graph.similarities[:, : analysis.k], "float32"),
+        },
+    )
+    for index, coding in enumerate(analysis.columns):
+        column = dataset.column(coding.name)
+        name = f"column-{index}"
+        if coding.kind == "number":
+            content: dict[str, Any] = {"values": encode_array(column.values, "float32")}
+        elif coding.kind == "category":
+            cats = coding.categories
+            dtype = "uint8" if len(cats.names) <= 256 else "uint16"
+            content = {"codes": encode_array(cats.codes, dtype), "names": list(cats.names)}
+            if cats.other:  # hover and search need the values the "other" code lumps together
+                content["text"] = column.as_text()
+        else:
+            content = {"text": column.as_text()}
+        site[payload_path(name)] = payload_script(name, content)
+    return site

@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 # umap-learn/pynndescent compile numba kernels; keep the ones they cache between runs.
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.cache/numba
 
-.PHONY: demo test lint format chromium clean
+.PHONY: demo test lint format chromium bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ format: $(VENV)/.installed-test
 
 test: $(VENV)/.installed-test chromium lint
 	$(BIN)/python -m pytest
+
+# Speed, layout quality and page weight against plain peer pipelines (see benchmarks/).
+bench: $(VENV)/.installed-test chromium
+	$(BIN)/python benchmarks/bench_build.py --n 20000 --dim 384
 
 clean:
 	rm -rf $(VENV) .cache site build dist .pytest_cache .ruff_cache

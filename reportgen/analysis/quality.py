@@ -173,13 +173,15 @@ def _lowdim_neighbors(coordinates: np.ndarray, k: int) -> np.ndarray:
     indices = np.take_along_axis(indices, order, axis=1)
     tied = np.flatnonzero(distances[:, k] == distances[:, k - 1])
     if tied.size:
-        found_i, found_d = tree.query_radius(
-            points[tied], r=distances[tied, k - 1], return_distance=True
-        )
+        # query_radius computes distances a little differently from query: without a slack
+        # it can miss a point lying exactly on the radius (seen with duplicated points).
+        radius = distances[tied, k - 1] * (1 + 1e-9) + 1e-12
+        found_i, found_d = tree.query_radius(points[tied], r=radius, return_distance=True)
         for row, row_i, row_d in zip(tied, found_i, found_d, strict=True):
             others = row_i != row
             row_i, row_d = row_i[others], row_d[others]
-            indices[row, :k] = row_i[np.lexsort((row_i, row_d))[:k]]
+            if len(row_i) >= k:
+                indices[row, :k] = row_i[np.lexsort((row_i, row_d))[:k]]
     return indices[:, :k]
 
 

@@ -140,7 +140,8 @@ def index_page(dataset: Dataset, analysis: Analysis, config: Config, chrome: Chr
         ],
         notes=notes,
         quality=quality_rows(analysis),
-        k=analysis.k,
+        # the quality metrics' k: the inspector's, unless N is too small for it (k < N/2)
+        k=analysis.views[0].quality.k if analysis.views else analysis.k,
         headline=default_view(analysis),
         headline_title=view_title(default_view(analysis)) if analysis.views else "",
         script={**block, "figures": {**block["figures"], **figures}, "data": data},

@@ -91,3 +91,18 @@ def test_a_missing_column_named_by_the_config_is_a_config_error(workdir, tiny_ve
         "projections.custom_column: column 'species' not found; the columns are: none",
         "render.hover_columns: column 'caption' not found; the columns are: none",
     ]
+
+
+def test_zero_vectors_reach_every_consumer_without_nan(workdir, tiny_vectors, tiny_labels):
+    vectors = tiny_vectors.copy()
+    vectors[[0, 1]] = 0.0
+    report = reportgen.build(vectors, labels=tiny_labels, out="site")
+    assert report.report["dataset"]["zero_vectors"] == 2
+    rows = (report.out / "exports" / "neighbors.csv").read_text().splitlines()[1:]
+    zero_rows = [r.split(",") for r in rows if r.split(",")[0] in ("0", "1")]
+    # a zero vector has no direction: cosine 0, 90 degrees, to whatever it is listed beside
+    assert {(r[3], r[4]) for r in zero_rows} == {("0", "90.00")}
+    coordinates = (report.out / "exports" / "coordinates.csv").read_text()
+    assert "nan" not in coordinates.lower()
+    for view in report.report["projections"].values():
+        assert 0 <= view["knn_recall"] <= 1

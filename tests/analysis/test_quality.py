@@ -192,3 +192,15 @@ def test_graph_of_other_vectors_is_refused(setup):
     vectors, graph, coordinates = setup
     with pytest.raises(AnalysisError, match="kNN graph has 200 rows but vectors has n_samples=100"):
         compute_quality(vectors[:100], graph, coordinates[:100], 5, metric="cosine")
+
+
+def test_duplicated_projection_points_tied_at_the_kth_place():
+    # regression: a radius query missed points exactly on the k-th distance, so a row of
+    # duplicated projected points got fewer than k neighbours and the build crashed
+    from reportgen.analysis.quality import _lowdim_neighbors
+
+    points = np.array([[0.0, 0.0]] * 4 + [[0.1 * i, 0.3] for i in range(1, 12)])
+    neighbours = _lowdim_neighbors(points, 5)
+    assert neighbours.shape == (15, 5)
+    assert neighbours[0, :3].tolist() == [1, 2, 3]
+    assert not np.any(neighbours == np.arange(15)[:, None])

@@ -12,10 +12,11 @@ pytestmark = pytest.mark.browser
 HOSTILE_LABELS = ["</script><script>alert(1)</script>", "<img src=x onerror=alert(1)>", "a & b"]
 
 
-@pytest.fixture
-def demo_site(workdir: Path) -> Path:
-    assert main(["build", "--demo", "digits", "--out", "site", "--quiet"]) == 0
-    return workdir / "site"
+@pytest.fixture(scope="module")
+def demo_site(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("demo") / "site"
+    assert main(["build", "--demo", "digits", "--out", str(out), "--quiet"]) == 0
+    return out
 
 
 def test_index_opens_offline_without_errors(demo_site: Path, open_page):
@@ -28,7 +29,6 @@ def test_index_opens_offline_without_errors(demo_site: Path, open_page):
     bars = page.locator("[data-rg-figure='label-counts'] .point").count()
     assert bars == 10
     assert page.locator("#label-counts tbody tr").count() == 10
-    page.screenshot(path=str(demo_site.parent / "index.png"), full_page=True)
 
 
 def test_navigation_links_resolve(demo_site: Path, open_page):

@@ -159,3 +159,21 @@ def test_overview_shows_the_headline_map_and_quality(site: Path, open_page):
     views = page.eval_on_selector_all("#quality tbody tr", "rs => rs.map(r => r.dataset.view)")
     assert views == ["umap-2d", "umap-3d", "tsne-2d", "pca-2d", "pca-3d"]
     assert log.console_errors == [] and log.page_errors == [] and log.foreign_requests == []
+
+
+def test_beyond_the_budget_a_view_shows_a_stratified_sample(tmp_path, open_page):
+    rng = np.random.default_rng(3)
+    vectors = rng.normal(size=(60, 5)).astype(np.float32)
+    labels = ["a"] * 40 + ["b"] * 20
+    report = reportgen.build(
+        vectors, labels=labels, out=tmp_path / "site", max_points_2d=30, tsne=False, pca=False
+    )
+    page, log = open_page(report.out / "projections.html")
+    page.wait_for_selector("#rg-scatter[data-view='umap-2d'] .main-svg")
+    assert page.text_content("#rg-sample-note").startswith("showing 30 of 60 points")
+    counts = page.evaluate("document.getElementById('rg-scatter')._fullData.map(t => t.x.length)")
+    assert sorted(counts) == [10, 20]
+    page.click(".rg-view-button[data-view='umap-3d']")
+    page.wait_for_selector("#rg-scatter[data-view='umap-3d']")
+    assert page.is_hidden("#rg-sample-note")
+    assert log.console_errors == [] and log.page_errors == []

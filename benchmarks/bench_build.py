@@ -37,9 +37,10 @@ def make_data(folder: Path, n: int, dim: int, clusters: int, seed: int) -> tuple
     centers = rng.normal(size=(clusters, dim)).astype(np.float32)
     assignment = rng.integers(0, clusters, size=n)
     spread = rng.uniform(0.4, 1.0, size=clusters).astype(np.float32)
-    vectors = centers[assignment] + rng.normal(size=(n, dim)).astype(np.float32) * spread[
-        assignment, None
-    ]
+    vectors = (
+        centers[assignment]
+        + rng.normal(size=(n, dim)).astype(np.float32) * spread[assignment, None]
+    )
     vectors_path = folder / "vectors.npy"
     np.save(vectors_path, vectors.astype(np.float32))
     metadata_path = folder / "metadata.tsv"
@@ -85,6 +86,7 @@ emb = TSNE(n_components=2, random_state=0).fit_transform(X)
 trace = go.Scattergl(x=emb[:, 0], y=emb[:, 1], mode="markers", text=labels, marker=marker)
 go.Figure(trace).write_html(f"{out}/tsne.html")
 """
+
 
 def knn_recall(vectors: np.ndarray, layout: np.ndarray, k: int = 10) -> float:
     """Share of each point's k nearest (cosine, exact) neighbours kept in the layout."""
@@ -136,9 +138,20 @@ def main() -> None:
         vectors_path, metadata_path = make_data(folder, args.n, args.dim, args.clusters, seed=0)
         results: dict[str, object] = {"n": args.n, "dim": args.dim, "cores": os.cpu_count()}
         results["reportgen"] = run(
-            [python, "-m", "reportgen", "build", str(vectors_path), "--metadata",
-             str(metadata_path), "--out", str(folder / "site"), "--quiet",
-             "--timings", str(folder / "timings.json")],
+            [
+                python,
+                "-m",
+                "reportgen",
+                "build",
+                str(vectors_path),
+                "--metadata",
+                str(metadata_path),
+                "--out",
+                str(folder / "site"),
+                "--quiet",
+                "--timings",
+                str(folder / "timings.json"),
+            ],
             folder,
         )
         results["reportgen"]["steps"] = json.loads((folder / "timings.json").read_text())["steps"]
@@ -159,8 +172,11 @@ def main() -> None:
         report = json.loads((folder / "site" / "report.json").read_text())
         ours = report["projections"]["umap-2d"]["knn_recall"]
         plain = knn_recall(vectors, np.load(folder / "plain.npy"))
-        results["umap_2d_knn_recall"] = {"reportgen": ours, "plain_umap": plain,
-                                         "ratio": ours / plain}
+        results["umap_2d_knn_recall"] = {
+            "reportgen": ours,
+            "plain_umap": plain,
+            "ratio": ours / plain,
+        }
         results["page"] = page_weight(folder / "site", args.n)
     text = json.dumps(results, indent=2)
     print(text)

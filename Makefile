@@ -48,7 +48,8 @@ test: $(VENV)/.installed-test chromium lint
 
 # Speed, layout quality and page weight against plain peer pipelines (see benchmarks/).
 bench: $(VENV)/.installed-test chromium
-	$(BIN)/python benchmarks/bench_build.py --n 20000 --dim 384
+	$(BIN)/python benchmarks/bench_build.py --n 20000 --dim 384 --json benchmarks/results-20000x384.json
+	$(BIN)/python benchmarks/bench_build.py --data digits --json benchmarks/results-digits.json
 
 clean:
 	rm -rf $(VENV) .cache site build dist .pytest_cache .ruff_cache

@@ -107,7 +107,9 @@ class ProjectionsConfig:
 
     pca: bool = option(True, "compute PCA 2D and 3D")
     umap: bool = option(True, "compute UMAP 2D and 3D")
-    tsne: bool = option(True, "compute t-SNE 2D (openTSNE, FFT gradients)")
+    tsne: bool = option(
+        True, "compute t-SNE 2D (openTSNE: FFT gradients from 5,000 points, Barnes-Hut below)"
+    )
     tsne_3d: bool = option(False, "also compute t-SNE 3D (Barnes-Hut: much slower)")
     custom_column: str | None = option(
         None, "metadata column the custom projection's regexes are matched against"
@@ -145,6 +147,11 @@ class TsneConfig:
 
     perplexity: float = option(30.0, "effective number of neighbours t-SNE balances", minimum=1.0)
     n_iter: int = option(500, "optimisation iterations after early exaggeration", minimum=1)
+    ints_in_interval: float = option(
+        2.0,
+        "FFT interpolation interval width: 1 is openTSNE's default (slower on spread layouts)",
+        minimum=0.1,
+    )
 
 
 @dataclass(frozen=True)

@@ -177,7 +177,8 @@ def tsne_knn(graph: KnnGraph, perplexity: float) -> tuple[np.ndarray, np.ndarray
     Raises:
         AnalysisError: perplexity < 1/3 (no column to take).
     """
-    width = min(graph.k, int(3 * perplexity))
+    # The epsilon: a perplexity of width / 3 must give back width (3 * (10 / 3) may not).
+    width = min(graph.k, int(3 * perplexity + 1e-9))
     if width < 1:
         raise AnalysisError(f"t-SNE perplexity={perplexity} must be >= 1/3")
     indices = np.ascontiguousarray(graph.indices[:, :width], dtype=np.int64)

@@ -190,6 +190,7 @@ def analyze(dataset: Dataset, config: Config, progress: Progress) -> Analysis:
                         n_iter=tsne_cfg.n_iter,
                         seed=seed,
                         n_jobs=_TSNE_THREADS,
+                        ints_in_interval=tsne_cfg.ints_in_interval,
                     )
                 )
     if proj.custom_column is not None:

@@ -293,12 +293,10 @@ def compute_umap(
             f"initialisation (it needs N >= {_UMAP_MIN_N_SPECTRAL[n_components]})"
         )
 
+    from reportgen.analysis.neighbors import umap_knn
+
     # umap-learn wants each point as its own first neighbour, at distance 0.
-    knn_indices = np.empty((n, used_neighbors), dtype=np.int64)
-    knn_indices[:, 0] = np.arange(n)
-    knn_indices[:, 1:] = graph.indices[:, : used_neighbors - 1]
-    knn_distances = np.zeros((n, used_neighbors), dtype=np.float32)
-    knn_distances[:, 1:] = graph.distances[:, : used_neighbors - 1]
+    knn_indices, knn_distances = umap_knn(graph, used_neighbors)
 
     import umap  # lazily: importing umap-learn loads numba (seconds)
 
@@ -372,6 +370,7 @@ def compute_tsne(
     n_iter: int = 500,
     seed: int = 0,
     n_jobs: int = 1,
+    ints_in_interval: float = 1.0,
 ) -> Projection:
     """t-SNE ("tsne-2d" or "tsne-3d") with openTSNE over the build's kNN graph.
 
@@ -400,6 +399,10 @@ def compute_tsne(
         n_iter: iterations after early exaggeration, >= 1.
         seed: the random state (jitter), 0 <= seed < 2**32.
         n_jobs: openTSNE's threads (>= 1); does not change the result.
+        ints_in_interval: width of the FFT interpolation intervals (openTSNE's default 1).
+            The FFT grid grows with the layout's extent; 2 halves its boxes per axis: on
+            20,000 x 384 clustered data, 17.5 s instead of 47 s for kNN recall@10 0.438
+            instead of 0.464 (trustworthiness 0.998 both). Barnes-Hut ignores it.
 
     Returns:
         A Projection with float32 (N, n_components) coordinates.
@@ -420,6 +423,8 @@ def compute_tsne(
         raise AnalysisError(f"t-SNE n_iter={n_iter!r} must be an integer >= 1")
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs < 1:
         raise AnalysisError(f"t-SNE n_jobs={n_jobs!r} must be an integer >= 1")
+    if not ints_in_interval > 0:
+        raise AnalysisError(f"t-SNE ints_in_interval={ints_in_interval!r} must be > 0")
     _check_seed(seed)
     n = graph.n
     _check_graph(graph, n)
@@ -439,6 +444,8 @@ def compute_tsne(
     from openTSNE import TSNE, affinity, nearest_neighbors
     from openTSNE import initialization as tsne_init
 
+    from reportgen.analysis.neighbors import tsne_knn
+
     notes = []
     used_perplexity, k, note = _fit_perplexity(n, graph.k, perplexity)
     if note:
@@ -457,10 +464,7 @@ def compute_tsne(
 
     affinities = affinity.PerplexityBasedNN(
         perplexity=used_perplexity,
-        knn_index=nearest_neighbors.PrecomputedNeighbors(
-            np.ascontiguousarray(graph.indices[:, :k]),
-            np.ascontiguousarray(graph.distances[:, :k]),
-        ),
+        knn_index=nearest_neighbors.PrecomputedNeighbors(*tsne_knn(graph, used_perplexity)),
         n_jobs=n_jobs,
         random_state=seed,
         verbose=False,
@@ -472,6 +476,7 @@ def compute_tsne(
         early_exaggeration_iter=_TSNE_EXAGGERATION_ITER,
         early_exaggeration=_TSNE_EXAGGERATION,
         negative_gradient_method=method,
+        ints_in_interval=ints_in_interval,
         n_jobs=n_jobs,
         random_state=seed,
         verbose=False,
@@ -492,6 +497,7 @@ def compute_tsne(
             "early_exaggeration": _TSNE_EXAGGERATION,
             "learning_rate": "auto",
             "negative_gradient_method": method,
+            **({"ints_in_interval": ints_in_interval} if method == "fft" else {}),
             "init": init_name,
             "metric": graph.metric,
             "seed": seed,

@@ -191,9 +191,12 @@ def scatter_figures(points_2d: int, points_3d: int) -> dict[str, Any]:
         "scatter3d": {
             "trace": trace_3d,
             "overlay": overlay_3d,
+            # WebGL 3D markers draw no hollow rings: translucent fills instead, so that the
+            # colours underneath still show through the search matches.
             "styles": {
-                key: {"marker": {**style["marker"], "size": style["marker"]["size"] / 2}}
-                for key, style in styles.items()
+                "match": {"marker": {"size": 5, "color": "rgba(213,94,0,0.35)"}},
+                "neighbor": {"marker": {"size": 6, "color": "rgba(0,0,0,0.55)"}},
+                "selected": {"marker": {"size": 9, "color": "#F0E442"}},
             },
             "layout": layout_3d,
             "config": config,

@@ -1,0 +1,434 @@
+"""Clusters of the embedding: k-means with k chosen by silhouette, described for the report."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.cluster import KMeans, MiniBatchKMeans
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.metrics import (
+    adjusted_rand_score,
+    completeness_score,
+    homogeneity_score,
+    normalized_mutual_info_score,
+    pairwise_distances,
+    silhouette_samples,
+)
+
+from reportgen.analysis.neighbors import METRICS, _prepare_space
+from reportgen.errors import AnalysisError
+
+# k-means restarts per fit; the best inertia wins. 3 rather than sklearn's 1 ("auto" with
+# k-means++): one unlucky seeding can merge two planted blobs and sink that k's silhouette.
+_N_INIT = 3
+
+# MiniBatchKMeans rows per step: sklearn advises more than 256 x cores; larger batches give
+# centres closer to full k-means at little extra cost.
+_MINIBATCH_SIZE = 4096
+
+# Largest number of rows whose centroid is gathered at once when measuring distances.
+_DISTANCE_ROWS = 8192
+
+_KEYWORDS = 5  # TF-IDF terms kept per cluster
+_NAME_TERMS = 3  # of which the name shows this many
+_MAX_FEATURES = 20_000
+
+# Fewest points clustered: a silhouette needs 2..n-1 clusters (n >= 3), and choosing k needs at
+# least two candidates to compare (k = 2 and 3), so n >= 4.
+MIN_POINTS = 4
+
+
+@dataclass(frozen=True)
+class Clustering:
+    """A k-means partition of the N points, numbered by size (cluster 0 is the largest).
+
+    Attributes:
+        assignments: int32 (N,): each point's cluster, 0..k-1.
+        sizes: k member counts, non-increasing (ties: the cluster whose first member comes
+            first).
+        centroids: float32 (k, D): mean of each cluster's members in the space clustered
+            (unit-normalised rows for cosine, so a centroid's norm is below 1; raw rows for
+            euclidean).
+        distance_to_centroid: float32 (N,): each point's distance to its own centroid: cosine
+            distance (1 - cos) to the normalised centroid, or L2 distance.
+        metric: "cosine" or "euclidean".
+        method: "kmeans" or "minibatch-kmeans".
+        k_curve: (k, silhouette) per candidate k tried when k was chosen automatically, in
+            increasing k; empty when k was given.
+        choice_reason: one sentence saying how k was chosen, for the report.
+        silhouette: mean silhouette of the sampled points, or None when the sample does not
+            hold 2..n-1 clusters (only possible when the sample is smaller than N).
+        silhouette_per_cluster: k values: the mean silhouette of each cluster's sampled
+            members, None for a cluster with no sampled member.
+        silhouette_sample_size: rows of the seeded sample (all N when N <= the sample size).
+        representatives: per cluster, up to ``representatives`` member indices nearest its
+            centroid, nearest first (ties by index).
+        ari, nmi, homogeneity, completeness: agreement of the clusters with the given labels
+            (scikit-learn's scores over all points); None without labels.
+        contingency: int64 (k, L): points of each cluster carrying each label; None without
+            labels.
+        label_names: the L distinct labels, most frequent first (ties by text), naming the
+            columns of ``contingency``; None without labels.
+        keywords: per cluster, up to 5 terms with the highest mean TF-IDF over its members
+            (ties by term; terms scoring 0 left out); None without texts or when the texts
+            hold no word outside the stop list.
+        names: per cluster, its first 3 keywords joined by " · " ("" when it has none); None
+            when ``keywords`` is.
+    """
+
+    assignments: np.ndarray
+    sizes: tuple[int, ...]
+    centroids: np.ndarray
+    distance_to_centroid: np.ndarray
+    metric: str
+    method: str
+    k_curve: tuple[tuple[int, float], ...]
+    choice_reason: str
+    silhouette: float | None
+    silhouette_per_cluster: tuple[float | None, ...]
+    silhouette_sample_size: int
+    representatives: tuple[tuple[int, ...], ...]
+    ari: float | None
+    nmi: float | None
+    homogeneity: float | None
+    completeness: float | None
+    contingency: np.ndarray | None
+    label_names: tuple[str, ...] | None
+    keywords: tuple[tuple[str, ...], ...] | None
+    names: tuple[str, ...] | None
+
+    @property
+    def k(self) -> int:
+        """Number of clusters."""
+        return len(self.sizes)
+
+    @property
+    def n(self) -> int:
+        """Number of points."""
+        return int(self.assignments.shape[0])
+
+
+def compute_clusters(
+    vectors: np.ndarray,
+    *,
+    k: int | None = None,
+    metric: str = "cosine",
+    k_min: int = 2,
+    k_max: int = 12,
+    silhouette_sample: int = 2000,
+    minibatch_above: int = 50_000,
+    labels: list[str] | None = None,
+    texts: list[str] | None = None,
+    representatives: int = 5,
+    seed: int = 0,
+) -> Clustering:
+    """Partition ``vectors`` with k-means and describe each cluster.
+
+    Cosine clusters the unit-normalised rows (a zero row stays zero); euclidean the raw rows.
+    k-means is sklearn's ``KMeans`` (3 restarts), or ``MiniBatchKMeans`` when N >
+    ``minibatch_above``, both with ``random_state=seed``. When ``k`` is None, each k in
+    ``k_min..min(k_max, N - 1, sample - 1)`` is fitted and scored by its mean silhouette on one
+    seeded sample of min(``silhouette_sample``, N) rows; the highest score wins (ties: the
+    smaller k). Clusters are then renumbered by size, largest first. Clusters k-means leaves
+    empty (possible only with duplicate points) are dropped, so ``k`` may come out smaller.
+
+    Args:
+        vectors: float (N, D); never written.
+        k: number of clusters, 2 <= k < N; None to choose it by silhouette.
+        metric: "cosine" or "euclidean" (for clustering, silhouettes and distances).
+        k_min, k_max: the range of automatic k, 2 <= k_min <= k_max.
+        silhouette_sample: rows of the seeded silhouette sample, at least 4.
+        minibatch_above: use MiniBatchKMeans when N is larger than this.
+        labels: N labels to compare the clusters with (ARI, NMI, contingency), or None.
+        texts: N texts to name the clusters by TF-IDF keywords, or None.
+        representatives: member indices kept per cluster, nearest the centroid first; >= 1.
+        seed: seeds the silhouette sample and k-means.
+
+    Returns:
+        A ``Clustering``.
+
+    Raises:
+        AnalysisError: ``vectors`` is not 2-D or has fewer than 4 rows, a parameter is out of
+            range, ``labels`` or ``texts`` is not N long, or no candidate k can be scored.
+    """
+    n = _check_vectors(vectors)
+    _check_parameters(
+        n, k, metric, k_min, k_max, silhouette_sample, minibatch_above, representatives
+    )
+    for name, column in (("labels", labels), ("texts", texts)):
+        if column is not None and len(column) != n:
+            raise AnalysisError(f"{name} has {len(column)} values, expected one per point: N = {n}")
+
+    space = _clustering_space(vectors, metric)
+    sample = _silhouette_rows(n, silhouette_sample, seed)
+    sample_distances = pairwise_distances(space[sample].astype(np.float64), metric=metric)
+    method = "minibatch-kmeans" if n > minibatch_above else "kmeans"
+
+    if k is not None:
+        raw = _fit(space, k, method, seed)
+        curve: tuple[tuple[int, float], ...] = ()
+        reason = f"k = {k}: as configured"
+    else:
+        raw, curve, reason = _choose_k(space, sample, sample_distances, k_min, k_max, method, seed)
+
+    assignments, sizes = _number_by_size(raw)
+    centroids = _centroids(space, assignments, len(sizes))
+    distances = _distances_to_centroids(space, assignments, centroids, metric)
+    silhouette, per_cluster = _silhouettes(sample_distances, assignments[sample], len(sizes))
+    agreement = _agreement(assignments, labels, len(sizes))
+    keywords = _keywords(texts, assignments, sizes) if texts is not None else None
+    return Clustering(
+        assignments=assignments,
+        sizes=sizes,
+        centroids=centroids,
+        distance_to_centroid=distances,
+        metric=metric,
+        method=method,
+        k_curve=curve,
+        choice_reason=reason,
+        silhouette=silhouette,
+        silhouette_per_cluster=per_cluster,
+        silhouette_sample_size=len(sample),
+        representatives=_representatives(assignments, distances, len(sizes), representatives),
+        ari=agreement[0],
+        nmi=agreement[1],
+        homogeneity=agreement[2],
+        completeness=agreement[3],
+        contingency=agreement[4],
+        label_names=agreement[5],
+        keywords=keywords,
+        names=None if keywords is None else tuple(" · ".join(t[:_NAME_TERMS]) for t in keywords),
+    )
+
+
+# --- checks -----------------------------------------------------------------------------------
+
+
+def _check_vectors(vectors: np.ndarray) -> int:
+    if getattr(vectors, "ndim", None) != 2:
+        shape = getattr(vectors, "shape", None)
+        raise AnalysisError(f"vectors must be a 2-D array (N, D), got shape {shape}")
+    n, dim = vectors.shape
+    if n < MIN_POINTS:
+        raise AnalysisError(f"clustering needs at least {MIN_POINTS} points, got N = {n}")
+    if dim < 1:
+        raise AnalysisError(f"clustering needs at least 1 dimension, got D = {dim}")
+    return int(n)
+
+
+def _check_parameters(
+    n: int,
+    k: int | None,
+    metric: str,
+    k_min: int,
+    k_max: int,
+    silhouette_sample: int,
+    minibatch_above: int,
+    representatives: int,
+) -> None:
+    if metric not in METRICS:
+        raise AnalysisError(f"metric={metric!r} must be one of {', '.join(METRICS)}")
+    if k is not None and not 2 <= k < n:
+        raise AnalysisError(f"k={k} must be >= 2 and < N = {n}")
+    if k_min < 2:
+        raise AnalysisError(f"k_min={k_min} must be >= 2")
+    if k_max < k_min:
+        raise AnalysisError(f"k_max={k_max} must be >= k_min={k_min}")
+    if silhouette_sample < MIN_POINTS:
+        raise AnalysisError(f"silhouette_sample={silhouette_sample} must be >= {MIN_POINTS}")
+    if minibatch_above < 0:
+        raise AnalysisError(f"minibatch_above={minibatch_above} must be >= 0")
+    if representatives < 1:
+        raise AnalysisError(f"representatives={representatives} must be >= 1")
+    if k is None:
+        top = _top_candidate(n, k_max, silhouette_sample)
+        if top < k_min:
+            raise AnalysisError(
+                f"k_min={k_min} leaves no candidate k: at most min(k_max={k_max}, N - 1 = "
+                f"{n - 1}, silhouette sample - 1 = {min(silhouette_sample, n) - 1}) = {top}"
+            )
+
+
+def _top_candidate(n: int, k_max: int, silhouette_sample: int) -> int:
+    # A silhouette needs at most n_sample - 1 clusters in the sample.
+    return min(k_max, n - 1, min(silhouette_sample, n) - 1)
+
+
+# --- fitting ----------------------------------------------------------------------------------
+
+
+def _clustering_space(vectors: np.ndarray, metric: str) -> np.ndarray:
+    """float32 (N, D): unit rows (zero rows stay zero) for cosine, the raw rows for euclidean."""
+    vectors = np.asarray(vectors)
+    if metric == "cosine":
+        return _prepare_space(vectors, metric).data
+    return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def _silhouette_rows(n: int, size: int, seed: int) -> np.ndarray:
+    """Sorted int64 indices of the seeded silhouette sample (all rows when size >= n)."""
+    if size >= n:
+        return np.arange(n, dtype=np.int64)
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(n, size=size, replace=False)).astype(np.int64)
+
+
+def _fit(space: np.ndarray, k: int, method: str, seed: int) -> np.ndarray:
+    """k-means labels (N,) as sklearn numbers them."""
+    if method == "kmeans":
+        model = KMeans(n_clusters=k, n_init=_N_INIT, random_state=seed)
+    else:
+        model = MiniBatchKMeans(
+            n_clusters=k, n_init=_N_INIT, batch_size=_MINIBATCH_SIZE, random_state=seed
+        )
+    return model.fit_predict(space)
+
+
+def _choose_k(
+    space: np.ndarray,
+    sample: np.ndarray,
+    sample_distances: np.ndarray,
+    k_min: int,
+    k_max: int,
+    method: str,
+    seed: int,
+) -> tuple[np.ndarray, tuple[tuple[int, float], ...], str]:
+    """The labels of the k with the highest silhouette, the curve, and why."""
+    top = _top_candidate(space.shape[0], k_max, len(sample))
+    curve: list[tuple[int, float]] = []
+    best: tuple[float, int, np.ndarray] | None = None
+    for candidate in range(k_min, top + 1):
+        raw = _fit(space, candidate, method, seed)
+        score, _ = _silhouettes(sample_distances, raw[sample], candidate)
+        if score is None:  # the sample holds too few clusters (duplicate points)
+            continue
+        curve.append((candidate, score))
+        if best is None or score > best[0]:  # strictly: ties keep the smaller k
+            best = (score, candidate, raw)
+    if best is None:
+        raise AnalysisError(
+            f"no k in {k_min}..{top} gives a silhouette: k-means found fewer than 2 distinct "
+            "clusters in the sample (are the points all duplicates?)"
+        )
+    score, chosen, raw = best
+    n = space.shape[0]
+    where = (
+        f"all {n:,} points"
+        if len(sample) == n
+        else f"a seeded sample of {len(sample):,} of {n:,} points"
+    )
+    reason = f"k = {chosen}: the highest silhouette ({score:.3f}) of k = {k_min}..{top} on {where}"
+    return raw, tuple(curve), reason
+
+
+def _number_by_size(raw: np.ndarray) -> tuple[np.ndarray, tuple[int, ...]]:
+    """Relabel clusters 0.. by size, largest first, ties by first member; drop empty ones."""
+    present, first, counts = np.unique(raw, return_index=True, return_counts=True)
+    order = np.lexsort((first, -counts))
+    lookup = np.empty(int(present.max()) + 1, dtype=np.int32)
+    lookup[present[order]] = np.arange(len(present), dtype=np.int32)
+    return lookup[raw], tuple(int(c) for c in counts[order])
+
+
+def _centroids(space: np.ndarray, assignments: np.ndarray, k: int) -> np.ndarray:
+    """float32 (k, D): each cluster's mean, summed in float64."""
+    sums = np.zeros((k, space.shape[1]), dtype=np.float64)
+    np.add.at(sums, assignments, space)
+    counts = np.bincount(assignments, minlength=k)
+    return (sums / counts[:, None]).astype(np.float32)
+
+
+def _distances_to_centroids(
+    space: np.ndarray, assignments: np.ndarray, centroids: np.ndarray, metric: str
+) -> np.ndarray:
+    """float32 (N,): 1 - cos to the normalised centroid (cosine) or L2 distance."""
+    targets = centroids.astype(np.float64)
+    if metric == "cosine":
+        norms = np.linalg.norm(targets, axis=1, keepdims=True)
+        # A zero centroid (members cancelling out) is like a zero vector: similarity 0.
+        targets = np.divide(targets, norms, out=np.zeros_like(targets), where=norms > 0)
+    result = np.empty(space.shape[0], dtype=np.float32)
+    for start in range(0, space.shape[0], _DISTANCE_ROWS):
+        rows = slice(start, start + _DISTANCE_ROWS)
+        block = space[rows].astype(np.float64)
+        own = targets[assignments[rows]]
+        if metric == "cosine":
+            result[rows] = 1.0 - np.einsum("ij,ij->i", block, own)
+        else:
+            result[rows] = np.linalg.norm(block - own, axis=1)
+    return result
+
+
+# --- description ------------------------------------------------------------------------------
+
+
+def _silhouettes(
+    distances: np.ndarray, sample_labels: np.ndarray, k: int
+) -> tuple[float | None, tuple[float | None, ...]]:
+    """Overall and per-cluster mean silhouette of the sample (None where undefined)."""
+    present = np.unique(sample_labels)
+    if not 2 <= len(present) <= len(sample_labels) - 1:
+        return None, (None,) * k
+    values = silhouette_samples(distances, sample_labels, metric="precomputed")
+    sums = np.bincount(sample_labels, weights=values, minlength=k)
+    counts = np.bincount(sample_labels, minlength=k)
+    per_cluster = tuple(
+        float(s / c) if c else None for s, c in zip(sums.tolist(), counts.tolist(), strict=True)
+    )
+    return float(values.mean()), per_cluster
+
+
+def _representatives(
+    assignments: np.ndarray, distances: np.ndarray, k: int, count: int
+) -> tuple[tuple[int, ...], ...]:
+    """Per cluster, the ``count`` members nearest its centroid (ties by index)."""
+    order = np.lexsort((np.arange(len(assignments)), distances, assignments))
+    starts = np.searchsorted(assignments[order], np.arange(k))
+    return tuple(tuple(int(i) for i in order[s : s + count]) for s in starts)
+
+
+def _agreement(assignments: np.ndarray, labels: list[str] | None, k: int) -> tuple:
+    """(ari, nmi, homogeneity, completeness, contingency, label_names), all None without labels."""
+    if labels is None:
+        return (None,) * 6
+    names = tuple(v for v, _ in sorted(Counter(labels).items(), key=lambda kv: (-kv[1], kv[0])))
+    lookup = {name: code for code, name in enumerate(names)}
+    codes = np.fromiter((lookup[v] for v in labels), dtype=np.int64, count=len(labels))
+    contingency = np.bincount(
+        assignments.astype(np.int64) * len(names) + codes, minlength=k * len(names)
+    ).reshape(k, len(names))
+    return (
+        float(adjusted_rand_score(codes, assignments)),
+        float(normalized_mutual_info_score(codes, assignments)),
+        float(homogeneity_score(codes, assignments)),
+        float(completeness_score(codes, assignments)),
+        contingency.astype(np.int64),
+        names,
+    )
+
+
+def _keywords(
+    texts: list[str], assignments: np.ndarray, sizes: tuple[int, ...]
+) -> tuple[tuple[str, ...], ...] | None:
+    """Per cluster, the top TF-IDF terms by mean over its members; None for no vocabulary."""
+    vectorizer = TfidfVectorizer(stop_words="english", max_features=_MAX_FEATURES)
+    try:
+        tfidf = vectorizer.fit_transform(texts)
+    except ValueError as error:
+        if "empty vocabulary" not in str(error):
+            raise
+        return None
+    terms = vectorizer.get_feature_names_out()  # sorted, so ties by index are ties by term
+    k, n = len(sizes), len(texts)
+    weights = 1.0 / np.asarray(sizes, dtype=np.float64)[assignments]
+    means = sp.csr_matrix((weights, (assignments, np.arange(n))), shape=(k, n)) @ tfidf
+    means = means.toarray()
+    result = []
+    for row in means:
+        positive = np.flatnonzero(row > 0)
+        top = positive[np.lexsort((positive, -row[positive]))[:_KEYWORDS]]
+        result.append(tuple(str(terms[i]) for i in top))
+    return tuple(result)

@@ -1,0 +1,289 @@
+import numpy as np
+import pytest
+from sklearn import metrics
+from sklearn.preprocessing import normalize
+
+from reportgen.analysis.clusters import Clustering, compute_clusters
+from reportgen.errors import AnalysisError
+
+METRICS = ["cosine", "euclidean"]
+
+
+def _blobs(rng: np.random.Generator, centers: int, per: int, dim: int = 8) -> np.ndarray:
+    """``centers`` well-separated blobs of ``per`` points, shuffled; float32 (centers*per, dim)."""
+    middles = rng.normal(size=(centers, dim)) * 6
+    rows = np.repeat(middles, per, axis=0) + rng.normal(size=(centers * per, dim)) * 0.5
+    return rows[rng.permutation(len(rows))].astype(np.float32)
+
+
+@pytest.fixture
+def blobs(rng: np.random.Generator) -> np.ndarray:
+    """4 blobs of 60 points in 8-D."""
+    return _blobs(rng, 4, 60)
+
+
+def _space(vectors: np.ndarray, metric: str) -> np.ndarray:
+    return normalize(vectors.astype(np.float64)) if metric == "cosine" else vectors
+
+
+def _assert_equal(a: Clustering, b: Clustering) -> None:
+    for name in Clustering.__dataclass_fields__:
+        left, right = getattr(a, name), getattr(b, name)
+        if isinstance(left, np.ndarray):
+            np.testing.assert_array_equal(left, right)
+        else:
+            assert left == right, name
+
+
+@pytest.mark.parametrize("metric", METRICS)
+@pytest.mark.parametrize("centers", [4, 6])
+def test_automatic_k_finds_the_planted_blobs(rng, metric, centers):
+    vectors = _blobs(rng, centers, 60)
+    result = compute_clusters(vectors, metric=metric, k_max=8)
+    assert result.k == centers
+    assert [k for k, _ in result.k_curve] == list(range(2, 9))
+    assert max(result.k_curve, key=lambda kv: kv[1])[0] == centers
+    assert result.choice_reason.startswith(f"k = {centers}: the highest silhouette")
+    assert f"of k = 2..8 on all {centers * 60} points" in result.choice_reason
+    assert result.method == "kmeans"
+
+
+@pytest.mark.parametrize("metric", METRICS)
+def test_shapes_and_invariants(blobs, metric):
+    result = compute_clusters(blobs, metric=metric, k=4)
+    n = len(blobs)
+    assert result.assignments.dtype == np.int32 and result.assignments.shape == (n,)
+    assert result.centroids.dtype == np.float32 and result.centroids.shape == (4, 8)
+    assert result.distance_to_centroid.dtype == np.float32
+    assert result.distance_to_centroid.shape == (n,)
+    assert (result.distance_to_centroid >= -1e-6).all()
+    assert sum(result.sizes) == n
+    assert result.sizes == tuple(np.bincount(result.assignments).tolist())
+    assert result.k_curve == () and result.choice_reason == "k = 4: as configured"
+    space = _space(blobs, metric)
+    for c in range(4):
+        np.testing.assert_allclose(
+            result.centroids[c], space[result.assignments == c].mean(axis=0), atol=1e-5
+        )
+
+
+def test_numbered_by_size_largest_first(rng):
+    middles = rng.normal(size=(3, 8)) * 8
+    sizes = [10, 50, 25]
+    rows = np.repeat(middles, sizes, axis=0) + rng.normal(size=(85, 8)) * 0.3
+    result = compute_clusters(rows.astype(np.float32), k=3, metric="euclidean")
+    assert result.sizes == (50, 25, 10)
+    # The planted groups map to clusters 1, 0, 2 (by size).
+    np.testing.assert_array_equal(result.assignments, np.repeat([2, 0, 1], sizes))
+
+
+def test_size_ties_number_by_first_member(rng):
+    vectors = _blobs(rng, 4, 60)
+    result = compute_clusters(vectors, k=4, metric="euclidean")
+    assert result.sizes == (60, 60, 60, 60)
+    firsts = [int(np.flatnonzero(result.assignments == c)[0]) for c in range(4)]
+    assert firsts == sorted(firsts) and firsts[0] == 0
+
+
+@pytest.mark.parametrize("metric", METRICS)
+def test_silhouette_equals_sklearn_on_the_same_sample(rng, metric):
+    vectors = _blobs(rng, 4, 60)
+    result = compute_clusters(vectors, metric=metric, k_max=6, silhouette_sample=100, seed=3)
+    assert result.silhouette_sample_size == 100
+    assert "a seeded sample of 100 of 240 points" in result.choice_reason
+    sample = np.sort(np.random.default_rng(3).choice(240, size=100, replace=False))
+    labels = result.assignments[sample]
+    expected = metrics.silhouette_score(vectors[sample], labels, metric=metric)
+    assert result.silhouette == pytest.approx(expected, rel=1e-5)
+    assert dict(result.k_curve)[result.k] == pytest.approx(expected, rel=1e-5)
+    values = metrics.silhouette_samples(vectors[sample], labels, metric=metric)
+    for c, mean in enumerate(result.silhouette_per_cluster):
+        assert mean == pytest.approx(values[labels == c].mean(), rel=1e-5)
+
+
+def test_cluster_without_sampled_member_has_none_silhouette(rng):
+    middles = rng.normal(size=(2, 8)) * 8
+    rows = np.concatenate([np.repeat(middles, [200, 2], axis=0), [middles[0] * -1]])
+    rows = (rows + rng.normal(size=rows.shape) * 0.2).astype(np.float32)
+    results = [
+        compute_clusters(rows, k=3, metric="euclidean", silhouette_sample=10, seed=seed)
+        for seed in range(20)
+    ]
+    assert any(None in r.silhouette_per_cluster for r in results)
+    for r in results:
+        assert len(r.silhouette_per_cluster) == 3
+
+
+def test_label_scores_equal_sklearn(blobs, rng):
+    truth = [f"class {i % 5}" for i in range(len(blobs))]
+    truth[:40] = ["class 3"] * 40  # uneven frequencies
+    result = compute_clusters(blobs, k=4, labels=truth)
+    assert result.ari == pytest.approx(metrics.adjusted_rand_score(truth, result.assignments))
+    assert result.nmi == pytest.approx(
+        metrics.normalized_mutual_info_score(truth, result.assignments)
+    )
+    assert result.homogeneity == pytest.approx(metrics.homogeneity_score(truth, result.assignments))
+    assert result.completeness == pytest.approx(
+        metrics.completeness_score(truth, result.assignments)
+    )
+    assert result.label_names[0] == "class 3"
+    counts = [truth.count(name) for name in result.label_names]
+    assert counts == sorted(counts, reverse=True)
+    assert result.contingency.dtype == np.int64 and result.contingency.shape == (4, 5)
+    assert result.contingency.sum(axis=1).tolist() == list(result.sizes)
+    assert result.contingency.sum(axis=0).tolist() == counts
+    for c in range(4):
+        for j, name in enumerate(result.label_names):
+            members = result.assignments == c
+            assert result.contingency[c, j] == sum(
+                1 for i in np.flatnonzero(members) if truth[i] == name
+            )
+
+
+def test_planted_labels_are_recovered(blobs):
+    reference = compute_clusters(blobs, k=4)
+    truth = [f"group {c}" for c in reference.assignments]
+    result = compute_clusters(blobs, k=4, labels=truth)
+    assert result.ari == pytest.approx(1.0) and result.nmi == pytest.approx(1.0)
+    assert (np.count_nonzero(result.contingency, axis=1) == 1).all()
+
+
+def test_label_names_ties_by_text(blobs):
+    truth = ["b", "a"] * (len(blobs) // 2)
+    result = compute_clusters(blobs, k=4, labels=truth)
+    assert result.label_names == ("a", "b")
+
+
+def test_single_label_does_not_crash(blobs):
+    result = compute_clusters(blobs, k=4, labels=["same"] * len(blobs))
+    assert result.label_names == ("same",)
+    assert result.contingency.shape == (4, 1)
+    assert -1.0 <= result.ari <= 1.0
+    for value in (result.nmi, result.homogeneity, result.completeness):
+        assert 0.0 <= value <= 1.0
+
+
+def test_no_labels_no_texts_gives_none(blobs):
+    result = compute_clusters(blobs, k=4)
+    for name in ("ari", "nmi", "homogeneity", "completeness", "contingency", "label_names"):
+        assert getattr(result, name) is None
+    assert result.keywords is None and result.names is None
+
+
+def test_deterministic(blobs):
+    words = [f"w{i % 7} topic" for i in range(len(blobs))]
+    labels = [str(i % 3) for i in range(len(blobs))]
+    first = compute_clusters(blobs, labels=labels, texts=words, seed=5)
+    second = compute_clusters(blobs.copy(), labels=labels, texts=words, seed=5)
+    _assert_equal(first, second)
+
+
+def test_minibatch_above_n_uses_minibatch(blobs):
+    result = compute_clusters(blobs, minibatch_above=100, k_max=6)
+    assert result.method == "minibatch-kmeans"
+    assert result.k == 4
+
+
+@pytest.mark.parametrize("metric", METRICS)
+def test_representatives_are_nearest_members(blobs, metric):
+    result = compute_clusters(blobs, k=4, metric=metric, representatives=3)
+    space = _space(blobs, metric).astype(np.float64)
+    assert len(result.representatives) == 4
+    for c, chosen in enumerate(result.representatives):
+        members = np.flatnonzero(result.assignments == c)
+        centroid = space[members].mean(axis=0)
+        if metric == "cosine":
+            dist = 1 - space[members] @ (centroid / np.linalg.norm(centroid))
+        else:
+            dist = np.linalg.norm(space[members] - centroid, axis=1)
+        np.testing.assert_allclose(result.distance_to_centroid[members], dist, rtol=1e-4, atol=1e-5)
+        assert list(chosen) == members[np.argsort(dist, kind="stable")][:3].tolist()
+
+
+def test_representatives_of_a_small_cluster_are_all_its_members(rng):
+    middles = rng.normal(size=(2, 8)) * 8
+    rows = (np.repeat(middles, [30, 2], axis=0) + rng.normal(size=(32, 8)) * 0.2).astype(np.float32)
+    result = compute_clusters(rows, k=2, metric="euclidean", representatives=5)
+    assert sorted(result.representatives[1]) == [30, 31]
+    assert len(result.representatives[0]) == 5
+
+
+def test_zero_rows_stay_zero_under_cosine(blobs):
+    vectors = blobs.copy()
+    vectors[7] = 0
+    result = compute_clusters(vectors, k=4)
+    assert result.distance_to_centroid[7] == pytest.approx(1.0)
+    assert np.isfinite(result.centroids).all()
+
+
+def test_keywords_pick_the_planted_words(rng):
+    vectors = _blobs(rng, 3, 20)
+    reference = compute_clusters(vectors, k=3)
+    planted = ["volcano lava", "galaxy nebula", "violin cello"]
+    filler = ["the report", "an item", "some notes about it"]
+    texts = [
+        f"{planted[c]} {filler[i % 3]} {planted[c].split()[0]}"
+        for i, c in enumerate(reference.assignments)
+    ]
+    result = compute_clusters(vectors, k=3, texts=texts)
+    for c in range(3):
+        first, second = planted[c].split()
+        assert result.keywords[c][:2] == (first, second)
+        assert result.names[c].startswith(f"{first} · {second}")
+        assert len(result.keywords[c]) <= 5
+
+
+def test_keyword_ties_break_by_term(rng):
+    vectors = _blobs(rng, 2, 10)
+    texts = ["zebra apple"] * 20
+    result = compute_clusters(vectors, k=2, texts=texts)
+    assert result.keywords == (("apple", "zebra"), ("apple", "zebra"))
+    assert result.names == ("apple · zebra", "apple · zebra")
+
+
+def test_stop_words_only_gives_no_keywords(blobs):
+    result = compute_clusters(blobs, k=4, texts=["the and of"] * len(blobs))
+    assert result.keywords is None and result.names is None
+
+
+def test_k_not_below_n_raises(rng):
+    vectors = _blobs(rng, 2, 5)
+    with pytest.raises(AnalysisError, match=r"k=10 must be >= 2 and < N = 10"):
+        compute_clusters(vectors, k=10)
+    with pytest.raises(AnalysisError, match=r"k=1 must be >= 2"):
+        compute_clusters(vectors, k=1)
+
+
+def test_too_few_points_raises(rng):
+    with pytest.raises(AnalysisError, match=r"at least 4 points, got N = 3"):
+        compute_clusters(rng.normal(size=(3, 4)).astype(np.float32))
+
+
+def test_four_points_cluster_automatically():
+    vectors = np.array([[0, 0], [0, 1], [10, 10], [10, 11]], dtype=np.float32)
+    result = compute_clusters(vectors, metric="euclidean")
+    assert result.k == 2 and [k for k, _ in result.k_curve] == [2, 3]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"metric": "manhattan"}, "metric='manhattan' must be one of cosine, euclidean"),
+        ({"k_min": 1}, "k_min=1 must be >= 2"),
+        ({"k_min": 5, "k_max": 3}, "k_max=3 must be >= k_min=5"),
+        ({"silhouette_sample": 3}, "silhouette_sample=3 must be >= 4"),
+        ({"representatives": 0}, "representatives=0 must be >= 1"),
+        ({"minibatch_above": -1}, "minibatch_above=-1 must be >= 0"),
+        ({"labels": ["a"] * 3}, "labels has 3 values, expected one per point: N = 240"),
+        ({"texts": ["a"] * 3}, "texts has 3 values, expected one per point: N = 240"),
+        ({"k_min": 30, "k_max": 40, "silhouette_sample": 20}, "k_min=30 leaves no candidate"),
+    ],
+)
+def test_bad_parameters_raise(blobs, kwargs, message):
+    with pytest.raises(AnalysisError, match=message):
+        compute_clusters(blobs, **kwargs)
+
+
+def test_vectors_must_be_2d():
+    with pytest.raises(AnalysisError, match=r"2-D array"):
+        compute_clusters(np.zeros(10, dtype=np.float32))

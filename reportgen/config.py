@@ -155,6 +155,36 @@ class TsneConfig:
 
 
 @dataclass(frozen=True)
+class ClustersConfig:
+    """k-means on the original vectors."""
+
+    enabled: bool = option(True, "cluster the vectors with k-means", flag="--clusters")
+    k: int | None = option(
+        None, "number of clusters (default: chosen by silhouette over k_min..k_max)", minimum=2
+    )
+    k_min: int = option(2, "smallest k the automatic choice tries", minimum=2)
+    k_max: int = option(12, "largest k the automatic choice tries", minimum=2)
+    silhouette_sample: int = option(
+        2_000, "points of the seeded sample the silhouette is computed on", minimum=10
+    )
+    minibatch_above: int = option(
+        50_000, "above this many points, MiniBatchKMeans instead of KMeans", minimum=10
+    )
+
+
+@dataclass(frozen=True)
+class SimilarityConfig:
+    """Cosine similarity between labels (or clusters) and between points."""
+
+    sample_size: int = option(
+        1_000, "points of the seeded stratified sample in the point heatmap", minimum=2
+    )
+    near_duplicate_threshold: float = option(
+        0.99, "cosine similarity from which two vectors count as near-duplicates", minimum=-1.0
+    )
+
+
+@dataclass(frozen=True)
 class RenderConfig:
     """How the site looks and how much the browser is sent."""
 
@@ -184,6 +214,8 @@ class Config:
     projections: ProjectionsConfig = section(ProjectionsConfig, "", "views and their quality")
     umap: UmapConfig = section(UmapConfig, "umap-", "UMAP")
     tsne: TsneConfig = section(TsneConfig, "tsne-", "t-SNE")
+    clusters: ClustersConfig = section(ClustersConfig, "clusters-", "k-means clusters")
+    similarity: SimilarityConfig = section(SimilarityConfig, "similarity-", "similarity")
     render: RenderConfig = section(RenderConfig, "", "presentation")
 
     def to_dict(self, *, for_provenance: bool = False) -> dict[str, Any]:
@@ -454,6 +486,13 @@ def _check_consistency(config: Config, problems: list[str], vectors_in_memory: b
             problems.append("the custom projection needs both custom_left and custom_right")
         if (custom["up"] is None) != (custom["down"] is None):
             problems.append("give both custom_up and custom_down, or neither")
+    if config.clusters.k_min > config.clusters.k_max:
+        problems.append(
+            f"clusters.k_min={config.clusters.k_min} must not exceed "
+            f"clusters.k_max={config.clusters.k_max}"
+        )
+    if config.similarity.near_duplicate_threshold > 1:
+        problems.append("similarity.near_duplicate_threshold must be at most 1")
     if proj.tsne_3d and not proj.tsne:
         problems.append("projections.tsne_3d needs projections.tsne")
     if inp.demo is not None:

@@ -12,6 +12,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from reportgen.analysis.browser import Categories, encode_categories, stratified_sample
+from reportgen.analysis.clusters import Clustering, compute_clusters
+from reportgen.analysis.findings import (
+    Finding,
+    hubness,
+    knn_label_accuracy,
+    near_duplicates,
+    outliers,
+    zero_vectors,
+)
 from reportgen.analysis.neighbors import KnnGraph, compute_knn_graph, graph_width
 from reportgen.analysis.projections import (
     Projection,
@@ -22,10 +31,11 @@ from reportgen.analysis.projections import (
     pca_projections,
 )
 from reportgen.analysis.quality import ProjectionQuality, compute_quality
+from reportgen.analysis.similarity import Similarity, compute_similarity, knn_confusion
 from reportgen.analysis.summary import DatasetSummary, summarize
 from reportgen.config import Config
 from reportgen.dataset import Dataset
-from reportgen.errors import ConfigError
+from reportgen.errors import AnalysisError, ConfigError
 from reportgen.progress import Progress
 
 __all__ = ["Analysis", "ColumnCoding", "View", "analyze"]
@@ -69,6 +79,25 @@ class ColumnCoding:
     categories: Categories | None = None
 
 
+# The colour option of the k-means clusters (named so that no metadata column can clash).
+CLUSTER_COLUMN = "k-means cluster"
+
+
+@dataclass(frozen=True)
+class Findings:
+    """What the embedding tells about itself (each finding lists its first 100 rows).
+
+    ``knn_label_accuracy`` is None without labels; ``hubness`` is
+    {"k", "skewness", "top_hubs"}.
+    """
+
+    knn_label_accuracy: dict | None
+    near_duplicates: Finding
+    zero_vectors: Finding
+    outliers: Finding
+    hubness: dict
+
+
 @dataclass(frozen=True)
 class Analysis:
     """Every number the site shows, computed once per build.
@@ -81,7 +110,12 @@ class Analysis:
         pca_variance: explained variance ratio of the first (up to 10) components, or ().
         sample_2d, sample_3d: sorted rows the 2D / 3D views show, None for all rows.
         labels: the label column coded for colour, or None.
-        columns: every metadata column's coding, in the dataset's order.
+        columns: every metadata column's coding, in the dataset's order, then the clusters'.
+        clustering: k-means, or None (turned off, or fewer than 4 points).
+        similarity: cosine similarity by label (by cluster without labels), or None.
+        similarity_by: "label", "cluster" or None.
+        knn_confusion: the group pairs with most kNN edges between them.
+        findings: kNN label accuracy, near-duplicates, zero vectors, outliers, hubness.
         notes: what was changed or chosen and why (parameters lowered, methods used).
     """
 
@@ -94,6 +128,11 @@ class Analysis:
     sample_3d: np.ndarray | None
     labels: Categories | None
     columns: tuple[ColumnCoding, ...]
+    clustering: Clustering | None
+    similarity: Similarity | None
+    similarity_by: str | None
+    knn_confusion: tuple[dict, ...]
+    findings: Findings
     notes: tuple[str, ...]
 
 
@@ -224,6 +263,46 @@ def analyze(dataset: Dataset, config: Config, progress: Progress) -> Analysis:
     for projection in projections:
         notes.extend(f"{projection.key}: {note}" for note in projection.notes)
     labels = next((c.categories for c in columns if c.name == dataset.label_column), None)
+    label_text = dataset.labels
+    clustering = None
+    if config.clusters.enabled:
+        with progress.step("clusters"):
+            clustering = _cluster(dataset, config, notes)
+    if clustering is not None:
+        names = tuple(cluster_names(clustering))
+        codes = clustering.assignments.astype(np.uint8 if clustering.k <= 256 else np.uint16)
+        columns = (
+            *columns,
+            ColumnCoding(CLUSTER_COLUMN, "category", Categories(codes, names, other=False)),
+        )
+    with progress.step("similarity"):
+        if labels is not None:
+            by, group_codes, group_names = "label", labels.codes, labels.names
+        elif clustering is not None:
+            by, group_codes = "cluster", clustering.assignments
+            group_names = tuple(cluster_names(clustering))
+        else:
+            by = group_codes = group_names = None
+        similarity, confusion = None, ()
+        if by is not None:
+            similarity = compute_similarity(
+                vectors,
+                np.asarray(group_codes, dtype=np.int64),
+                group_names=tuple(group_names),
+                sample_size=min(config.similarity.sample_size, n),
+                seed=seed,
+            )
+            confusion = tuple(
+                knn_confusion(graph, np.asarray(group_codes), k, group_names=tuple(group_names))
+            )
+    with progress.step("findings"):
+        findings = Findings(
+            knn_label_accuracy=knn_label_accuracy(graph, label_text, k) if label_text else None,
+            near_duplicates=near_duplicates(graph, config.similarity.near_duplicate_threshold),
+            zero_vectors=zero_vectors(vectors),
+            outliers=outliers(graph, k),
+            hubness=hubness(graph, k),
+        )
     groups = labels.codes if labels is not None else np.zeros(n, dtype=np.uint8)
     return Analysis(
         summary=summary,
@@ -235,8 +314,43 @@ def analyze(dataset: Dataset, config: Config, progress: Progress) -> Analysis:
         sample_3d=_sample(groups, config.render.max_points_3d, seed),
         labels=labels,
         columns=columns,
+        clustering=clustering,
+        similarity=similarity,
+        similarity_by=by,
+        knn_confusion=confusion,
+        findings=findings,
         notes=tuple(notes),
     )
+
+
+def _cluster(dataset: Dataset, config: Config, notes: list[str]) -> Clustering | None:
+    """k-means as configured, or None with a note when the data is too small for it."""
+    cfg = config.clusters
+    text = dataset.column(dataset.text_column).as_text() if dataset.text_column else None
+    try:
+        return compute_clusters(
+            dataset.vectors,
+            k=cfg.k,
+            metric=config.neighbors.metric,
+            k_min=cfg.k_min,
+            k_max=cfg.k_max,
+            silhouette_sample=cfg.silhouette_sample,
+            minibatch_above=cfg.minibatch_above,
+            labels=dataset.labels,
+            texts=text,
+            seed=config.seed,
+        )
+    except AnalysisError as exc:
+        if dataset.n >= 4 and cfg.k is not None:
+            raise  # a configured k that cannot work is the user's to fix
+        notes.append(f"no clusters: {exc}")
+        return None
+
+
+def cluster_names(clustering: Clustering) -> list[str]:
+    """Each cluster's display name: "3", or "3 · keyword · keyword" with a text column."""
+    names = clustering.names or [""] * clustering.k
+    return [f"{i}" + (f" · {name}" if name else "") for i, name in enumerate(names)]
 
 
 def _check_columns(dataset: Dataset, config: Config) -> None:

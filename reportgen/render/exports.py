@@ -12,6 +12,8 @@ import io
 from collections.abc import Iterator, Sequence
 from typing import BinaryIO
 
+import numpy as np
+
 from reportgen.analysis.neighbors import KnnGraph, angle_degrees
 from reportgen.analysis.projections import Projection
 from reportgen.render.site_types import Producer
@@ -78,5 +80,16 @@ def neighbors_csv(graph: KnnGraph, k: int) -> Producer:
                         _float(float(cosines[offset, rank])),
                         format(float(angles[offset, rank]), ".2f"),
                     ]
+
+    return lambda target: _write_csv(target, header, rows())
+
+
+def clusters_csv(assignments: np.ndarray, distances: np.ndarray) -> Producer:
+    """``clusters.csv``: index, cluster (numbered by size, from 0), distance_to_centroid."""
+    header = ["index", "cluster", "distance_to_centroid"]
+
+    def rows() -> Iterator[list[str]]:
+        for i, (cluster, distance) in enumerate(zip(assignments, distances, strict=True)):
+            yield [str(i), str(int(cluster)), _float(float(distance))]
 
     return lambda target: _write_csv(target, header, rows())

@@ -71,6 +71,58 @@ def quality_rows(analysis: Analysis) -> list[QualityRow]:
 
 
 @dataclass(frozen=True)
+class FindingRow:
+    """One line of the findings card: what was found, how often, and the first examples."""
+
+    key: str
+    title: str
+    count: int
+    explanation: str
+    examples: list[str]
+
+
+def _describe_row(row: int, labels: list[str] | None) -> str:
+    return f"#{row}" + (f" ({labels[row]})" if labels is not None else "")
+
+
+def finding_rows(dataset: Dataset, analysis: Analysis, threshold: float) -> list[FindingRow]:
+    """The findings card: near-duplicates, zero vectors, outliers, with a few examples."""
+    findings, labels = analysis.findings, dataset.labels
+    pairs = [
+        f"{_describe_row(i, labels)} ~ {_describe_row(j, labels)}: cos {sim:.4f}"
+        for i, j, sim in findings.near_duplicates.rows[:5]
+    ]
+    zeros = [_describe_row(row, labels) for row in findings.zero_vectors.rows[:5]]
+    lonely = [
+        f"{_describe_row(row, labels)}: mean cos {score:.3f}"
+        for row, score in findings.outliers.rows[:5]
+    ]
+    return [
+        FindingRow(
+            "near_duplicates",
+            "near-duplicate pairs",
+            findings.near_duplicates.count,
+            f"pairs of vectors with cosine similarity ≥ {threshold:g}",
+            pairs,
+        ),
+        FindingRow(
+            "zero_vectors",
+            "zero vectors",
+            findings.zero_vectors.count,
+            "vectors with no direction: their cosine similarity is undefined (shown as 0)",
+            zeros,
+        ),
+        FindingRow(
+            "outliers",
+            "outliers",
+            findings.outliers.count,
+            f"the 1 % of points least similar to their {analysis.k} nearest neighbours",
+            lonely,
+        ),
+    ]
+
+
+@dataclass(frozen=True)
 class IndexPage:
     """Context of ``index.html``: the dataset card."""
 
@@ -84,6 +136,10 @@ class IndexPage:
     norms: list[tuple[str, float]]
     notes: list[str]
     quality: list[QualityRow]
+    findings: list[FindingRow]
+    label_accuracy: float | None
+    hubness_skew: float
+    clusters: str | None  # one sentence on the clustering
     k: int
     headline: str | None  # the view of the headline scatter
     headline_title: str
@@ -140,6 +196,14 @@ def index_page(dataset: Dataset, analysis: Analysis, config: Config, chrome: Chr
         ],
         notes=notes,
         quality=quality_rows(analysis),
+        findings=finding_rows(dataset, analysis, config.similarity.near_duplicate_threshold),
+        label_accuracy=(
+            analysis.findings.knn_label_accuracy["overall"]
+            if analysis.findings.knn_label_accuracy
+            else None
+        ),
+        hubness_skew=analysis.findings.hubness["skewness"],
+        clusters=_clusters_sentence(analysis),
         # the quality metrics' k: the inspector's, unless N is too small for it (k < N/2)
         k=analysis.views[0].quality.k if analysis.views else analysis.k,
         headline=default_view(analysis),
@@ -178,3 +242,15 @@ def projections_page(
         metric=analysis.graph.metric,
         script=scatter_block(dataset, analysis, config),
     )
+
+
+def _clusters_sentence(analysis: Analysis) -> str | None:
+    clustering = analysis.clustering
+    if clustering is None:
+        return None
+    parts = [clustering.choice_reason]
+    if clustering.ari is not None:
+        parts.append(
+            f"agreement with the labels: ARI {clustering.ari:.3f}, NMI {clustering.nmi:.3f}"
+        )
+    return "; ".join(parts) + "."

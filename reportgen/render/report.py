@@ -8,7 +8,7 @@ from importlib import metadata
 from typing import Any
 
 from reportgen._version import __version__
-from reportgen.analysis.pipeline import Analysis
+from reportgen.analysis.pipeline import Analysis, cluster_names
 from reportgen.config import Config
 from reportgen.dataset import Dataset
 
@@ -110,8 +110,58 @@ def build_report(dataset: Dataset, analysis: Analysis, provenance: dict[str, Any
             }
             for view in analysis.views
         },
+        "clusters": _clusters_section(analysis),
+        "similarity": _similarity_section(analysis),
+        "findings": _findings_section(analysis),
         "notes": list(analysis.notes),
         "provenance": provenance,
+    }
+
+
+def _clusters_section(analysis: Analysis) -> dict | None:
+    clustering = analysis.clustering
+    if clustering is None:
+        return None
+    return {
+        "k": clustering.k,
+        "method": clustering.method,
+        "metric": clustering.metric,
+        "choice_reason": clustering.choice_reason,
+        "k_curve": [{"k": k, "silhouette": score} for k, score in clustering.k_curve],
+        "silhouette": clustering.silhouette,
+        "silhouette_sample": clustering.silhouette_sample_size,
+        "silhouette_per_cluster": list(clustering.silhouette_per_cluster),
+        "ari": clustering.ari,
+        "nmi": clustering.nmi,
+        "homogeneity": clustering.homogeneity,
+        "completeness": clustering.completeness,
+        "sizes": list(clustering.sizes),
+        "names": cluster_names(clustering),
+        "representatives": [list(map(int, rows)) for rows in clustering.representatives],
+    }
+
+
+def _similarity_section(analysis: Analysis) -> dict | None:
+    similarity = analysis.similarity
+    if similarity is None:
+        return None
+    return {
+        "by": analysis.similarity_by,
+        "within_label_mean": similarity.within_mean,
+        "between_label_mean": similarity.between_mean,
+        "confusable_pairs": list(similarity.confusable_pairs),
+        "knn_confusion": list(analysis.knn_confusion),
+    }
+
+
+def _findings_section(analysis: Analysis) -> dict:
+    findings = analysis.findings
+    return {
+        "knn_label_accuracy": findings.knn_label_accuracy,
+        "near_duplicates": findings.near_duplicates.to_json(),
+        "zero_vectors": findings.zero_vectors.to_json(),
+        "outliers": findings.outliers.to_json(),
+        "hubness": findings.hubness,
     }
 
 

@@ -159,17 +159,19 @@ def scatter_payloads(dataset: Dataset, analysis: Analysis) -> Site:
         },
     )
     for index, coding in enumerate(analysis.columns):
-        column = dataset.column(coding.name)
         name = f"column-{index}"
-        if coding.kind == "number":
-            content: dict[str, Any] = {"values": encode_array(column.values, "float32")}
-        elif coding.kind == "category":
+        if coding.kind == "category":  # the clusters' coding has no metadata column behind it
             cats = coding.categories
             dtype = "uint8" if len(cats.names) <= 256 else "uint16"
-            content = {"codes": encode_array(cats.codes, dtype), "names": list(cats.names)}
+            content: dict[str, Any] = {
+                "codes": encode_array(cats.codes, dtype),
+                "names": list(cats.names),
+            }
             if cats.other:  # hover and search need the values the "other" code lumps together
-                content["text"] = column.as_text()
+                content["text"] = dataset.column(coding.name).as_text()
+        elif coding.kind == "number":
+            content = {"values": encode_array(dataset.column(coding.name).values, "float32")}
         else:
-            content = {"text": column.as_text()}
+            content = {"text": dataset.column(coding.name).as_text()}
         site[payload_path(name)] = payload_script(name, content)
     return site

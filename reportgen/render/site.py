@@ -8,7 +8,7 @@ from typing import BinaryIO
 from reportgen.analysis.pipeline import Analysis
 from reportgen.config import Config
 from reportgen.dataset import Dataset
-from reportgen.render.exports import coordinates_csv, neighbors_csv
+from reportgen.render.exports import clusters_csv, coordinates_csv, neighbors_csv
 from reportgen.render.pages import Chrome, index_page, projections_page
 from reportgen.render.report import build_provenance, build_report, encode_report, provenance_line
 from reportgen.render.scatter import scatter_payloads
@@ -60,6 +60,10 @@ def render_site(dataset: Dataset, analysis: Analysis, config: Config) -> Site:
         # drop files and folders whose names start with "_" or ".".
         ".nojekyll": b"",
     }
+    if analysis.clustering is not None:
+        site["exports/clusters.csv"] = clusters_csv(
+            analysis.clustering.assignments, analysis.clustering.distance_to_centroid
+        )
     site.update(scatter_payloads(dataset, analysis))
     site.update(static_assets())
     return site

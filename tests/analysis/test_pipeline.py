@@ -106,3 +106,43 @@ def test_zero_vectors_reach_every_consumer_without_nan(workdir, tiny_vectors, ti
     assert "nan" not in coordinates.lower()
     for view in report.report["projections"].values():
         assert 0 <= view["knn_recall"] <= 1
+
+
+def test_clusters_similarity_and_findings_reach_the_report(workdir, tiny_vectors, tiny_labels):
+    from sklearn.metrics import adjusted_rand_score
+
+    vectors = tiny_vectors.copy()
+    vectors[5] = vectors[4] * 1.0001  # a planted near-duplicate
+    report = reportgen.build(vectors, labels=tiny_labels, out="site", umap=False, tsne=False)
+    clusters = report.report["clusters"]
+    assignments = [
+        int(line.split(",")[1])
+        for line in (report.out / "exports" / "clusters.csv").read_text().splitlines()[1:]
+    ]
+    assert len(assignments) == 40 and clusters["k"] == len(set(assignments))
+    assert clusters["sizes"] == sorted(clusters["sizes"], reverse=True)
+    assert clusters["ari"] == pytest.approx(adjusted_rand_score(tiny_labels, assignments))
+    similarity = report.report["similarity"]
+    assert similarity["by"] == "label"
+    assert similarity["within_label_mean"] > similarity["between_label_mean"]
+    findings = report.report["findings"]
+    assert [4, 5] in [pair[:2] for pair in findings["near_duplicates"]["rows"]]
+    assert 0 <= findings["knn_label_accuracy"]["overall"] <= 1
+    assert set(findings["knn_label_accuracy"]["per_label"]) == {"cat", "dog", "bird"}
+    assert findings["zero_vectors"] == {"count": 0, "rows": []}
+    summary = (report.out / "summary.md").read_text()
+    assert f"near-duplicate pairs: **{findings['near_duplicates']['count']}**" in summary
+
+
+def test_clusters_become_a_colour_option(workdir, tiny_vectors):
+    report = reportgen.build(tiny_vectors, out="site", umap=False, tsne=False)
+    html = (report.out / "projections.html").read_text()
+    assert '"name":"k-means cluster"' in html
+    assert report.report["similarity"]["by"] == "cluster"  # no labels: by cluster
+
+
+def test_tiny_data_skips_clustering_with_a_note(workdir):
+    vectors = np.random.default_rng(0).normal(size=(3, 4)).astype(np.float32)
+    report = reportgen.build(vectors, out="site", umap=False, tsne=False)
+    assert report.report["clusters"] is None
+    assert any(note.startswith("no clusters") for note in report.report["notes"])

@@ -9,8 +9,10 @@ script (``reportgen.js``) binds the references, so each value is sent once.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
+import numpy as np
 import plotly.graph_objects as go
 
 from reportgen.analysis.summary import LabelCounts
@@ -202,3 +204,104 @@ def scatter_figures(points_2d: int, points_3d: int) -> dict[str, Any]:
             "config": config,
         },
     }
+
+
+# Diverging, colour-blind-safe (blue - white - red), for cosine similarity in [-1, 1].
+SIMILARITY_SCALE = [[0.0, "#2166AC"], [0.5, "#F7F7F7"], [1.0, "#B2182B"]]
+
+
+def heatmap_figure(data_path: str, *, zmin: float, zmax: float, title: str) -> dict[str, Any]:
+    """A heatmap of ``{"z": [[...]], "x": [names], "y": [names]}`` at ``data_path``.
+
+    Hover shows both names and the value (3 decimals); names are bound as plain text. A
+    range from -1 gets a diverging scale around 0; a narrower one (embeddings whose cosines
+    all lie in [0.6, 1] are common) Viridis over just that range, where differences show.
+    """
+    trace = go.Heatmap(
+        colorscale="Viridis" if zmin > -1 else SIMILARITY_SCALE,
+        zmin=zmin,
+        zmax=zmax,
+        hovertemplate="%{y} × %{x}: %{z:.3f}<extra></extra>",
+        colorbar={"title": {"text": title, "side": "right"}, "thickness": 12},
+    ).to_plotly_json()
+    trace["z"] = data_ref(f"{data_path}.z")
+    trace["x"] = text_ref(f"{data_path}.x")
+    trace["y"] = text_ref(f"{data_path}.y")
+    layout = base_layout(
+        height=520,
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        xaxis={"type": "category", "automargin": True, "tickangle": -45},
+        yaxis={"type": "category", "automargin": True, "autorange": "reversed"},
+    )
+    return {"traces": [trace], "layout": layout, "config": PLOTLY_CONFIG}
+
+
+def histogram_figure(data_path: str) -> dict[str, Any]:
+    """Within- and between-group similarity histograms, as shares of their pairs."""
+    traces = []
+    for key, name, color in (
+        ("within", "within a group", PALETTE[0]),
+        ("between", "between groups", PALETTE[1]),
+    ):
+        trace = go.Bar(
+            name=name,
+            marker={"color": color},
+            opacity=0.75,
+            hovertemplate="cos %{x:.2f}: %{y:.1%} of pairs<extra>" + name + "</extra>",
+        ).to_plotly_json()
+        trace["x"] = data_ref(f"{data_path}.centers")
+        trace["y"] = data_ref(f"{data_path}.{key}")
+        traces.append(trace)
+    layout = base_layout(
+        height=320,
+        barmode="overlay",
+        bargap=0,
+        xaxis={"title": {"text": "cosine similarity of a pair"}, "range": [-1, 1]},
+        yaxis={
+            "title": {"text": "share of pairs"},
+            "tickformat": ".0%",
+            "gridcolor": "#e6e8eb",
+            "automargin": True,
+        },
+        legend={"orientation": "h", "y": 1.1},
+    )
+    return {"traces": traces, "layout": layout, "config": PLOTLY_CONFIG}
+
+
+def line_figure(data_path: str, *, x_title: str, y_title: str) -> dict[str, Any]:
+    """A line with markers of ``{"x": [...], "y": [...]}`` (the k-selection curve)."""
+    trace = go.Scatter(
+        mode="lines+markers",
+        marker={"color": ACCENT, "size": 8},
+        line={"color": ACCENT},
+        hovertemplate=x_title + " %{x}: %{y:.3f}<extra></extra>",
+    ).to_plotly_json()
+    trace["x"] = data_ref(f"{data_path}.x")
+    trace["y"] = data_ref(f"{data_path}.y")
+    layout = base_layout(
+        height=280,
+        xaxis={"title": {"text": x_title}, "dtick": 1},
+        yaxis={"title": {"text": y_title}, "gridcolor": "#e6e8eb", "automargin": True},
+    )
+    return {"traces": [trace], "layout": layout, "config": PLOTLY_CONFIG}
+
+
+def bar_figure(data_path: str, *, x_title: str, y_title: str) -> dict[str, Any]:
+    """Vertical bars of ``{"x": [names], "y": [values]}`` (cluster sizes)."""
+    trace = go.Bar(marker={"color": ACCENT}, hovertemplate="%{x}: %{y}<extra></extra>")
+    trace = trace.to_plotly_json()
+    trace["x"] = text_ref(f"{data_path}.x")
+    trace["y"] = data_ref(f"{data_path}.y")
+    layout = base_layout(
+        height=280,
+        xaxis={"title": {"text": x_title}, "type": "category"},
+        yaxis={"title": {"text": y_title}, "gridcolor": "#e6e8eb", "automargin": True},
+    )
+    return {"traces": [trace], "layout": layout, "config": PLOTLY_CONFIG}
+
+
+def similarity_range(values: np.ndarray) -> float:
+    """The lower end of a similarity heatmap's scale: the smallest value, rounded down to
+    0.05 (at most -1 when values go that low), so that the colours span the data."""
+    low = float(np.min(values)) if values.size else -1.0
+    return max(-1.0, math.floor(low * 20) / 20)

@@ -12,7 +12,12 @@ from reportgen.render.figures import label_counts_figure
 from reportgen.render.scatter import default_view, scatter_block, view_title
 
 # (file, title) of the site's pages, in navigation order. Later pages add themselves here.
-PAGES = (("index.html", "Overview"), ("projections.html", "Projections"))
+PAGES = (
+    ("index.html", "Overview"),
+    ("projections.html", "Projections"),
+    ("similarity.html", "Similarity"),
+    ("clusters.html", "Clusters"),
+)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from reportgen.analysis.pipeline import Analysis
 from reportgen.config import Config
 from reportgen.dataset import Dataset
 from reportgen.render.exports import clusters_csv, coordinates_csv, neighbors_csv
+from reportgen.render.groups import clusters_page, similarity_page, similarity_payloads
 from reportgen.render.pages import Chrome, index_page, projections_page
 from reportgen.render.report import build_provenance, build_report, encode_report, provenance_line
 from reportgen.render.scatter import scatter_payloads
@@ -50,6 +51,12 @@ def render_site(dataset: Dataset, analysis: Analysis, config: Config) -> Site:
         "projections.html": render_template(
             "projections.html", page=projections_page(dataset, analysis, config, chrome)
         ),
+        "similarity.html": render_template(
+            "similarity.html", page=similarity_page(analysis, chrome)
+        ),
+        "clusters.html": render_template(
+            "clusters.html", page=clusters_page(dataset, analysis, config, chrome)
+        ),
         "exports/coordinates.csv": coordinates_csv(
             dataset.labels, [view.projection for view in analysis.views]
         ),
@@ -65,5 +72,6 @@ def render_site(dataset: Dataset, analysis: Analysis, config: Config) -> Site:
             analysis.clustering.assignments, analysis.clustering.distance_to_centroid
         )
     site.update(scatter_payloads(dataset, analysis))
+    site.update(similarity_payloads(analysis))
     site.update(static_assets())
     return site

@@ -91,6 +91,22 @@
       if (Object.prototype.hasOwnProperty.call(value, "$text")) {
         return lookup(data, value.$text).map(plotlyText);
       }
+      if (Object.prototype.hasOwnProperty.call(value, "$matrix")) {
+        // A typed-array matrix (e.g. similarities quantised to uint8) as Plotly's rows,
+        // each value mapped back by value * scale + offset.
+        var encoded = lookup(data, value.$matrix);
+        var flat = RG.decode(encoded);
+        var columns = encoded.shape[1];
+        var rows = [];
+        for (var r = 0; r < encoded.shape[0]; r++) {
+          var row = new Array(columns);
+          for (var c = 0; c < columns; c++) {
+            row[c] = flat[r * columns + c] * value.scale + value.offset;
+          }
+          rows.push(row);
+        }
+        return rows;
+      }
       var bound = {};
       Object.keys(value).forEach(function (key) { bound[key] = bind(value[key], data); });
       return bound;
@@ -112,9 +128,14 @@
       var spec = page.figures && page.figures[element.getAttribute("data-rg-figure")];
       if (!spec) { return; }
       if (!window.Plotly) { noPlotly(element); return; }
-      window.Plotly.newPlot(
-        element, bind(spec.traces, page.data), bind(spec.layout, page.data), spec.config
-      );
+      // A figure with a payload draws once its data has loaded: {"$...": "payload.x"}.
+      var ready = spec.payload ? RG.load(spec.payload) : Promise.resolve(null);
+      ready.then(function (payload) {
+        var data = Object.assign({}, page.data, { payload: payload });
+        return window.Plotly.newPlot(
+          element, bind(spec.traces, data), bind(spec.layout, data), spec.config
+        );
+      }).then(function () { element.setAttribute("data-drawn", "true"); });
     });
   }
 
@@ -750,6 +771,20 @@
     });
   }
 
+  function showClusterMap(page) {
+    var element = document.getElementById("rg-cluster-map");
+    if (!element || !page.views || !page.views.length) { return; }
+    var points = new PointData(page);
+    var scatter = new Scatter(element, page, points);
+    scatter.onClick = function (row) {
+      window.location.href = "projections.html#view=" + encodeURIComponent(page.defaultView) +
+        "&point=" + row + "&color=" + encodeURIComponent(page.clusterColumn);
+    };
+    scatter.show(page.defaultView, page.clusterColumn).then(function () {
+      element.setAttribute("data-view", page.defaultView);
+    });
+  }
+
   // ------------------------------------------------------------------ start
 
   var page = readJson("rg-page");
@@ -759,6 +794,7 @@
     drawFigures(page);
     if (document.getElementById("rg-scatter")) { RG.current = new ProjectionsPage(page); }
     if (document.getElementById("rg-headline")) { showHeadline(page); }
+    if (document.getElementById("rg-cluster-map")) { showClusterMap(page); }
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);

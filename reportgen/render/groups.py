@@ -19,8 +19,14 @@ from reportgen.render.figures import (
 )
 from reportgen.render.pages import Chrome, NavLink
 from reportgen.render.payloads import encode_array, payload_path, payload_script
-from reportgen.render.scatter import scatter_block
+from reportgen.render.scatter import default_view, scatter_block
 from reportgen.render.site_types import Site
+from reportgen.render.static_plots import (
+    CENTROID_PNG,
+    CLUSTER_MAP_PNG,
+    centroid_heatmap_png,
+    cluster_map_png,
+)
 
 SAMPLE_PAYLOAD = "similarity-sample"
 # Text shown per representative: enough to recognise it, short enough for a table.
@@ -254,3 +260,24 @@ def clusters_page(
 def _snippet(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= _SNIPPET else text[: _SNIPPET - 1] + "…"
+
+
+def static_images(analysis: Analysis) -> Site:
+    """``images/``: the centroid heatmap and the cluster map as PNGs (when they exist)."""
+    site: Site = {}
+    similarity = analysis.similarity
+    if similarity is not None:
+        site[CENTROID_PNG] = centroid_heatmap_png(
+            similarity.centroid_similarity,
+            similarity.ordered_names,
+            similarity_range(similarity.centroid_similarity),
+        )
+    key = default_view(analysis)
+    view = next((v for v in analysis.views if v.key == key and v.projection.dims == 2), None)
+    if analysis.clustering is not None and view is not None:
+        site[CLUSTER_MAP_PNG] = cluster_map_png(
+            view.projection.coordinates,
+            analysis.clustering.assignments,
+            cluster_names(analysis.clustering),
+        )
+    return site

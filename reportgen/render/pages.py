@@ -10,6 +10,7 @@ from reportgen.config import Config
 from reportgen.dataset import Dataset
 from reportgen.render.figures import label_counts_figure
 from reportgen.render.scatter import default_view, scatter_block, view_title
+from reportgen.render.static_plots import CENTROID_PNG, CLUSTER_MAP_PNG
 
 # (file, title) of the site's pages, in navigation order. Later pages add themselves here.
 PAGES = (
@@ -145,6 +146,7 @@ class IndexPage:
     label_accuracy: float | None
     hubness_skew: float
     clusters: str | None  # one sentence on the clustering
+    images: list[tuple[str, str]]  # (alt text, path) of the static PNGs, for summary.md
     k: int
     headline: str | None  # the view of the headline scatter
     headline_title: str
@@ -209,6 +211,7 @@ def index_page(dataset: Dataset, analysis: Analysis, config: Config, chrome: Chr
         ),
         hubness_skew=analysis.findings.hubness["skewness"],
         clusters=_clusters_sentence(analysis),
+        images=_static_images(analysis),
         # the quality metrics' k: the inspector's, unless N is too small for it (k < N/2)
         k=analysis.views[0].quality.k if analysis.views else analysis.k,
         headline=default_view(analysis),
@@ -259,3 +262,12 @@ def _clusters_sentence(analysis: Analysis) -> str | None:
             f"agreement with the labels: ARI {clustering.ari:.3f}, NMI {clustering.nmi:.3f}"
         )
     return "; ".join(parts) + "."
+
+
+def _static_images(analysis: Analysis) -> list[tuple[str, str]]:
+    images = []
+    if analysis.similarity is not None:
+        images.append((f"{analysis.similarity_by} centroid similarity", CENTROID_PNG))
+    if analysis.clustering is not None and any(v.projection.dims == 2 for v in analysis.views):
+        images.append(("k-means clusters on the 2D map", CLUSTER_MAP_PNG))
+    return images

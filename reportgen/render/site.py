@@ -9,7 +9,12 @@ from reportgen.analysis.pipeline import Analysis
 from reportgen.config import Config
 from reportgen.dataset import Dataset
 from reportgen.render.exports import clusters_csv, coordinates_csv, neighbors_csv
-from reportgen.render.groups import clusters_page, similarity_page, similarity_payloads
+from reportgen.render.groups import (
+    clusters_page,
+    similarity_page,
+    similarity_payloads,
+    static_images,
+)
 from reportgen.render.pages import Chrome, index_page, projections_page
 from reportgen.render.report import build_provenance, build_report, encode_report, provenance_line
 from reportgen.render.scatter import scatter_payloads
@@ -73,5 +78,6 @@ def render_site(dataset: Dataset, analysis: Analysis, config: Config) -> Site:
         )
     site.update(scatter_payloads(dataset, analysis))
     site.update(similarity_payloads(analysis))
+    site.update(static_images(analysis))
     site.update(static_assets())
     return site

@@ -771,9 +771,24 @@
     });
   }
 
+  function hasWebGL() {
+    try {
+      var canvas = document.createElement("canvas");
+      return !!(canvas.getContext("webgl") || canvas.getContext("experimental-webgl"));
+    } catch (error) {
+      return false;
+    }
+  }
+
   function showClusterMap(page) {
     var element = document.getElementById("rg-cluster-map");
     if (!element || !page.views || !page.views.length) { return; }
+    if (!hasWebGL() || !window.Plotly) {  // the static picture instead of the WebGL scatter
+      var image = el("img", { src: element.getAttribute("data-fallback"), alt: "Cluster map",
+                              "class": "rg-fallback" });
+      element.replaceWith(image);
+      return;
+    }
     var points = new PointData(page);
     var scatter = new Scatter(element, page, points);
     scatter.onClick = function (row) {

@@ -87,22 +87,27 @@ class FindingRow:
     examples: list[str]
 
 
-def _describe_row(row: int, labels: list[str] | None) -> str:
-    return f"#{row}" + (f" ({labels[row]})" if labels is not None else "")
-
-
 def finding_rows(dataset: Dataset, analysis: Analysis, threshold: float) -> list[FindingRow]:
-    """The findings card: near-duplicates, zero vectors, outliers, with a few examples."""
+    """The findings card: near-duplicates, zero vectors, outliers, with a few examples
+    named by row, label and (shortened) text."""
     findings, labels = analysis.findings, dataset.labels
+    texts = dataset.column(dataset.text_column).as_text() if dataset.text_column else None
+
+    def describe(row: int) -> str:
+        parts = [f"#{row}"]
+        if labels is not None:
+            parts.append(f"({labels[row]})")
+        if texts is not None:
+            text = " ".join(texts[row].split())
+            parts.append(f"“{text[:59] + '…' if len(text) > 60 else text}”")
+        return " ".join(parts)
+
     pairs = [
-        f"{_describe_row(i, labels)} ~ {_describe_row(j, labels)}: cos {sim:.4f}"
+        f"{describe(i)} ~ {describe(j)}: cos {sim:.4f}"
         for i, j, sim in findings.near_duplicates.rows[:5]
     ]
-    zeros = [_describe_row(row, labels) for row in findings.zero_vectors.rows[:5]]
-    lonely = [
-        f"{_describe_row(row, labels)}: mean cos {score:.3f}"
-        for row, score in findings.outliers.rows[:5]
-    ]
+    zeros = [describe(row) for row in findings.zero_vectors.rows[:5]]
+    lonely = [f"{describe(row)}: mean cos {score:.3f}" for row, score in findings.outliers.rows[:5]]
     return [
         FindingRow(
             "near_duplicates",

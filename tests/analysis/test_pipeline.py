@@ -146,3 +146,14 @@ def test_tiny_data_skips_clustering_with_a_note(workdir):
     report = reportgen.build(vectors, out="site", umap=False, tsne=False)
     assert report.report["clusters"] is None
     assert any(note.startswith("no clusters") for note in report.report["notes"])
+
+
+def test_findings_examples_name_label_and_text(workdir, tiny_vectors, tiny_labels):
+    vectors = tiny_vectors.copy()
+    vectors[3] = 0.0
+    metadata = {"label": tiny_labels, "caption": [f"<b>caption {i}</b>" for i in range(40)]}
+    report = reportgen.build(
+        vectors, metadata=metadata, text_column="caption", out="site", umap=False, tsne=False
+    )
+    html = (report.out / "index.html").read_text()
+    assert "#3 (cat) “&lt;b&gt;caption 3&lt;/b&gt;”" in html

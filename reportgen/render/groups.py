@@ -8,7 +8,6 @@ from typing import Any
 import numpy as np
 
 from reportgen.analysis.pipeline import CLUSTER_COLUMN, Analysis, cluster_names
-from reportgen.config import Config
 from reportgen.dataset import Dataset
 from reportgen.render.figures import (
     bar_figure,
@@ -19,7 +18,7 @@ from reportgen.render.figures import (
 )
 from reportgen.render.pages import Chrome, NavLink
 from reportgen.render.payloads import encode_array, payload_path, payload_script
-from reportgen.render.scatter import default_view, scatter_block
+from reportgen.render.scatter import default_view
 from reportgen.render.site_types import Site
 from reportgen.render.static_plots import (
     CENTROID_PNG,
@@ -27,6 +26,7 @@ from reportgen.render.static_plots import (
     centroid_heatmap_png,
     cluster_map_png,
 )
+from reportgen.render.templates import shorten
 
 SAMPLE_PAYLOAD = "similarity-sample"
 # Text shown per representative: enough to recognise it, short enough for a table.
@@ -173,12 +173,12 @@ class ClustersPage:
 
 
 def clusters_page(
-    dataset: Dataset, analysis: Analysis, config: Config, chrome: Chrome
+    dataset: Dataset, analysis: Analysis, chrome: Chrome, scatter: dict[str, Any]
 ) -> ClustersPage:
-    """The clusters page's context (k choice, map, sizes, cluster x label, metrics)."""
+    """The clusters page's context (k choice, map, sizes, cluster x label, metrics);
+    ``scatter`` is the build's ``scatter_block``."""
     clustering = analysis.clustering
-    block = scatter_block(dataset, analysis, config)
-    block["clusterColumn"] = CLUSTER_COLUMN
+    block = {**scatter, "clusterColumn": CLUSTER_COLUMN}
     if clustering is None:
         note = next((n for n in analysis.notes if n.startswith("no clusters")), "")
         return ClustersPage(
@@ -228,7 +228,7 @@ def clusters_page(
                 (
                     int(row),
                     labels[row] if labels is not None else "",
-                    _snippet(texts[row]) if texts is not None else "",
+                    shorten(texts[row], _SNIPPET) if texts is not None else "",
                 )
                 for row in clustering.representatives[index]
             ],
@@ -255,11 +255,6 @@ def clusters_page(
         has_map=bool(analysis.views),
         script={**block, "figures": figures, "data": data},
     )
-
-
-def _snippet(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= _SNIPPET else text[: _SNIPPET - 1] + "…"
 
 
 def static_images(analysis: Analysis) -> Site:

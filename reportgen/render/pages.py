@@ -9,8 +9,9 @@ from reportgen.analysis.pipeline import Analysis
 from reportgen.config import Config
 from reportgen.dataset import Dataset
 from reportgen.render.figures import label_counts_figure
-from reportgen.render.scatter import default_view, scatter_block, view_title
+from reportgen.render.scatter import default_view, view_title
 from reportgen.render.static_plots import CENTROID_PNG, CLUSTER_MAP_PNG
+from reportgen.render.templates import shorten
 
 # (file, title) of the site's pages, in navigation order. Later pages add themselves here.
 PAGES = (
@@ -98,8 +99,7 @@ def finding_rows(dataset: Dataset, analysis: Analysis, threshold: float) -> list
         if labels is not None:
             parts.append(f"({labels[row]})")
         if texts is not None:
-            text = " ".join(texts[row].split())
-            parts.append(f"“{text[:59] + '…' if len(text) > 60 else text}”")
+            parts.append(f"“{shorten(texts[row], 60)}”")
         return " ".join(parts)
 
     pairs = [
@@ -158,8 +158,10 @@ class IndexPage:
     script: dict[str, Any]  # the page's inline data block: figures and their data
 
 
-def index_page(dataset: Dataset, analysis: Analysis, config: Config, chrome: Chrome) -> IndexPage:
-    """The overview page's context."""
+def index_page(
+    dataset: Dataset, analysis: Analysis, config: Config, chrome: Chrome, scatter: dict[str, Any]
+) -> IndexPage:
+    """The overview page's context; ``scatter`` is the build's ``scatter_block``."""
     summary = analysis.summary
     counts = summary.label_counts
     norms = summary.norms
@@ -190,7 +192,6 @@ def index_page(dataset: Dataset, analysis: Analysis, config: Config, chrome: Chr
             f"{norms.zero_vectors} vectors are all zeros: they have no direction, so their "
             "cosine similarity to anything is undefined."
         )
-    block = scatter_block(dataset, analysis, config)
     return IndexPage(
         chrome=chrome,
         nav=chrome.nav("index.html"),
@@ -221,7 +222,7 @@ def index_page(dataset: Dataset, analysis: Analysis, config: Config, chrome: Chr
         k=analysis.views[0].quality.k if analysis.views else analysis.k,
         headline=default_view(analysis),
         headline_title=view_title(default_view(analysis)) if analysis.views else "",
-        script={**block, "figures": {**block["figures"], **figures}, "data": data},
+        script={**scatter, "figures": {**scatter["figures"], **figures}, "data": data},
     )
 
 
@@ -241,9 +242,9 @@ class ProjectionsPage:
 
 
 def projections_page(
-    dataset: Dataset, analysis: Analysis, config: Config, chrome: Chrome
+    dataset: Dataset, analysis: Analysis, chrome: Chrome, scatter: dict[str, Any]
 ) -> ProjectionsPage:
-    """The projections page's context."""
+    """The projections page's context; ``scatter`` is the build's ``scatter_block``."""
     return ProjectionsPage(
         chrome=chrome,
         nav=chrome.nav("projections.html"),
@@ -253,7 +254,7 @@ def projections_page(
         notes=list(analysis.notes),
         method=analysis.graph.method,
         metric=analysis.graph.metric,
-        script=scatter_block(dataset, analysis, config),
+        script=scatter,
     )
 
 

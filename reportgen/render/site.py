@@ -17,7 +17,7 @@ from reportgen.render.groups import (
 )
 from reportgen.render.pages import Chrome, index_page, projections_page
 from reportgen.render.report import build_provenance, build_report, encode_report, provenance_line
-from reportgen.render.scatter import scatter_payloads
+from reportgen.render.scatter import scatter_block, scatter_payloads
 from reportgen.render.site_types import Producer, Site
 from reportgen.render.templates import render_template, templates_dir
 
@@ -50,17 +50,19 @@ def render_site(dataset: Dataset, analysis: Analysis, config: Config) -> Site:
     chrome = Chrome(
         title=config.render.title or dataset.name, provenance=provenance_line(provenance)
     )
-    index = index_page(dataset, analysis, config, chrome)
+    # One inline block for every page with a scatter (it encodes the label codes and samples).
+    scatter = scatter_block(dataset, analysis, config)
+    index = index_page(dataset, analysis, config, chrome, scatter)
     site: Site = {
         "index.html": render_template("index.html", page=index),
         "projections.html": render_template(
-            "projections.html", page=projections_page(dataset, analysis, config, chrome)
+            "projections.html", page=projections_page(dataset, analysis, chrome, scatter)
         ),
         "similarity.html": render_template(
             "similarity.html", page=similarity_page(analysis, chrome)
         ),
         "clusters.html": render_template(
-            "clusters.html", page=clusters_page(dataset, analysis, config, chrome)
+            "clusters.html", page=clusters_page(dataset, analysis, chrome, scatter)
         ),
         "exports/coordinates.csv": coordinates_csv(
             dataset.labels, [view.projection for view in analysis.views]

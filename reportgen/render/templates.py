@@ -79,6 +79,12 @@ def short_hash(value: str, length: int = 12) -> str:
     return value[:length]
 
 
+def shorten(text: str, length: int) -> str:
+    """``text`` on one line, cut to ``length`` characters with "…" when longer."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
 _MARKDOWN_SPECIAL = "\\`*_[]|~"
 
 

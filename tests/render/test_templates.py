@@ -8,6 +8,7 @@ from reportgen.render.templates import (
     markdown_text,
     percent,
     script_json,
+    shorten,
     templates_dir,
 )
 
@@ -79,3 +80,9 @@ def test_autoescape_is_on_for_every_extension():
         assert template.render(v="<b>") == "&lt;b&gt;"
     md = env.from_string("{{ v | md }}").render(v="<img src=x onerror=alert(1)>|")
     assert md == "&lt;img src=x onerror=alert(1)&gt;\\|"
+
+
+def test_shorten_keeps_one_line_and_marks_the_cut():
+    assert shorten("a  b\nc", 10) == "a b c"
+    assert shorten("abcdefghij", 5) == "abcd…"
+    assert len(shorten("x" * 500, 60)) == 60

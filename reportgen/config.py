@@ -78,6 +78,11 @@ class InputConfig:
         None, "metadata column of image paths, relative to the metadata file"
     )
     images: Path | None = option(None, "folder of images, one per vector in sorted name order")
+    projector_config: Path | None = option(
+        None,
+        "read vectors, metadata and sprite from an Embedding Projector config "
+        "(projector_config.json or TensorBoard's projector_config.pbtxt)",
+    )
     demo: str | None = option(None, "build from bundled demo data instead of files", choices=DEMOS)
     drop_invalid: bool = option(
         False, "drop rows whose vector has NaN or Inf instead of failing (says how many)"
@@ -198,6 +203,33 @@ class RenderConfig:
     hover_columns: str | None = option(
         None, "metadata columns shown on hover, comma-separated (default: label and text)"
     )
+    thumbnail_size: int = option(
+        64,
+        "side of one image thumbnail in px (shrunk so that the sprite stays within 8192 px)",
+        minimum=1,
+    )
+    base_url: str | None = option(
+        None,
+        "URL where the site will be published (e.g. on GitHub Pages): makes the Projector "
+        "config's paths absolute and adds an 'Open in Embedding Projector' link",
+    )
+
+
+@dataclass(frozen=True)
+class ProjectorConfig:
+    """The Embedding Projector / TensorBoard export in ``projector/``."""
+
+    enabled: bool = option(
+        True, "write the Embedding Projector / TensorBoard export", flag="--projector"
+    )
+    tensors: bool = option(
+        True,
+        "include the vectors (tensors.bytes, tensors.tsv); leave them out for a large N "
+        "(the Projector then needs the vectors from elsewhere)",
+    )
+    tensor_tsv: bool = option(
+        True, "also write tensors.tsv, the copy of the vectors TensorBoard reads"
+    )
 
 
 @dataclass(frozen=True)
@@ -217,6 +249,9 @@ class Config:
     clusters: ClustersConfig = section(ClustersConfig, "clusters-", "k-means clusters")
     similarity: SimilarityConfig = section(SimilarityConfig, "similarity-", "similarity")
     render: RenderConfig = section(RenderConfig, "", "presentation")
+    projector: ProjectorConfig = section(
+        ProjectorConfig, "projector-", "Embedding Projector / TensorBoard export"
+    )
 
     def to_dict(self, *, for_provenance: bool = False) -> dict[str, Any]:
         """The config as plain JSON-able values (paths as display strings).
@@ -467,11 +502,16 @@ def _check_consistency(config: Config, problems: list[str], vectors_in_memory: b
     """Problems that involve several options at once."""
     inp = config.input
     if vectors_in_memory:
-        if inp.vectors is not None or inp.demo is not None:
-            problems.append("vectors were passed as an array: input.vectors and demo must be unset")
+        if inp.vectors is not None or inp.demo is not None or inp.projector_config is not None:
+            problems.append(
+                "vectors were passed as an array: input.vectors, demo and projector_config "
+                "must be unset"
+            )
     elif inp.demo is not None and inp.vectors is not None:
         problems.append("give either a vectors file or --demo, not both")
-    elif inp.demo is None and inp.vectors is None:
+    elif inp.projector_config is not None and (inp.vectors is not None or inp.demo is not None):
+        problems.append("give either --projector-config or a vectors file/--demo, not several")
+    elif inp.demo is None and inp.vectors is None and inp.projector_config is None:
         problems.append("no vectors given: pass a vectors file (or --demo digits)")
     if inp.image_column is not None and inp.images is not None:
         problems.append("give either --image-column or --images, not both")
@@ -495,10 +535,15 @@ def _check_consistency(config: Config, problems: list[str], vectors_in_memory: b
         problems.append("similarity.near_duplicate_threshold must be at most 1")
     if proj.tsne_3d and not proj.tsne:
         problems.append("projections.tsne_3d needs projections.tsne")
-    if inp.demo is not None:
+    for source_option, flag in (("demo", "--demo"), ("projector_config", "--projector-config")):
+        if getattr(inp, source_option) is None:
+            continue
         for key in ("metadata", "array", "dim", "vector_columns", "image_column", "images"):
             if getattr(inp, key) is not None:
-                problems.append(f"input.{key} cannot be used with --demo")
+                problems.append(f"input.{key} cannot be used with {flag}")
+    base_url = config.render.base_url
+    if base_url is not None and not base_url.startswith(("https://", "http://")):
+        problems.append(f"render.base_url must start with https:// or http://, got {base_url!r}")
 
 
 def resolve_config(

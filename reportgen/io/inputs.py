@@ -18,7 +18,7 @@ import numpy as np
 from reportgen.config import InputConfig
 from reportgen.dataset import Column, Dataset, Images, SourceFile
 from reportgen.errors import InputError
-from reportgen.io import arrays, delimited, demo, parquet, raw
+from reportgen.io import arrays, delimited, demo, parquet, projector, raw
 from reportgen.io.arrays import RawVectors
 from reportgen.io.files import array_sha256, require_file, source_file, suffix_of, unsupported
 from reportgen.io.images import images_from_column, images_from_folder
@@ -64,7 +64,9 @@ def load_dataset(inp: InputConfig) -> Dataset:
     The vectors file's extension (case-insensitive) chooses the reader: .npy, .npz, .csv,
     .tsv, .parquet or .bytes; metadata may come from the vectors file's other columns and
     from ``inp.metadata`` (.tsv, .csv, .parquet), images from ``inp.image_column`` or the
-    ``inp.images`` folder.
+    ``inp.images`` folder. ``inp.projector_config`` instead names an Embedding Projector
+    config (.json or TensorBoard's .pbtxt) whose tensor, metadata and sprite are read
+    (see ``projector.read_projector_config``).
 
     Returns a Dataset of float32 C-order (N, D) vectors (a read-only memory map for a
     float32 .npy or a .bytes file) with N >= 3 finite rows.
@@ -81,6 +83,16 @@ def load_dataset(inp: InputConfig) -> Dataset:
         return _assemble(vectors, [table], inp, [source], name="digits", images=images)
     if inp.demo is not None:
         raise InputError(f"unknown demo {inp.demo!r}; the demos are: digits")
+    if inp.projector_config is not None:
+        imported = projector.read_projector_config(Path(inp.projector_config))
+        return _assemble(
+            imported.vectors,
+            list(imported.tables),
+            inp,
+            list(imported.sources),
+            name=imported.name,
+            images=imported.images,
+        )
     if inp.vectors is None:
         raise InputError("no vectors given: pass a vectors file (or --demo digits)")
     path = Path(inp.vectors)

@@ -11,11 +11,14 @@ Self-contained on purpose (only numpy), so that other test folders can import it
 from __future__ import annotations
 
 import io
+import json
+import struct
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
 
-PATH_OPTIONS = ("vectors", "metadata", "images")
+PATH_OPTIONS = ("vectors", "metadata", "images", "projector_config")
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,31 @@ def _npz(**arrays: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
+def _png(width: int, height: int) -> bytes:
+    """A black 8-bit RGB PNG, written with the standard library (no Pillow here)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    pixels = b"".join(b"\0" + bytes(3 * width) for _ in range(height))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(pixels))
+        + chunk(b"IEND", b"")
+    )
+
+
+def _projector(**embedding: object) -> dict[str, bytes]:
+    """A projector_config.json (as p.json) listing one embedding."""
+    return {"p.json": json.dumps({"embeddings": [embedding]}).encode()}
+
+
 _GOOD_TSV = b"1\t2\n3\t4\n5\t6\n"
+_P = {"projector_config": "p.json"}
+_PBTXT = {"projector_config": "projector_config.pbtxt"}
 
 BAD_INPUTS: list[BadInput] = [
     # 1. empty files
@@ -194,5 +221,165 @@ BAD_INPUTS: list[BadInput] = [
         {"v.tsv": _GOOD_TSV, "imgs/a.png": b"a", "imgs/b.png": b"b"},
         {"vectors": "v.tsv", "images": "imgs"},
         r"imgs: 2 images, but .*v\.tsv has 3 vectors",
+    ),
+    # 11. Embedding Projector configs (--projector-config)
+    BadInput(
+        "projector-json-syntax",
+        {"p.json": b'{"embeddings": [\n  {"tensorPath": "t.tsv",}\n]}'},
+        _P,
+        r"p\.json: line 2, column 26: not valid JSON: Expecting property name",
+    ),
+    BadInput(
+        "projector-no-embeddings",
+        {"p.json": b'{"embeddings": []}'},
+        _P,
+        r"p\.json: lists no embeddings",
+    ),
+    BadInput(
+        "projector-url",
+        _projector(tensorPath="https://example.com/t.tsv"),
+        _P,
+        r"p\.json: tensorPath 'https://example\.com/t\.tsv' is a URL; reportgen reads local "
+        r"files only: download",
+    ),
+    BadInput(
+        "projector-checkpoint",
+        {
+            "projector_config.pbtxt": b'model_checkpoint_path: "model.ckpt"\n'
+            b'embeddings { tensor_name: "word_emb" }\n'
+        },
+        _PBTXT,
+        r"projector_config\.pbtxt: embedding 'word_emb' has no tensor_path: its values are in "
+        r"a TensorFlow checkpoint, .*export the tensor as a TSV or a float32 \.bytes",
+    ),
+    BadInput(
+        "projector-missing-tensor",
+        _projector(tensorPath="data/t.tsv"),
+        _P,
+        r"data/t\.tsv: file not found",
+    ),
+    BadInput(
+        "projector-bytes-size",
+        {**_projector(tensorPath="t.bytes", tensorShape=[3, 2]), "t.bytes": bytes(20)},
+        _P,
+        r"t\.bytes: 20 bytes, but tensorShape \[3, 2\] needs 4 x 3 x 2 = 24 bytes",
+    ),
+    BadInput(
+        "projector-bytes-without-shape",
+        {**_projector(tensorPath="t.bytes"), "t.bytes": bytes(24)},
+        _P,
+        r"t\.bytes: a \.bytes tensor holds no shape: set tensorShape \[N, D\] in p\.json",
+    ),
+    BadInput(
+        "projector-ragged-tsv",
+        {**_projector(tensorPath="t.tsv"), "t.tsv": b"1\t2\t3\n\n4\t5\n6\t7\t8\n"},
+        _P,
+        r"t\.tsv: line 3: 2 numbers, but line 1 has 3 \(ragged rows\)",
+    ),
+    BadInput(
+        "projector-not-a-number",
+        {**_projector(tensorPath="t.tsv"), "t.tsv": b"a\t1\t2\nb\t3\tx\nc\t5\t6\n"},
+        _P,
+        r"t\.tsv: line 2, column 3: 'x' is not a number",
+    ),
+    BadInput(
+        "projector-shape-differs",
+        {**_projector(tensorPath="t.tsv", tensorShape=[4, 2]), "t.tsv": _GOOD_TSV},
+        _P,
+        r"t\.tsv: 3 vectors of 2 numbers, but tensorShape in p\.json is \[4, 2\]",
+    ),
+    BadInput(
+        "projector-metadata-single-column-header",
+        {
+            **_projector(tensorPath="t.tsv", metadataPath="m.tsv"),
+            "t.tsv": _GOOD_TSV,
+            "m.tsv": b"name\na\nb\nc\n",
+        },
+        _P,
+        r"m\.tsv: 4 rows, but .*t\.tsv has 3 vectors \(single-column metadata must not have "
+        r"a header row",
+    ),
+    BadInput(
+        "projector-metadata-no-header",
+        {
+            **_projector(tensorPath="t.tsv", metadataPath="m.tsv"),
+            "t.tsv": _GOOD_TSV,
+            "m.tsv": b"a\t1\nb\t2\nc\t3\n",
+        },
+        _P,
+        r"m\.tsv: 2 rows, but .*t\.tsv has 3 vectors \(multi-column metadata needs a header "
+        r"row: line 1 was read as the column names",
+    ),
+    BadInput(
+        "projector-metadata-duplicate-header",
+        {
+            **_projector(tensorPath="t.tsv", metadataPath="m.tsv"),
+            "t.tsv": _GOOD_TSV,
+            "m.tsv": b"\n  \nk\tk\n1\t2\n3\t4\n5\t6\n",
+        },
+        _P,
+        r"m\.tsv: line 3: duplicate column name 'k' in the header",
+    ),
+    BadInput(
+        "projector-sprite-missing",
+        {
+            **_projector(
+                tensorPath="t.tsv", sprite={"imagePath": "s.png", "singleImageDim": [2, 2]}
+            ),
+            "t.tsv": _GOOD_TSV,
+        },
+        _P,
+        r"s\.png: file not found",
+    ),
+    BadInput(
+        "projector-sprite-unreadable",
+        {
+            **_projector(
+                tensorPath="t.tsv", sprite={"imagePath": "s.png", "singleImageDim": [2, 2]}
+            ),
+            "t.tsv": _GOOD_TSV,
+            "s.png": b"not a PNG",
+        },
+        _P,
+        r"s\.png: cannot be read as an image",
+    ),
+    BadInput(
+        "projector-sprite-too-small",
+        {
+            **_projector(
+                tensorPath="t.tsv", sprite={"imagePath": "s.png", "singleImageDim": [2, 3]}
+            ),
+            "t.tsv": b"1\t2\n3\t4\n5\t6\n7\t8\n9\t0\n",
+            "s.png": _png(5, 6),
+        },
+        _P,
+        r"s\.png: 5x6 pixels hold 4 thumbnails of 2x3, but .*t\.tsv has 5 vectors",
+    ),
+    BadInput(
+        "projector-sprite-without-dim",
+        {
+            **_projector(tensorPath="t.tsv", sprite={"imagePath": "s.png"}),
+            "t.tsv": _GOOD_TSV,
+            "s.png": _png(4, 4),
+        },
+        _P,
+        r"p\.json: sprite\.singleImageDim \[width, height\] is missing",
+    ),
+    BadInput(
+        "projector-pbtxt-syntax",
+        {
+            "projector_config.pbtxt": b'# exported\nembeddings {\n  tensor_path: "t.tsv"\n'
+            b"  tensor_shape 3\n}\n",
+            "t.tsv": _GOOD_TSV,
+        },
+        _PBTXT,
+        r"projector_config\.pbtxt: line 4: not valid protobuf text format: expected ':' or '\{' "
+        r"after 'tensor_shape'",
+    ),
+    BadInput(
+        "projector-pbtxt-unclosed",
+        {"projector_config.pbtxt": b'embeddings {\n  tensor_path: "t.tsv"\n', "t.tsv": _GOOD_TSV},
+        _PBTXT,
+        r"projector_config\.pbtxt: line 2: not valid protobuf text format: missing '\}'",
     ),
 ]

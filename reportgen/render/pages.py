@@ -13,12 +13,15 @@ from reportgen.render.scatter import default_view, view_title
 from reportgen.render.static_plots import CENTROID_PNG, CLUSTER_MAP_PNG
 from reportgen.render.templates import shorten
 
-# (file, title) of the site's pages, in navigation order. Later pages add themselves here.
+# (file, title) of the site's pages, in navigation order. The gallery exists only with
+# images, the projector page only with the export.
 PAGES = (
     ("index.html", "Overview"),
     ("projections.html", "Projections"),
     ("similarity.html", "Similarity"),
     ("clusters.html", "Clusters"),
+    ("gallery.html", "Gallery"),
+    ("projector.html", "Projector"),
 )
 
 
@@ -37,10 +40,13 @@ class Chrome:
 
     title: str
     provenance: str
+    pages: tuple[str, ...] = tuple(href for href, _ in PAGES)  # the pages this site has
 
     def nav(self, current: str) -> list[NavLink]:
         """The navigation bar as seen from page ``current``."""
-        return [NavLink(href, title, href == current) for href, title in PAGES]
+        return [
+            NavLink(href, title, href == current) for href, title in PAGES if href in self.pages
+        ]
 
 
 @dataclass(frozen=True)

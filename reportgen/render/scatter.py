@@ -97,8 +97,14 @@ def hover_columns(dataset: Dataset, analysis: Analysis, config: Config) -> list[
     return wanted
 
 
-def scatter_block(dataset: Dataset, analysis: Analysis, config: Config) -> dict[str, Any]:
-    """The inline data block of a page that shows scatter views."""
+def scatter_block(
+    dataset: Dataset,
+    analysis: Analysis,
+    config: Config,
+    sprite: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The inline data block of a page that shows scatter views; ``sprite`` (from
+    ``gallery.sprite_block``) lets hover and the inspector show thumbnails."""
     labels = analysis.labels
     samples = {
         "2d": encode_array(analysis.sample_2d, "int32") if analysis.sample_2d is not None else None,
@@ -130,6 +136,7 @@ def scatter_block(dataset: Dataset, analysis: Analysis, config: Config) -> dict[
         "palette": list(CATEGORY_PALETTE),
         "otherColor": OTHER_COLOR,
         "figures": scatter_figures(shown_2d, shown_3d),
+        "sprite": sprite,
     }
 
 

@@ -9,16 +9,25 @@ from reportgen.analysis.pipeline import Analysis
 from reportgen.config import Config
 from reportgen.dataset import Dataset
 from reportgen.render.exports import clusters_csv, coordinates_csv, neighbors_csv
+from reportgen.render.gallery import gallery_page, sprite_block
 from reportgen.render.groups import (
     clusters_page,
     similarity_page,
     similarity_payloads,
     static_images,
 )
-from reportgen.render.pages import Chrome, index_page, projections_page
+from reportgen.render.pages import PAGES, Chrome, index_page, projections_page
+from reportgen.render.projector import (
+    metadata_table,
+    projector_files,
+    projector_page,
+    projector_site,
+    sprite_path,
+)
 from reportgen.render.report import build_provenance, build_report, encode_report, provenance_line
 from reportgen.render.scatter import scatter_block, scatter_payloads
 from reportgen.render.site_types import Producer, Site
+from reportgen.render.sprite import build_sprite
 from reportgen.render.templates import render_template, templates_dir
 
 _COPY_CHUNK = 1 << 20
@@ -47,11 +56,23 @@ def render_site(dataset: Dataset, analysis: Analysis, config: Config) -> Site:
     """Turn the dataset and its analysis into the site's files (nothing written yet)."""
     provenance = build_provenance(dataset, config)
     report = build_report(dataset, analysis, provenance)
+    sprite = None
+    if dataset.images is not None:
+        sprite = build_sprite(dataset.images, config.render.thumbnail_size)
+    present = {"gallery.html": sprite is not None, "projector.html": config.projector.enabled}
+    pages = tuple(href for href, _ in PAGES if present.get(href, True))
     chrome = Chrome(
-        title=config.render.title or dataset.name, provenance=provenance_line(provenance)
+        title=config.render.title or dataset.name,
+        provenance=provenance_line(provenance),
+        pages=pages,
     )
+    sprite_href = sprite_path(config)
     # One inline block for every page with a scatter (it encodes the label codes and samples).
-    scatter = scatter_block(dataset, analysis, config)
+    scatter = scatter_block(
+        dataset, analysis, config, sprite_block(sprite, sprite_href) if sprite else None
+    )
+    files = projector_files(dataset, analysis, config) if config.projector.enabled else None
+    table = metadata_table(dataset) if files is not None else None
     index = index_page(dataset, analysis, config, chrome, scatter)
     site: Site = {
         "index.html": render_template("index.html", page=index),
@@ -78,6 +99,16 @@ def render_site(dataset: Dataset, analysis: Analysis, config: Config) -> Site:
         site["exports/clusters.csv"] = clusters_csv(
             analysis.clustering.assignments, analysis.clustering.distance_to_centroid
         )
+    if sprite is not None:
+        site[sprite_href] = sprite.png
+        site["gallery.html"] = render_template(
+            "gallery.html", page=gallery_page(dataset, analysis, chrome, scatter, sprite)
+        )
+    if files is not None:
+        site["projector.html"] = render_template(
+            "projector.html", page=projector_page(dataset, analysis, config, chrome, files, table)
+        )
+        site.update(projector_site(dataset, analysis, config, files, table))
     site.update(scatter_payloads(dataset, analysis))
     site.update(similarity_payloads(analysis))
     site.update(static_images(analysis))

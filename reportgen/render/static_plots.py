@@ -31,6 +31,13 @@ def _png(figure) -> bytes:
     return buffer.getvalue()
 
 
+def _printable(text: str) -> str:
+    """A label as matplotlib can draw it: tabs, line breaks and other control characters
+    (which its fonts have no glyph for) become spaces, and "$" cannot start mathtext."""
+    cleaned = "".join(" " if ord(char) < 32 or ord(char) == 127 else char for char in text)
+    return cleaned.replace("$", r"\$")
+
+
 def centroid_heatmap_png(matrix: np.ndarray, names: Sequence[str], low: float) -> bytes:
     """The group-centroid cosine heatmap (already ordered), Viridis from ``low`` to 1."""
     from matplotlib.figure import Figure
@@ -40,7 +47,7 @@ def centroid_heatmap_png(matrix: np.ndarray, names: Sequence[str], low: float) -
     axes = figure.add_subplot()
     image = axes.imshow(matrix, cmap="viridis", vmin=low, vmax=1.0)
     ticks = range(len(names))
-    shown = [name if len(name) <= 24 else name[:23] + "…" for name in names]
+    shown = [_printable(name if len(name) <= 24 else name[:23] + "…") for name in names]
     axes.set_xticks(ticks, shown, rotation=60, ha="right", fontsize=8)
     axes.set_yticks(ticks, shown, fontsize=8)
     figure.colorbar(image, ax=axes, label="cosine", shrink=0.8)
@@ -65,7 +72,7 @@ def cluster_map_png(coordinates: np.ndarray, codes: np.ndarray, names: Sequence[
             coordinates[rows, 1],
             s=size,
             c=color,
-            label=name,
+            label=_printable(name),
             linewidths=0,
             alpha=0.8,
         )

@@ -155,6 +155,15 @@
     return code === names.length - 1 && /^other \(\d+ values\)$/.test(names[code]);
   }
 
+  /* The codes of `names` in natural order (2 before 10), with "other" last. */
+  function naturalOrder(names) {
+    return names.map(function (_, code) { return code; }).sort(function (a, b) {
+      var otherA = isOtherName(names, a), otherB = isOtherName(names, b);
+      if (otherA !== otherB) { return otherA ? 1 : -1; }
+      return names[a].localeCompare(names[b], undefined, { numeric: true });
+    });
+  }
+
   function clear(element) { while (element.firstChild) { element.removeChild(element.firstChild); } }
 
   function fixed(value, digits) { return Number(value).toFixed(digits); }
@@ -177,6 +186,36 @@
       state[decodeURIComponent(pair[0])] = decodeURIComponent(pair.slice(1).join("="));
     });
     return state;
+  }
+
+  // ------------------------------------------------------------------ thumbnails
+
+  /* Row i's thumbnail, drawn at `size` CSS px: a box whose background is its tile of the
+   * one sprite sheet (page.sprite: href, thumb px, columns), so every thumbnail of a page
+   * comes from a single image. */
+  function paintThumb(box, sprite, row, size) {
+    var column = row % sprite.columns;
+    var line = Math.floor(row / sprite.columns);
+    box.style.width = size + "px";
+    box.style.height = size + "px";
+    box.style.backgroundImage = "url(\"" + sprite.href + "\")";
+    box.style.backgroundSize = (sprite.columns * size) + "px " + (sprite.columns * size) + "px";
+    box.style.backgroundPosition = (-column * size) + "px " + (-line * size) + "px";
+    box.setAttribute("data-thumb-row", String(row));
+    return box;
+  }
+
+  function thumbnail(sprite, row, size) {
+    return paintThumb(el("span", { "class": "rg-thumb", "aria-hidden": "true" }), sprite, row, size);
+  }
+  RG.thumbnail = thumbnail;
+
+  /* Elements the templates mark with data-rg-thumb="row" (e.g. cluster representatives). */
+  function paintMarkedThumbs(page) {
+    if (!page.sprite) { return; }
+    Array.prototype.forEach.call(document.querySelectorAll("[data-rg-thumb]"), function (box) {
+      paintThumb(box, page.sprite, Number(box.getAttribute("data-rg-thumb")), 56);
+    });
   }
 
   // ------------------------------------------------------------------ the point data
@@ -328,13 +367,8 @@
     for (var i = 0; i < this.rows.length; i++) { groups[codeOfRow(this.rows[i])].push(i); }
     var self = this;
     var traces = [];
-    // Colours follow frequency (the codes); the legend reads in natural order (2 before 10),
-    // with "other" last.
-    var order = names.map(function (_, code) { return code; }).sort(function (a, b) {
-      var otherA = isOtherName(names, a), otherB = isOtherName(names, b);
-      if (otherA !== otherB) { return otherA ? 1 : -1; }
-      return names[a].localeCompare(names[b], undefined, { numeric: true });
-    });
+    // Colours follow frequency (the codes); the legend reads in natural order.
+    var order = naturalOrder(names);
     var rank = {};
     order.forEach(function (code, position) { rank[code] = position; });
     groups.forEach(function (positions, code) {
@@ -473,6 +507,9 @@
     if (row === null) { return; }
     var tooltip = this.tooltip;
     clear(tooltip);
+    if (this.page.sprite) {
+      tooltip.appendChild(thumbnail(this.page.sprite, row, 96)).classList.add("rg-tooltip-thumb");
+    }
     tooltip.appendChild(el("div", { "class": "rg-tooltip-title" }, "#" + row +
       (this.points.labelCodes ? " · " + truncate(this.points.label(row), 60) : "")));
     var list = el("dl", {});
@@ -681,6 +718,9 @@
     head.appendChild(el("strong", {}, "#" + row));
     if (self.points.labelCodes) { head.appendChild(el("span", {}, " " + self.points.label(row))); }
     panel.appendChild(head);
+    if (self.page.sprite) {
+      panel.appendChild(thumbnail(self.page.sprite, row, 112)).classList.add("rg-inspector-thumb");
+    }
     var details = el("dl", { "class": "rg-inspector-details" });
     (self.page.hoverColumns || []).forEach(function (name) {
       var column = self.points.columns[name];
@@ -697,7 +737,8 @@
     neighbours.forEach(function (neighbour) {
       var item = el("li", {});
       var button = el("button", { type: "button", "data-row": String(neighbour.row) });
-      var mark = self.swatch(neighbour.row);
+      var mark = self.page.sprite ? thumbnail(self.page.sprite, neighbour.row, 32)
+        : self.swatch(neighbour.row);
       if (mark) { button.appendChild(mark); }
       var label = self.points.labelCodes ? self.points.label(neighbour.row) : "#" + neighbour.row;
       button.appendChild(el("span", { "class": "rg-neighbor-label" }, label));
@@ -800,6 +841,193 @@
     });
   }
 
+  // ------------------------------------------------------------------ gallery page
+
+  var GALLERY_TILE = 72;      // CSS px of a thumbnail in the grid
+  var GALLERY_FIRST = 96;     // tiles drawn per group before "show all"
+  var GALLERY_BATCH = 600;    // tiles added per click of "show more"
+
+  function GalleryPage(page) {
+    var self = this;
+    self.page = page;
+    self.points = new PointData(page);
+    self.container = document.getElementById("rg-gallery");
+    self.grouping = page.groupings[0];
+    self.selected = null;
+    var select = document.getElementById("rg-group");
+    if (select) {
+      select.addEventListener("change", function () {
+        self.grouping = select.value;
+        self.writeHash();
+        self.draw();
+      });
+    }
+    self.container.addEventListener("click", function (event) {
+      var tile = event.target.closest("[data-row]");
+      if (tile) { self.select(Number(tile.getAttribute("data-row"))); }
+    });
+    var hash = parseHash();
+    if (hash.group && page.groupings.indexOf(hash.group) >= 0) { self.grouping = hash.group; }
+    if (select) { select.value = self.grouping; }
+    self.draw().then(function () {
+      // The label column's own text (beyond the top labels) loads after the first draw.
+      if (page.labels && page.labels.other) { return self.points.column(page.labels.name); }
+    }).then(function () {
+      if (hash.point != null && hash.point !== "" && !isNaN(Number(hash.point))) {
+        self.select(Number(hash.point));
+      }
+    }).catch(function (error) { self.fail(error); });
+  }
+
+  GalleryPage.prototype.fail = function (error) {
+    var status = document.getElementById("rg-status");
+    status.textContent = String(error.message || error);
+    status.hidden = false;
+  };
+
+  GalleryPage.prototype.writeHash = function () {
+    var parts = ["group=" + encodeURIComponent(this.grouping)];
+    if (this.selected !== null) { parts.push("point=" + this.selected); }
+    history.replaceState(null, "", "#" + parts.join("&"));
+  };
+
+  /* The groups of the current grouping: [{name, rows}], in the coding's order. */
+  GalleryPage.prototype.groups = function () {
+    var self = this;
+    var n = self.page.n;
+    function byCodes(codes, names) {
+      var members = names.map(function () { return []; });
+      for (var i = 0; i < n; i++) { members[codes[i]].push(i); }
+      return naturalOrder(names).map(function (code) { return { name: names[code], rows: members[code] }; })
+        .filter(function (group) { return group.rows.length; });
+    }
+    if (self.grouping === "__label") {
+      return Promise.resolve(byCodes(self.points.labelCodes, self.page.labels.names));
+    }
+    if (self.grouping === "__none") {
+      var all = [];
+      for (var i = 0; i < n; i++) { all.push(i); }
+      return Promise.resolve([{ name: "all images", rows: all }]);
+    }
+    return self.points.column(self.grouping).then(function (column) {
+      return byCodes(column.codes, column.names);
+    });
+  };
+
+  GalleryPage.prototype.draw = function () {
+    var self = this;
+    return self.groups().then(function (groups) {
+      clear(self.container);
+      if (self.observer) { self.observer.disconnect(); }
+      // Groups draw their tiles when they come near the screen: a large gallery opens fast.
+      self.observer = "IntersectionObserver" in window ? new IntersectionObserver(function (entries) {
+        entries.forEach(function (entry) {
+          if (entry.isIntersecting) {
+            self.observer.unobserve(entry.target);
+            self.fillGroup(entry.target);
+          }
+        });
+      }, { rootMargin: "800px 0px" }) : null;
+      groups.forEach(function (group, index) {
+        var section = el("section", { "class": "rg-gallery-group", "data-group": String(index) });
+        var heading = el("h2", {});
+        heading.appendChild(el("span", { "class": "rg-break" }, group.name));
+        heading.appendChild(el("span", { "class": "rg-muted" },
+          " · " + group.rows.length.toLocaleString("en-US")));
+        section.appendChild(heading);
+        var grid = el("div", { "class": "rg-gallery-grid" });
+        // Reserve the group's height so that the page does not jump as groups fill.
+        var perLine = Math.max(1, Math.floor((self.container.clientWidth || 800) / (GALLERY_TILE + 30)));
+        grid.style.minHeight = Math.ceil(Math.min(group.rows.length, GALLERY_FIRST) / perLine) *
+          (GALLERY_TILE + 34) + "px";
+        section.appendChild(grid);
+        section.rows = group.rows;
+        section.shown = 0;
+        self.container.appendChild(section);
+        if (self.observer) { self.observer.observe(section); } else { self.fillGroup(section); }
+      });
+      self.container.setAttribute("data-groups", String(groups.length));
+    });
+  };
+
+  GalleryPage.prototype.fillGroup = function (section, count) {
+    var self = this;
+    var grid = section.querySelector(".rg-gallery-grid");
+    var rows = section.rows;
+    var end = Math.min(rows.length, section.shown + (count || GALLERY_FIRST));
+    var fragment = document.createDocumentFragment();
+    for (var i = section.shown; i < end; i++) { fragment.appendChild(self.tile(rows[i], GALLERY_TILE)); }
+    grid.appendChild(fragment);
+    grid.style.minHeight = "";
+    section.shown = end;
+    var more = section.querySelector(".rg-gallery-more");
+    if (more) { more.remove(); }
+    if (end < rows.length) {
+      var left = rows.length - end;
+      var button = el("button", { type: "button", "class": "rg-gallery-more" },
+        "show " + Math.min(left, GALLERY_BATCH).toLocaleString("en-US") + " more of " +
+        left.toLocaleString("en-US"));
+      button.addEventListener("click", function () { self.fillGroup(section, GALLERY_BATCH); });
+      section.appendChild(button);
+    }
+  };
+
+  GalleryPage.prototype.caption = function (row) {
+    return this.points.labelCodes ? this.points.label(row) : "";
+  };
+
+  GalleryPage.prototype.tile = function (row, size, score) {
+    var button = el("button", { type: "button", "class": "rg-gallery-tile", "data-row": String(row) });
+    button.appendChild(thumbnail(this.page.sprite, row, size));
+    var label = this.caption(row);
+    button.appendChild(el("span", { "class": "rg-gallery-caption" },
+      "#" + row + (label ? " · " + truncate(label, 24) : "")));
+    if (score != null) { button.appendChild(el("span", { "class": "rg-gallery-score" }, score)); }
+    button.title = "#" + row + (label ? " " + label : "");
+    if (row === this.selected) { button.setAttribute("aria-pressed", "true"); }
+    return button;
+  };
+
+  GalleryPage.prototype.select = function (row) {
+    var self = this;
+    if (!(row >= 0 && row < self.page.n)) { return Promise.resolve(); }
+    self.selected = row;
+    self.writeHash();
+    Array.prototype.forEach.call(self.container.querySelectorAll("[aria-pressed]"), function (b) {
+      b.removeAttribute("aria-pressed");
+    });
+    Array.prototype.forEach.call(self.container.querySelectorAll("[data-row=\"" + row + "\"]"),
+      function (b) { b.setAttribute("aria-pressed", "true"); });
+    return self.points.neighbors().then(function (knn) {
+      var panel = document.getElementById("rg-gallery-inspector");
+      clear(panel);
+      var head = el("div", { "class": "rg-gallery-selected" });
+      head.appendChild(thumbnail(self.page.sprite, row, 128));
+      var about = el("div", {});
+      about.appendChild(el("strong", {}, "#" + row));
+      var label = self.caption(row);
+      if (label) { about.appendChild(el("div", { "class": "rg-break" }, label)); }
+      var link = el("a", { href: "projections.html#point=" + row }, "show on the projections →");
+      about.appendChild(link);
+      head.appendChild(about);
+      panel.appendChild(head);
+      panel.appendChild(el("h3", {}, "Nearest neighbours in the original space"));
+      var grid = el("div", { "class": "rg-gallery-grid rg-gallery-neighbors", id: "rg-gallery-neighbors" });
+      for (var r = 0; r < self.page.k; r++) {
+        var other = knn.indices[row * knn.k + r];
+        var cosine = knn.cosines[row * knn.k + r];
+        grid.appendChild(self.tile(other, 64, "cos " + fixed(cosine, 3)));
+      }
+      grid.addEventListener("click", function (event) {
+        var tile = event.target.closest("[data-row]");
+        if (tile) { self.select(Number(tile.getAttribute("data-row"))); }
+      });
+      panel.appendChild(grid);
+    }).catch(function (error) { self.fail(error); });
+  };
+
+  RG.GalleryPage = GalleryPage;
+
   // ------------------------------------------------------------------ start
 
   var page = readJson("rg-page");
@@ -810,6 +1038,8 @@
     if (document.getElementById("rg-scatter")) { RG.current = new ProjectionsPage(page); }
     if (document.getElementById("rg-headline")) { showHeadline(page); }
     if (document.getElementById("rg-cluster-map")) { showClusterMap(page); }
+    if (document.getElementById("rg-gallery")) { RG.current = new GalleryPage(page); }
+    paintMarkedThumbs(page);
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);

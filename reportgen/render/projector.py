@@ -1,0 +1,489 @@
+"""``projector/``: the files TensorFlow's Embedding Projector and TensorBoard load.
+
+One folder serves both. The standalone Projector (projector.tensorflow.org, or a copy of it)
+reads ``projector_config.json``: the vectors as raw float32 (``tensors.bytes``), the
+metadata TSV, the sprite and the bookmarks. TensorBoard reads ``projector_config.pbtxt``
+from its logdir root (run ``.``), so ``tensorboard --logdir site/projector`` shows the same
+data; it points at a TSV copy of the vectors, because TensorBoard decides how to read a
+tensor file by trying UTF-8 first and so misreads a ``.bytes`` file that happens to decode.
+
+The bookmarks carry this report's own coordinates, one Projector ``State`` per view, so the
+Projector shows exactly the layouts the report shows instead of recomputing its own.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+from urllib.parse import quote
+
+import numpy as np
+
+from reportgen.analysis.pipeline import Analysis, View
+from reportgen.config import Config
+from reportgen.dataset import Dataset
+from reportgen.render.pages import Chrome, NavLink
+from reportgen.render.scatter import view_title
+from reportgen.render.site_types import Producer, Site
+from reportgen.render.sprite import sprite_geometry
+
+PROJECTOR_DIR = "projector"
+CONFIG_JSON = "projector_config.json"
+CONFIG_PBTXT = "projector_config.pbtxt"
+TENSOR_BYTES = "tensors.bytes"
+TENSOR_TSV = "tensors.tsv"
+METADATA_TSV = "metadata.tsv"
+BOOKMARKS_JSON = "bookmarks.json"
+SPRITE_PNG = "sprite.png"
+PROJECTOR_URL = "https://projector.tensorflow.org/"
+
+# The column added to metadata.tsv when some row would otherwise be blank: the Projector
+# skips blank lines, which would shift every later row onto the wrong point.
+ROW_COLUMN = "row"
+# The Projector's default t-SNE learning rate; a bookmark must carry one.
+_PROJECTOR_TSNE_LEARNING_RATE = 10
+_ROWS_PER_CHUNK = 4_096
+# Characters that end a metadata line or cell in the Projector's parser.
+_SEPARATORS = str.maketrans({"\t": " ", "\n": " ", "\r": " "})
+
+
+def sprite_path(config: Config) -> str:
+    """Where the site keeps its sprite sheet: inside ``projector/`` when the export is
+    written (TensorBoard only reads files inside its logdir), else under ``images/``."""
+    if config.projector.enabled:
+        return f"{PROJECTOR_DIR}/{SPRITE_PNG}"
+    return f"images/{SPRITE_PNG}"
+
+
+# --------------------------------------------------------------------------------------
+# metadata.tsv
+
+
+def clean_cell(text: str) -> str:
+    """A metadata value as the Projector can read it: tabs and line breaks become spaces."""
+    return text.translate(_SEPARATORS)
+
+
+def _is_blank(line: str) -> bool:
+    # JavaScript's trim() also strips U+FEFF, which Python's str.strip() keeps.
+    return not line.strip().strip("\ufeff")
+
+
+@dataclass(frozen=True)
+class MetadataTable:
+    """The metadata as ``metadata.tsv`` holds it.
+
+    ``row_column`` is True when a ``row`` column of 0-based row numbers was added, because
+    some row would otherwise be blank (the Projector skips blank lines, which would shift
+    every later row onto the wrong point).
+    """
+
+    header: list[str]
+    rows: list[list[str]]
+    row_column: bool
+
+
+def metadata_table(dataset: Dataset) -> MetadataTable | None:
+    """The metadata columns as the Projector will read them, or None without columns.
+
+    Values have tabs and line breaks replaced by spaces; an empty cell stays empty (the
+    Projector reads it as null).
+    """
+    if not dataset.columns:
+        return None
+    header = [clean_cell(column.name) for column in dataset.columns]
+    cells = [[clean_cell(text) for text in column.as_text()] for column in dataset.columns]
+    rows = [list(row) for row in zip(*cells, strict=True)]
+    blank = any(_is_blank("".join(row)) for row in rows)
+    if blank:
+        name = ROW_COLUMN
+        while name in header:
+            name = "_" + name
+        header.append(name)
+        for index, row in enumerate(rows):
+            row.append(str(index))
+    return MetadataTable(header, rows, blank)
+
+
+def metadata_tsv(table: MetadataTable) -> bytes:
+    """The TSV text: a header line exactly when there is more than one column, LF endings."""
+    lines = ["\t".join(table.header)] if len(table.header) > 1 else []
+    lines.extend("\t".join(row) for row in table.rows)
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+# --------------------------------------------------------------------------------------
+# Tensors
+
+
+def tensor_bytes(vectors: np.ndarray) -> Producer:
+    """``tensors.bytes``: little-endian float32, row-major, no header (streamed)."""
+
+    def produce(target: BinaryIO) -> None:
+        for start in range(0, vectors.shape[0], _ROWS_PER_CHUNK):
+            block = np.ascontiguousarray(vectors[start : start + _ROWS_PER_CHUNK], dtype="<f4")
+            target.write(block.tobytes())
+
+    return produce
+
+
+def tensor_tsv(vectors: np.ndarray) -> Producer:
+    """``tensors.tsv``: one vector per line, 9 significant digits (float32 reads back
+    exactly), tab-separated (streamed)."""
+    line_format = "\t".join(["%.9g"] * vectors.shape[1]) + "\n"
+
+    def produce(target: BinaryIO) -> None:
+        for start in range(0, vectors.shape[0], _ROWS_PER_CHUNK):
+            block = vectors[start : start + _ROWS_PER_CHUNK].tolist()
+            target.write("".join(line_format % tuple(row) for row in block).encode("ascii"))
+
+    return produce
+
+
+# --------------------------------------------------------------------------------------
+# Bookmarks: one Projector State per view
+
+
+def _projection_keys(view: View) -> list[str]:
+    """The names the Projector stores a view's coordinates under, per point."""
+    projection = view.projection
+    if projection.method == "custom":
+        return ["linear-x", "linear-y"]
+    return [f"{projection.method}-{axis}" for axis in range(projection.dims)]
+
+
+def _number(value: float) -> str:
+    return format(value, ".9g")
+
+
+def _points_json(view: View) -> str:
+    """The per-point ``projections`` list, written directly (it is the bulk of the file)."""
+    keys = [json.dumps(key) for key in _projection_keys(view)]
+    coordinates = view.projection.coordinates.tolist()
+    parts = [
+        "{"
+        + ",".join(f"{key}:{_number(value)}" for key, value in zip(keys, row, strict=True))
+        + "}"
+        for row in coordinates
+    ]
+    return "[" + ",".join(parts) + "]"
+
+
+def _state(view: View, dataset: Dataset, config: Config, label_column: str | None) -> dict:
+    """Every field the Projector's ``loadState`` and panels read from a bookmark."""
+    projection = view.projection
+    parameters = projection.parameters
+    method = projection.method
+    dims = projection.dims
+    custom = config.projections
+    tsne_parameters = parameters if method == "tsne" else {}
+    umap_parameters = parameters if method == "umap" else {}
+    return {
+        "label": f"reportgen: {view_title(view.key)}",
+        "isSelected": False,
+        "selectedProjection": method,
+        "dataSetDimensions": [dataset.n, dataset.dim],
+        "pcaComponentDimensions": list(range(dims)) if method == "pca" else [0, 1, 2],
+        "tSNEIteration": int(tsne_parameters.get("n_iter", 0)),
+        "tSNEPerplexity": float(tsne_parameters.get("perplexity", config.tsne.perplexity)),
+        "tSNELearningRate": _PROJECTOR_TSNE_LEARNING_RATE,
+        "tSNEis3d": method == "tsne" and dims == 3,
+        "umapIs3d": method == "umap" and dims == 3,
+        "umapNeighbors": int(umap_parameters.get("n_neighbors", config.umap.n_neighbors)),
+        "umapMinDist": float(umap_parameters.get("min_dist", config.umap.min_dist)),
+        "customSelectedSearchByMetadataOption": custom.custom_column or label_column or "",
+        "customXLeftText": custom.custom_left or "",
+        "customXLeftRegex": True,
+        "customXRightText": custom.custom_right or "",
+        "customXRightRegex": True,
+        "customYUpText": custom.custom_up or "",
+        "customYUpRegex": True,
+        "customYDownText": custom.custom_down or "",
+        "customYDownRegex": True,
+        "selectedPoints": [],
+        "filteredPoints": None,
+        # Left out on purpose: the Projector keeps its own shuffle when this is null, and
+        # an empty list would be taken as the shuffle.
+        "shuffledDataIndices": None,
+        "cameraDef": None,
+        "selectedColorOptionName": label_column,
+        "forceCategoricalColoring": False,
+        "selectedLabelOption": label_column,
+    }
+
+
+def projector_label_column(dataset: Dataset, table: MetadataTable | None) -> str | None:
+    """The label column's name as the Projector calls it: a metadata file of one column
+    has no header, and the Projector names that column "label"."""
+    if dataset.label_column is None or table is None:
+        return None
+    return "label" if len(table.header) == 1 else clean_cell(dataset.label_column)
+
+
+def bookmarks_json(
+    dataset: Dataset, analysis: Analysis, config: Config, label_column: str | None
+) -> bytes:
+    """``bookmarks.json``: a list of Projector States, one per view, with our coordinates.
+
+    ``label_column`` is the label's name in ``metadata.tsv`` as the Projector reads it.
+    """
+    states = []
+    for view in analysis.views:
+        state = _state(view, dataset, config, label_column)
+        # "projections" goes last and is spliced in as text: json.dumps of N small dicts
+        # would be several times slower than writing them directly.
+        head = json.dumps(state, sort_keys=True, ensure_ascii=False)
+        states.append(head[:-1] + ',"projections":' + _points_json(view) + "}")
+    return ("[\n" + ",\n".join(states) + "\n]\n").encode("utf-8")
+
+
+# --------------------------------------------------------------------------------------
+# The two configs
+
+
+@dataclass(frozen=True)
+class ProjectorFiles:
+    """Which files the export holds, as paths relative to ``projector/``."""
+
+    tensor_name: str
+    shape: tuple[int, int]
+    tensors: bool
+    tensor_tsv: bool
+    metadata: bool
+    bookmarks: bool
+    sprite_dim: int | None  # the sprite's thumbnail side, when there is a sprite
+
+    @property
+    def has_configs(self) -> bool:
+        """Whether the configs are written: both need a tensor file to point at."""
+        return self.tensors
+
+
+def config_json(files: ProjectorFiles, base_url: str | None) -> bytes:
+    """``projector_config.json`` for the standalone Projector.
+
+    Paths are relative to the config's folder, or absolute URLs under ``base_url`` (the
+    Projector resolves relative paths against its own page, so ``?config=URL`` needs them).
+    """
+    prefix = f"{base_url.rstrip('/')}/{PROJECTOR_DIR}/" if base_url else ""
+    embedding: dict[str, Any] = {
+        "tensorName": files.tensor_name,
+        "tensorShape": list(files.shape),
+        "tensorPath": prefix + TENSOR_BYTES,
+    }
+    if files.metadata:
+        embedding["metadataPath"] = prefix + METADATA_TSV
+    if files.sprite_dim is not None:
+        embedding["sprite"] = {
+            "imagePath": prefix + SPRITE_PNG,
+            "singleImageDim": [files.sprite_dim, files.sprite_dim],
+        }
+    if files.bookmarks:
+        embedding["bookmarksPath"] = prefix + BOOKMARKS_JSON
+    text = json.dumps({"embeddings": [embedding]}, indent=2, sort_keys=True, ensure_ascii=False)
+    return (text + "\n").encode("utf-8")
+
+
+def _pbtxt_string(text: str) -> str:
+    """A protobuf text-format string literal (UTF-8 kept, quotes and controls escaped)."""
+    out = []
+    for char in text:
+        if char in '"\\':
+            out.append("\\" + char)
+        elif char == "\n":
+            out.append("\\n")
+        elif ord(char) < 0x20 or char == "\x7f":
+            out.append(f"\\{ord(char):03o}")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
+
+
+def config_pbtxt(files: ProjectorFiles) -> bytes:
+    """TensorBoard's ``projector_config.pbtxt``; every path inside the logdir."""
+    tensor_path = TENSOR_TSV if files.tensor_tsv else TENSOR_BYTES
+    lines = [
+        "embeddings {",
+        f"  tensor_name: {_pbtxt_string(files.tensor_name)}",
+        f"  tensor_path: {_pbtxt_string(tensor_path)}",
+        # Read with the .bytes file (TensorBoard needs the shape there), harmless with TSV.
+        f"  tensor_shape: {files.shape[0]}",
+        f"  tensor_shape: {files.shape[1]}",
+    ]
+    if files.metadata:
+        lines.append(f"  metadata_path: {_pbtxt_string(METADATA_TSV)}")
+    if files.bookmarks:
+        lines.append(f"  bookmarks_path: {_pbtxt_string(BOOKMARKS_JSON)}")
+    if files.sprite_dim is not None:
+        lines += [
+            "  sprite {",
+            f"    image_path: {_pbtxt_string(SPRITE_PNG)}",
+            f"    single_image_dim: {files.sprite_dim}",
+            f"    single_image_dim: {files.sprite_dim}",
+            "  }",
+        ]
+    lines.append("}")
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def projector_link(base_url: str | None) -> str | None:
+    """The "Open in Embedding Projector" URL, when the site's public address is known."""
+    if not base_url:
+        return None
+    config_url = f"{base_url.rstrip('/')}/{PROJECTOR_DIR}/{CONFIG_JSON}"
+    return PROJECTOR_URL + "?config=" + quote(config_url, safe="")
+
+
+# --------------------------------------------------------------------------------------
+# The folder
+
+
+def projector_files(dataset: Dataset, analysis: Analysis, config: Config) -> ProjectorFiles:
+    """What the export will hold for this dataset and config."""
+    sprite_dim = None
+    if dataset.images is not None:
+        sprite_dim = sprite_geometry(dataset.n, config.render.thumbnail_size)[1]
+    return ProjectorFiles(
+        tensor_name=config.render.title or dataset.name,
+        shape=(dataset.n, dataset.dim),
+        tensors=config.projector.tensors,
+        tensor_tsv=config.projector.tensors and config.projector.tensor_tsv,
+        metadata=bool(dataset.columns),
+        bookmarks=bool(analysis.views),
+        sprite_dim=sprite_dim,
+    )
+
+
+def projector_site(
+    dataset: Dataset,
+    analysis: Analysis,
+    config: Config,
+    files: ProjectorFiles,
+    table: MetadataTable | None,
+) -> Site:
+    """The files of ``projector/``; the sprite is put there by the site (``sprite_path``).
+
+    ``table`` is ``metadata_table(dataset)``, computed once for this and the page.
+    """
+    site: Site = {}
+
+    def put(name: str, content: bytes | Producer) -> None:
+        site[f"{PROJECTOR_DIR}/{name}"] = content
+
+    if files.tensors:
+        put(TENSOR_BYTES, tensor_bytes(dataset.vectors))
+        if files.tensor_tsv:
+            put(TENSOR_TSV, tensor_tsv(dataset.vectors))
+        put(CONFIG_JSON, config_json(files, config.render.base_url))
+        put(CONFIG_PBTXT, config_pbtxt(files))
+    if table is not None:
+        put(METADATA_TSV, metadata_tsv(table))
+    if files.bookmarks:
+        label_column = projector_label_column(dataset, table)
+        put(BOOKMARKS_JSON, bookmarks_json(dataset, analysis, config, label_column))
+    return site
+
+
+def read_back(content: bytes | Producer) -> bytes:
+    """A site entry's bytes, whether stored or streamed (for tests and small files)."""
+    if isinstance(content, bytes):
+        return content
+    buffer = io.BytesIO()
+    content(buffer)
+    return buffer.getvalue()
+
+
+# --------------------------------------------------------------------------------------
+# projector.html
+
+
+@dataclass(frozen=True)
+class ProjectorPage:
+    """Context of ``projector.html``: what was exported and the ways to open it."""
+
+    chrome: Chrome
+    nav: list[NavLink]
+    n: int
+    dim: int
+    files: list[tuple[str, str]]
+    notes: list[str]
+    link: str | None
+    config_url: str | None
+    has_configs: bool
+    has_tsv: bool
+    has_metadata: bool
+    has_bookmarks: bool
+    sprite_dim: int | None
+    bookmark_titles: list[str]
+    tensor_tsv: str = TENSOR_TSV
+    metadata_tsv: str = METADATA_TSV
+    bookmarks: str = BOOKMARKS_JSON
+    script: dict[str, Any] | None = None
+
+
+def projector_page(
+    dataset: Dataset,
+    analysis: Analysis,
+    config: Config,
+    chrome: Chrome,
+    files: ProjectorFiles,
+    table: MetadataTable | None,
+) -> ProjectorPage:
+    """The context of ``projector.html``."""
+    listing: list[tuple[str, str]] = []
+    notes: list[str] = []
+    n, dim = files.shape
+    if files.tensors:
+        listing.append((CONFIG_JSON, "the config of the standalone Embedding Projector"))
+        listing.append((CONFIG_PBTXT, "the config TensorBoard reads from its logdir"))
+        listing.append(
+            (TENSOR_BYTES, f"the vectors: float32, little-endian, {4 * n * dim:,} bytes")
+        )
+        if files.tensor_tsv:
+            listing.append((TENSOR_TSV, "the vectors as text, one per line (TensorBoard reads it)"))
+        else:
+            notes.append(
+                "tensors.tsv was left out (--no-projector-tensor-tsv): TensorBoard reads "
+                "tensors.bytes instead, which works unless the file happens to be valid UTF-8."
+            )
+    else:
+        notes.append(
+            "The vectors were left out (--no-projector-tensors): the Projector needs them "
+            "from elsewhere, and there are no configs."
+        )
+    if table is not None:
+        listing.append((METADATA_TSV, "the metadata, one row per vector"))
+        added = (
+            f"; a '{table.header[-1]}' column of row numbers was added because some rows "
+            "would otherwise be blank, and the Projector skips blank lines"
+            if table.row_column
+            else ""
+        )
+        notes.append(
+            f"In metadata.tsv, tabs and line breaks inside values are replaced by spaces{added}."
+        )
+    if files.bookmarks:
+        listing.append((BOOKMARKS_JSON, "one bookmark per view, with this report's coordinates"))
+    if files.sprite_dim is not None:
+        side = files.sprite_dim
+        listing.append((SPRITE_PNG, f"the images, {side}×{side} px each, in one sprite sheet"))
+    base_url = config.render.base_url
+    link = projector_link(base_url) if files.has_configs else None
+    return ProjectorPage(
+        chrome=chrome,
+        nav=chrome.nav("projector.html"),
+        n=n,
+        dim=dim,
+        files=listing,
+        notes=notes,
+        link=link,
+        config_url=f"{base_url.rstrip('/')}/{PROJECTOR_DIR}/{CONFIG_JSON}" if link else None,
+        has_configs=files.has_configs,
+        has_tsv=files.tensor_tsv,
+        has_metadata=files.metadata,
+        has_bookmarks=files.bookmarks,
+        sprite_dim=files.sprite_dim,
+        bookmark_titles=[f"reportgen: {view_title(view.key)}" for view in analysis.views],
+    )

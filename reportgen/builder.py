@@ -14,6 +14,7 @@ from reportgen.io import load_dataset
 from reportgen.progress import Progress
 from reportgen.publish import publish
 from reportgen.render.site import render_site
+from reportgen.thresholds import evaluate, read_baseline
 
 
 @dataclass(frozen=True)
@@ -40,13 +41,20 @@ def run_build(
     stays untouched until the new one is complete. Raises ReportgenError subclasses.
     """
     progress = progress or Progress(mode="quiet")
+    gates = config.thresholds
+    # Read first: a bad baseline should stop the build before minutes of analysis.
+    baseline = read_baseline(gates.baseline) if gates.baseline is not None else None
     if dataset is None:
         with progress.step("load"):
             dataset = load_dataset(config.input)
     results = analyze(dataset, config, progress)
     with progress.step("render"):
-        site = render_site(dataset, results, config)
+        site = render_site(dataset, results, config, baseline=baseline)
+    out = config.out_folder()
     with progress.step("publish"):
-        publish(site, config.out, force=config.force)
+        publish(site, out, force=config.force)
     report = json.loads(site["report.json"])
-    return Report(out=Path(config.out), report=report, timings=dict(progress.timings))
+    # The gates run after the report is written, so that a failing CI job still has it.
+    for line in evaluate(report, gates.fail_under, gates.fail_if_drop, baseline):
+        progress.message(f"threshold passed: {line}")
+    return Report(out=Path(out), report=report, timings=dict(progress.timings))

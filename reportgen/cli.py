@@ -81,6 +81,9 @@ def _parser() -> argparse.ArgumentParser:
         kwargs: dict[str, Any] = {"dest": f"opt:{spec.dotted}", "default": argparse.SUPPRESS}
         if spec.type is bool:
             kwargs["action"] = argparse.BooleanOptionalAction
+        elif spec.type is dict:
+            kwargs["action"] = "append"
+            kwargs["metavar"] = "KEY=VALUE"
         else:
             kwargs["type"] = spec.type
             kwargs["metavar"] = spec.key.upper()
@@ -98,8 +101,25 @@ def _overrides(args: argparse.Namespace) -> dict[tuple[str | None, str], Any]:
     for spec in option_specs():
         dest = f"opt:{spec.dotted}"
         if dest in values:
-            result[(spec.section, spec.key)] = values[dest]
+            value = values[dest]
+            result[(spec.section, spec.key)] = _pairs(value) if spec.type is dict else value
     return result
+
+
+def _pairs(items: list[str]) -> dict[str, Any]:
+    """``["a.b=0.9", ...]`` as ``{"a.b": 0.9}``; a value that is not a number is kept as
+    text, so that the config's check names it."""
+    pairs: dict[str, Any] = {}
+    for item in items:
+        key, sep, text = item.partition("=")
+        if not sep:
+            pairs[item] = f"{item!r} (expected KEY=VALUE)"
+            continue
+        try:
+            pairs[key.strip()] = float(text)
+        except ValueError:
+            pairs[key.strip()] = text
+    return pairs
 
 
 def _configure_logging(quiet: bool) -> None:

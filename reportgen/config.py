@@ -233,10 +233,58 @@ class ProjectorConfig:
 
 
 @dataclass(frozen=True)
+class ThresholdsConfig:
+    """Quality gates for CI, checked after the report is written (exit code 3)."""
+
+    baseline: Path | None = option(
+        None,
+        "a previous run's report.json: summary.md and the overview show old, new and change",
+        flag="--baseline",
+    )
+    fail_under: dict[str, float] | None = option(
+        None,
+        "fail (exit 3) when a metric is below VALUE: KEY=VALUE, KEY a dotted path into "
+        "report.json or a short alias (repeatable)",
+        flag="--fail-under",
+    )
+    fail_if_drop: dict[str, float] | None = option(
+        None,
+        "with --baseline, fail (exit 3) when a metric fell by more than DELTA: KEY=DELTA "
+        "(repeatable)",
+        flag="--fail-if-drop",
+    )
+
+
+@dataclass(frozen=True)
+class CacheConfig:
+    """Analysis results kept between builds, so that an unchanged rebuild computes nothing."""
+
+    enabled: bool = option(True, "reuse analysis results of earlier builds", flag="--cache")
+    dir: Path | None = option(
+        None,
+        "cache folder (default: $REPORTGEN_CACHE_DIR, else the user's cache directory, "
+        "e.g. ~/.cache/reportgen)",
+        flag="--cache-dir",
+    )
+    max_size_mb: int = option(
+        2048,
+        "size cap of the cache folder in MB; the least recently used entries go first",
+        minimum=1,
+    )
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration of one build. Frozen: never changed after loading."""
 
-    out: Path = option(Path("site"), "output folder of the site")
+    out: Path | None = option(
+        None, "output folder of the site (default: site, or none with --single-file)"
+    )
+    single_file: Path | None = option(
+        None,
+        "also write the whole report as one HTML file that opens offline (the folder site "
+        "only when --out is given too)",
+    )
     seed: int = option(0, "seed of every random choice, so that builds are reproducible")
     force: bool = option(
         False, "replace a non-empty output folder even though reportgen did not create it"
@@ -252,22 +300,40 @@ class Config:
     projector: ProjectorConfig = section(
         ProjectorConfig, "projector-", "Embedding Projector / TensorBoard export"
     )
+    thresholds: ThresholdsConfig = section(ThresholdsConfig, "", "quality gates for CI")
+    cache: CacheConfig = section(CacheConfig, "cache-", "the analysis cache")
+
+    def out_folder(self) -> Path | None:
+        """Where the folder site goes: ``out``; by default ``site``, or none when only a
+        single file was asked for."""
+        if self.out is not None:
+            return self.out
+        return None if self.single_file is not None else Path("site")
 
     def to_dict(self, *, for_provenance: bool = False) -> dict[str, Any]:
         """The config as plain JSON-able values (paths as display strings).
 
-        With ``for_provenance``, options that only say where the output goes (``out``,
-        ``force``) are left out, so that the same inputs give the same site wherever it is
-        written.
+        With ``for_provenance``, options that do not change the site's content (where it
+        goes, the cache, the pass/fail gates) are left out, so that the same inputs give the
+        same site wherever and however it is written.
         """
         result: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(self, f.name)
+            if for_provenance and f.name in _NOT_PROVENANCE:
+                continue
             if f.metadata.get("section"):
+                if for_provenance and f.name == "thresholds":
+                    result[f.name] = {"baseline": _plain(value.baseline)}
+                    continue
                 result[f.name] = {sf.name: _plain(getattr(value, sf.name)) for sf in fields(value)}
-            elif not (for_provenance and f.name in ("out", "force")):
+            else:
                 result[f.name] = _plain(value)
         return result
+
+
+# Options that say where and how the output is written, not what it holds.
+_NOT_PROVENANCE = ("out", "force", "single_file", "cache")
 
 
 # --------------------------------------------------------------------------------------
@@ -280,7 +346,7 @@ class OptionSpec:
 
     section: str | None  # None for top-level options
     key: str
-    type: type  # the non-optional type: bool, int, float, str or Path
+    type: type  # the non-optional type: bool, int, float, str, Path or dict (str -> float)
     optional: bool
     default: Any
     help: str
@@ -314,6 +380,8 @@ def _specs_of(cls: type, section_name: str | None, prefix: str) -> list[OptionSp
         if f.metadata.get("section"):
             continue
         typ, optional = _unwrap(hints[f.name])
+        if get_origin(typ) is dict:  # KEY=VALUE pairs: a TOML table, or a repeated flag
+            typ = dict
         specs.append(
             OptionSpec(
                 section=section_name,
@@ -401,6 +469,19 @@ def _coerce(spec: OptionSpec, value: Any, base_dir: Path | None) -> Any:
         if spec.choices is not None and value not in spec.choices:
             raise ValueError(f"must be one of {', '.join(spec.choices)}; got {value!r}")
         return value
+    if spec.type is dict:
+        if not isinstance(value, Mapping):
+            raise ValueError(f"must be a table of KEY = number, got {value!r}")
+        result = {}
+        for key, number in value.items():
+            if not isinstance(key, str) or not key:
+                raise ValueError(f"has an empty or non-text key {key!r}")
+            if isinstance(number, bool) or not isinstance(number, (int, float)):
+                raise ValueError(f"{key} must be a number, got {number!r}")
+            if number != number or number in (float("inf"), float("-inf")):
+                raise ValueError(f"{key} must be a finite number, got {number!r}")
+            result[key] = float(number)
+        return dict(sorted(result.items()))
     raise TypeError(f"unsupported option type {spec.type}")  # a bug in the declaration
 
 
@@ -541,6 +622,12 @@ def _check_consistency(config: Config, problems: list[str], vectors_in_memory: b
         for key in ("metadata", "array", "dim", "vector_columns", "image_column", "images"):
             if getattr(inp, key) is not None:
                 problems.append(f"input.{key} cannot be used with {flag}")
+    from reportgen.thresholds import check_keys  # here: thresholds imports the errors only
+
+    check_keys(config.thresholds.fail_under, "--fail-under", problems)
+    check_keys(config.thresholds.fail_if_drop, "--fail-if-drop", problems)
+    if config.thresholds.fail_if_drop and config.thresholds.baseline is None:
+        problems.append("--fail-if-drop compares with a baseline: give --baseline OLD/report.json")
     base_url = config.render.base_url
     if base_url is not None and not base_url.startswith(("https://", "http://")):
         problems.append(f"render.base_url must start with https:// or http://, got {base_url!r}")

@@ -12,6 +12,7 @@ from reportgen.render.figures import label_counts_figure
 from reportgen.render.scatter import default_view, view_title
 from reportgen.render.static_plots import CENTROID_PNG, CLUSTER_MAP_PNG
 from reportgen.render.templates import shorten
+from reportgen.thresholds import Comparison
 
 # (file, title) of the site's pages, in navigation order. The gallery exists only with
 # images, the projector page only with the export.
@@ -140,6 +141,43 @@ def finding_rows(dataset: Dataset, analysis: Analysis, threshold: float) -> list
 
 
 @dataclass(frozen=True)
+class ComparisonRow:
+    """One metric against the baseline, formatted: old, new and the change."""
+
+    title: str
+    path: str
+    old: str
+    new: str
+    change: str
+    direction: str  # "up", "down", "same" or "" (one side missing)
+
+
+def comparison_rows(comparisons: list[Comparison]) -> list[ComparisonRow]:
+    """The baseline table's rows (counts as integers, scores to 3 decimals)."""
+
+    rows = []
+    for item in comparisons:
+        is_count = item.path.endswith(".count")
+
+        def shown(value: float | None, sign: str = "", is_count: bool = is_count) -> str:
+            if value is None:
+                return "–"
+            return f"{int(value):{sign}d}" if is_count else f"{value:{sign}.3f}"
+
+        change = item.change
+        if change is None:
+            text, direction = "–", ""
+        elif change == 0:
+            text, direction = "±0", "same"
+        else:
+            text, direction = shown(change, "+"), "up" if change > 0 else "down"
+        rows.append(
+            ComparisonRow(item.title, item.path, shown(item.old), shown(item.new), text, direction)
+        )
+    return rows
+
+
+@dataclass(frozen=True)
 class IndexPage:
     """Context of ``index.html``: the dataset card."""
 
@@ -162,12 +200,27 @@ class IndexPage:
     headline: str | None  # the view of the headline scatter
     headline_title: str
     script: dict[str, Any]  # the page's inline data block: figures and their data
+    comparison: list[ComparisonRow]  # against --baseline; empty without one
+    link_base: str  # prefix of summary.md's links: "" (relative) or the --base-url
+
+
+def page_link(config: Config, path: str) -> str:
+    """A link for summary.md: relative, or absolute under ``--base-url`` (CI job summaries
+    and PR comments cannot show relative images)."""
+    base = config.render.base_url
+    return f"{base.rstrip('/')}/{path}" if base else path
 
 
 def index_page(
-    dataset: Dataset, analysis: Analysis, config: Config, chrome: Chrome, scatter: dict[str, Any]
+    dataset: Dataset,
+    analysis: Analysis,
+    config: Config,
+    chrome: Chrome,
+    scatter: dict[str, Any],
+    comparisons: list[Comparison] | None = None,
 ) -> IndexPage:
-    """The overview page's context; ``scatter`` is the build's ``scatter_block``."""
+    """The overview page's context; ``scatter`` is the build's ``scatter_block``;
+    ``comparisons`` the metrics against ``--baseline``."""
     summary = analysis.summary
     counts = summary.label_counts
     norms = summary.norms
@@ -229,6 +282,8 @@ def index_page(
         headline=default_view(analysis),
         headline_title=view_title(default_view(analysis)) if analysis.views else "",
         script={**scatter, "figures": {**scatter["figures"], **figures}, "data": data},
+        comparison=comparison_rows(comparisons or []),
+        link_base=page_link(config, ""),
     )
 
 

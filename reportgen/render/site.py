@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from importlib import resources
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from reportgen.analysis.pipeline import Analysis
 from reportgen.config import Config
@@ -29,6 +29,7 @@ from reportgen.render.scatter import scatter_block, scatter_payloads
 from reportgen.render.site_types import Producer, Site
 from reportgen.render.sprite import build_sprite
 from reportgen.render.templates import render_template, templates_dir
+from reportgen.thresholds import compare
 
 _COPY_CHUNK = 1 << 20
 
@@ -52,10 +53,18 @@ def static_assets() -> Site:
     return site
 
 
-def render_site(dataset: Dataset, analysis: Analysis, config: Config) -> Site:
-    """Turn the dataset and its analysis into the site's files (nothing written yet)."""
+def render_site(
+    dataset: Dataset,
+    analysis: Analysis,
+    config: Config,
+    *,
+    baseline: dict[str, Any] | None = None,
+) -> Site:
+    """Turn the dataset and its analysis into the site's files (nothing written yet);
+    ``baseline`` (a previous report.json) adds the comparison to the overview and summary."""
     provenance = build_provenance(dataset, config)
     report = build_report(dataset, analysis, provenance)
+    comparisons = compare(report, baseline) if baseline is not None else None
     sprite = None
     if dataset.images is not None:
         sprite = build_sprite(dataset.images, config.render.thumbnail_size)
@@ -73,7 +82,7 @@ def render_site(dataset: Dataset, analysis: Analysis, config: Config) -> Site:
     )
     files = projector_files(dataset, analysis, config) if config.projector.enabled else None
     table = metadata_table(dataset) if files is not None else None
-    index = index_page(dataset, analysis, config, chrome, scatter)
+    index = index_page(dataset, analysis, config, chrome, scatter, comparisons)
     site: Site = {
         "index.html": render_template("index.html", page=index),
         "projections.html": render_template(

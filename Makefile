@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 # umap-learn/pynndescent compile numba kernels; keep the ones they cache between runs.
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.cache/numba
 
-.PHONY: demo test lint format chromium bench clean
+.PHONY: demo test lint format chromium bench samples clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,12 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed
 	$(BIN)/reportgen build --demo digits --out site
 	@echo "open site/index.html"
+
+# The committed example sites the README links (sample_reports/). Builds differ slightly
+# between machines (BLAS, library versions), so CI never compares a fresh build with them.
+samples: $(VENV)/.installed
+	$(BIN)/reportgen build --demo digits --out sample_reports/digits --quiet
+	$(BIN)/reportgen build --demo sentences --out sample_reports/sentences --quiet
 
 # The browser tests drive Debian's Chromium (never a downloaded one).
 chromium:

@@ -29,7 +29,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 CONFIG_FILE_NAME = "reportgen.toml"
-DEMOS = ("digits",)
+DEMOS = ("digits", "sentences")
 METRICS = ("cosine", "euclidean")
 
 

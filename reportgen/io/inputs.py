@@ -8,6 +8,7 @@ column names, label/text/image columns, NaN/Inf) in one place, in one order.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -81,8 +82,12 @@ def load_dataset(inp: InputConfig) -> Dataset:
     if inp.demo == "digits":
         vectors, table, images, source = demo.read_digits()
         return _assemble(vectors, [table], inp, [source], name="digits", images=images)
+    if inp.demo == "sentences":
+        vectors, table, source = demo.read_sentences()
+        inp = inp if inp.text_column is not None else replace(inp, text_column="text")
+        return _assemble(vectors, [table], inp, [source], name="sentences")
     if inp.demo is not None:
-        raise InputError(f"unknown demo {inp.demo!r}; the demos are: digits")
+        raise InputError(f"unknown demo {inp.demo!r}; the demos are: digits, sentences")
     if inp.projector_config is not None:
         imported = projector.read_projector_config(Path(inp.projector_config))
         return _assemble(

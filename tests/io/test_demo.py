@@ -48,3 +48,16 @@ def test_digits_source(digits):
 def test_digits_with_an_unknown_label_column():
     with pytest.raises(InputError, match=r"--label-column 'y' not found.*'label'"):
         load_dataset(config(demo="digits", label_column="y"))
+
+
+def test_sentences_demo_is_text_without_images():
+    first = load_dataset(config(demo="sentences"))
+    again = load_dataset(config(demo="sentences"))
+    assert first.vectors.shape == (1200, 48) and first.vectors.dtype == np.float32
+    assert np.array_equal(first.vectors, again.vectors)  # generated, but deterministic
+    assert first.images is None
+    assert first.label_column == "label" and first.text_column == "text"
+    assert sorted(set(first.labels)) == [
+        "astronomy", "cooking", "finance", "football", "gardening", "music"
+    ]  # fmt: skip
+    assert all(text.endswith(".") for text in first.column("text").as_text())

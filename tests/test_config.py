@@ -75,7 +75,7 @@ def test_wrong_types_and_choices(tmp_path: Path):
     text = str(caught.value)
     assert "seed must be a number, got 'one'" in text
     assert "force must be true or false, got 1" in text
-    assert "demo must be one of digits; got 'mnist'" in text
+    assert "demo must be one of digits, sentences; got 'mnist'" in text
 
 
 def test_invalid_toml_names_the_file(tmp_path: Path):

@@ -8,9 +8,9 @@ column names, label/text/image columns, NaN/Inf) in one place, in one order.
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 import os
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 

@@ -8,53 +8,92 @@ from pathlib import Path
 from typing import Any
 
 from reportgen.analysis.pipeline import analyze
+from reportgen.cache import Cache
 from reportgen.config import Config
 from reportgen.dataset import Dataset
 from reportgen.io import load_dataset
 from reportgen.progress import Progress
-from reportgen.publish import publish
+from reportgen.publish import check_file_target, describe_size, publish, publish_file
+from reportgen.render.single_file import single_file
 from reportgen.render.site import render_site
 from reportgen.thresholds import evaluate, read_baseline
 
 
 @dataclass(frozen=True)
 class Report:
-    """What a build produced: the site's folder and the content of its ``report.json``."""
+    """What a build produced: the site's folder (None when only a single file was asked
+    for), the single file (None unless asked for) and the content of ``report.json``.
 
-    out: Path
+    In Jupyter it shows itself inline (``_repr_html_``); ``open()`` opens it in a browser.
+    """
+
+    out: Path | None
     report: dict[str, Any] = field(repr=False)
     timings: dict[str, float] = field(default_factory=dict, repr=False, compare=False)
+    single_file: Path | None = None
 
     @property
     def index(self) -> Path:
-        """The site's entry page."""
-        return self.out / "index.html"
+        """The report's entry page: the folder's index.html, else the single file."""
+        if self.out is not None:
+            return self.out / "index.html"
+        if self.single_file is None:  # run_build always writes one or the other
+            raise ValueError("this report has neither a folder nor a single file")
+        return self.single_file
+
+    def _repr_html_(self) -> str:
+        from reportgen.notebook import report_html  # the notebook's needs stay out of builds
+
+        return report_html(self)
+
+    def open(self) -> Path:
+        """Open the report in the default web browser; returns the page opened."""
+        from reportgen.notebook import open_report
+
+        return open_report(self)
 
 
 def run_build(
     config: Config, *, dataset: Dataset | None = None, progress: Progress | None = None
 ) -> Report:
-    """Build the site that ``config`` describes and publish it to ``config.out``.
+    """Build the report that ``config`` describes: the folder site (``config.out_folder()``)
+    and, when asked for, the single file (``config.single_file``).
 
     ``dataset`` replaces loading from ``config.input`` (the Python API passes arrays this
     way). Everything is gathered in memory before anything is written; the previous site
     stays untouched until the new one is complete. Raises ReportgenError subclasses.
     """
     progress = progress or Progress(mode="quiet")
+    if config.single_file is not None:  # a bad output path should stop the build early too
+        check_file_target(config.single_file, force=config.force)
     gates = config.thresholds
     # Read first: a bad baseline should stop the build before minutes of analysis.
     baseline = read_baseline(gates.baseline) if gates.baseline is not None else None
     if dataset is None:
         with progress.step("load"):
             dataset = load_dataset(config.input)
-    results = analyze(dataset, config, progress)
+    results = analyze(dataset, config, progress, Cache.from_config(config.cache))
     with progress.step("render"):
         site = render_site(dataset, results, config, baseline=baseline)
+    document = None
+    if config.single_file is not None:
+        with progress.step("single file"):
+            document = single_file(site)
     out = config.out_folder()
     with progress.step("publish"):
-        publish(site, out, force=config.force)
+        if out is not None:
+            publish(site, out, force=config.force)
+        if document is not None:
+            publish_file(document, config.single_file, force=config.force)
+    if document is not None:
+        progress.message(f"wrote {config.single_file} ({describe_size(len(document))})")
     report = json.loads(site["report.json"])
     # The gates run after the report is written, so that a failing CI job still has it.
     for line in evaluate(report, gates.fail_under, gates.fail_if_drop, baseline):
         progress.message(f"threshold passed: {line}")
-    return Report(out=Path(out), report=report, timings=dict(progress.timings))
+    return Report(
+        out=None if out is None else Path(out),
+        report=report,
+        timings=dict(progress.timings),
+        single_file=config.single_file,
+    )

@@ -1,4 +1,5 @@
-"""``reportgen build``: parse the flags, resolve the config, build, map errors to exit codes.
+"""``reportgen build`` (and ``reportgen cache``): parse the flags, resolve the config, build,
+map errors to exit codes.
 
 Every option's flag, default and help come from the declaration in ``reportgen.config``.
 Exit codes: 0 success, 1 a failed step, 2 bad input, config or output folder, 130
@@ -40,6 +41,8 @@ def _help(spec: Any) -> str:
     else:
         shown = str(default)
     choices = f"; one of: {', '.join(spec.choices)}" if spec.choices else ""
+    if "(default:" in spec.help:  # the help already says what the default depends on
+        return f"{spec.help} (config: {where}{choices})".replace("%", "%%")
     return f"{spec.help} (default: {shown}{choices}; config: {where})".replace("%", "%%")
 
 
@@ -90,7 +93,33 @@ def _parser() -> argparse.ArgumentParser:
             if spec.choices:
                 kwargs["choices"] = spec.choices
         groups[spec.section].add_argument(spec.flag, help=_help(spec), **kwargs)
+    _add_cache_command(commands)
     return parser
+
+
+def _add_cache_command(commands: Any) -> None:
+    """``reportgen cache info`` and ``reportgen cache clear``."""
+    cache = commands.add_parser(
+        "cache",
+        help="show or empty the analysis cache",
+        description="The analysis cache: results of earlier builds, reused when unchanged.",
+    )
+    actions = cache.add_subparsers(dest="cache_action", metavar="ACTION", required=True)
+    for name, text in (
+        ("info", "show the cache folder, its entries and their size"),
+        ("clear", "delete the cache's entries (only files reportgen wrote)"),
+    ):
+        action = actions.add_parser(name, help=text, description=text)
+        action.add_argument(
+            "--cache-dir",
+            type=Path,
+            metavar="DIR",
+            help="the cache folder (default: [cache] dir of the config file, else "
+            "$REPORTGEN_CACHE_DIR, else the user's cache directory)",
+        )
+        action.add_argument(
+            "--config", type=Path, metavar="FILE", help="read [cache] from this TOML file"
+        )
 
 
 def _overrides(args: argparse.Namespace) -> dict[tuple[str | None, str], Any]:
@@ -147,14 +176,53 @@ def _build(args: argparse.Namespace) -> int:
     if args.timings is not None:
         timings = {"steps": progress.timings, "total": sum(progress.timings.values())}
         args.timings.write_text(json.dumps(timings, indent=2, sort_keys=True) + "\n")
-    progress.message(f"wrote {result.index}")
+    if result.out is not None:  # the single file's line (with its size) is already out
+        progress.message(f"wrote {result.index}")
     return 0
+
+
+def _cache(args: argparse.Namespace) -> int:
+    from reportgen.cache import Cache, cache_folder
+
+    if args.config is not None:
+        file_path: Path | None = args.config
+        table = read_config_file(args.config) or {}
+    else:
+        found = find_config_file(Path.cwd())
+        file_path, table = found if found else (None, {})
+    overrides = {("cache", "dir"): args.cache_dir} if args.cache_dir is not None else {}
+    # Only the [cache] table matters here; "in memory" spares the check for a vectors file.
+    cache_table = {"cache": table["cache"]} if "cache" in table else None
+    config = resolve_config(cache_table, file_path, overrides, vectors_in_memory=True).cache
+    cache = Cache(cache_folder(config), config.max_size_mb * 2**20)
+    if args.cache_action == "clear":
+        count, size = cache.clear()
+        print(f"removed {count} cache files ({_megabytes(size)}) from {cache.folder}")
+        return 0
+    summary = cache.summary()
+    print(f"folder: {summary.folder}")
+    if not summary.exists:
+        print("entries: none (the folder does not exist yet)")
+    elif not summary.is_cache:
+        print("entries: none (not a reportgen cache folder: builds will not write into it)")
+    else:
+        cap = f"{config.max_size_mb:,} MB"
+        print(f"entries: {summary.count} ({_megabytes(summary.size)} of at most {cap})")
+        for step, (count, size) in summary.entries.items():
+            print(f"  {step:<18} {count:>5}  {_megabytes(size):>10}")
+    return 0
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 2**20:,.1f} MB"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (the console script exits with it)."""
     args = _parser().parse_args(argv)
     try:
+        if args.command == "cache":
+            return _cache(args)
         return _build(args)
     except ReportgenError as exc:
         print(f"reportgen: error: {exc}", file=sys.stderr)

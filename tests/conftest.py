@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 from collections.abc import Iterator
@@ -9,6 +10,34 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Never the user's real analysis cache: builds made by module- or session-scoped
+    fixtures (which run before any per-test fixture) use this session folder."""
+    folder = tmp_path_factory.mktemp("cache-session")
+    previous = os.environ.get("REPORTGEN_CACHE_DIR")
+    os.environ["REPORTGEN_CACHE_DIR"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("REPORTGEN_CACHE_DIR", None)
+    else:
+        os.environ["REPORTGEN_CACHE_DIR"] = previous
+
+
+_CACHE_DIRS = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def cache_dir(
+    _session_cache_dir: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch
+) -> Path:
+    """Each test's own analysis cache folder (created by the first build that uses it), so
+    that no test finds results another one left (subprocesses inherit it too)."""
+    folder = tmp_path_factory.getbasetemp() / "caches" / f"cache-{next(_CACHE_DIRS)}"
+    monkeypatch.setenv("REPORTGEN_CACHE_DIR", str(folder))
+    return folder
 
 
 @pytest.fixture

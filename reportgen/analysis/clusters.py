@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
-from sklearn.cluster import KMeans, MiniBatchKMeans
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.metrics import (
-    adjusted_rand_score,
-    completeness_score,
-    homogeneity_score,
-    normalized_mutual_info_score,
-    pairwise_distances,
-    silhouette_samples,
-)
 
 from reportgen.analysis.neighbors import METRICS, _prepare_space
 from reportgen.errors import AnalysisError
+
+# scikit-learn and scipy.sparse are imported inside the functions that use them: a rebuild
+# that takes its clusters from the analysis cache never needs them (about a second).
 
 # k-means restarts per fit; the best inertia wins. 3 rather than sklearn's 1 ("auto" with
 # k-means++): one unlucky seeding can merge two planted blobs and sink that k's silhouette.
@@ -164,6 +157,8 @@ def compute_clusters(
 
     space = _clustering_space(vectors, metric)
     sample = _silhouette_rows(n, silhouette_sample, seed)
+    from sklearn.metrics import pairwise_distances
+
     sample_distances = pairwise_distances(space[sample].astype(np.float64), metric=metric)
     method = "minibatch-kmeans" if n > minibatch_above else "kmeans"
 
@@ -178,9 +173,7 @@ def compute_clusters(
     centroids = _centroids(space, assignments, len(sizes))
     distances = _distances_to_centroids(space, assignments, centroids, metric)
     silhouette, per_cluster = _silhouettes(sample_distances, assignments[sample], len(sizes))
-    agreement = _agreement(assignments, labels, len(sizes))
-    keywords = _keywords(texts, assignments, sizes) if texts is not None else None
-    return Clustering(
+    clustering = Clustering(
         assignments=assignments,
         sizes=sizes,
         centroids=centroids,
@@ -193,6 +186,44 @@ def compute_clusters(
         silhouette_per_cluster=per_cluster,
         silhouette_sample_size=len(sample),
         representatives=_representatives(assignments, distances, len(sizes), representatives),
+        ari=None,
+        nmi=None,
+        homogeneity=None,
+        completeness=None,
+        contingency=None,
+        label_names=None,
+        keywords=None,
+        names=None,
+    )
+    return describe_clusters(clustering, labels=labels, texts=texts)
+
+
+def describe_clusters(
+    clustering: Clustering,
+    *,
+    labels: list[str] | None = None,
+    texts: list[str] | None = None,
+) -> Clustering:
+    """The clustering compared with ``labels`` (ARI, NMI, homogeneity, completeness,
+    contingency) and named by the TF-IDF keywords of ``texts``.
+
+    What depends on the metadata, kept apart from k-means (which does not): the analysis
+    cache stores a clustering computed without labels or texts, and a build describes it
+    with its current ones. ``compute_clusters`` ends with this call.
+
+    Raises:
+        AnalysisError: ``labels`` or ``texts`` is not one value per point.
+    """
+    n = clustering.n
+    for name, column in (("labels", labels), ("texts", texts)):
+        if column is not None and len(column) != n:
+            raise AnalysisError(f"{name} has {len(column)} values, expected one per point: N = {n}")
+    agreement = _agreement(clustering.assignments, labels, clustering.k)
+    keywords = (
+        _keywords(texts, clustering.assignments, clustering.sizes) if texts is not None else None
+    )
+    return dataclasses.replace(
+        clustering,
         ari=agreement[0],
         nmi=agreement[1],
         homogeneity=agreement[2],
@@ -200,8 +231,15 @@ def compute_clusters(
         contingency=agreement[4],
         label_names=agreement[5],
         keywords=keywords,
-        names=None if keywords is None else tuple(" · ".join(t[:_NAME_TERMS]) for t in keywords),
+        names=keyword_names(keywords),
     )
+
+
+def keyword_names(keywords: tuple[tuple[str, ...], ...] | None) -> tuple[str, ...] | None:
+    """Each cluster's name: its first 3 keywords joined by " · " (None without keywords)."""
+    if keywords is None:
+        return None
+    return tuple(" · ".join(terms[:_NAME_TERMS]) for terms in keywords)
 
 
 # --- checks -----------------------------------------------------------------------------------
@@ -278,6 +316,8 @@ def _silhouette_rows(n: int, size: int, seed: int) -> np.ndarray:
 
 def _fit(space: np.ndarray, k: int, method: str, seed: int) -> np.ndarray:
     """k-means labels (N,) as sklearn numbers them."""
+    from sklearn.cluster import KMeans, MiniBatchKMeans
+
     if method == "kmeans":
         model = KMeans(n_clusters=k, n_init=_N_INIT, random_state=seed)
     else:
@@ -372,6 +412,8 @@ def _silhouettes(
     present = np.unique(sample_labels)
     if not 2 <= len(present) <= len(sample_labels) - 1:
         return None, (None,) * k
+    from sklearn.metrics import silhouette_samples
+
     values = silhouette_samples(distances, sample_labels, metric="precomputed")
     sums = np.bincount(sample_labels, weights=values, minlength=k)
     counts = np.bincount(sample_labels, minlength=k)
@@ -394,6 +436,13 @@ def _agreement(assignments: np.ndarray, labels: list[str] | None, k: int) -> tup
     """(ari, nmi, homogeneity, completeness, contingency, label_names), all None without labels."""
     if labels is None:
         return (None,) * 6
+    from sklearn.metrics import (
+        adjusted_rand_score,
+        completeness_score,
+        homogeneity_score,
+        normalized_mutual_info_score,
+    )
+
     names = tuple(v for v, _ in sorted(Counter(labels).items(), key=lambda kv: (-kv[1], kv[0])))
     lookup = {name: code for code, name in enumerate(names)}
     codes = np.fromiter((lookup[v] for v in labels), dtype=np.int64, count=len(labels))
@@ -414,6 +463,9 @@ def _keywords(
     texts: list[str], assignments: np.ndarray, sizes: tuple[int, ...]
 ) -> tuple[tuple[str, ...], ...] | None:
     """Per cluster, the top TF-IDF terms by mean over its members; None for no vocabulary."""
+    import scipy.sparse as sp
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     vectorizer = TfidfVectorizer(stop_words="english", max_features=_MAX_FEATURES)
     try:
         tfidf = vectorizer.fit_transform(texts)

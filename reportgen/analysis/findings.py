@@ -12,7 +12,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import skew
 
 from reportgen.analysis.neighbors import KnnGraph
 from reportgen.errors import AnalysisError
@@ -184,6 +183,8 @@ def hubness(graph: KnnGraph, k: int) -> dict:
     """
     k = _graph_k(graph, k)
     counts = np.bincount(graph.indices[:, :k].ravel(), minlength=graph.n)
+    from scipy.stats import skew  # here: importing scipy.stats costs about a second
+
     # skew divides by the spread: a constant count has none, and no skew.
     skewness = float(skew(counts)) if counts.min() != counts.max() else 0.0
     order = np.lexsort((np.arange(graph.n), -counts))[:TOP_HUBS]

@@ -100,12 +100,11 @@ def compute_knn_graph(
     n = vectors.shape[0]
     _check_metric(metric)
     _check_k(k, n)
-    if n <= exact_max_n:
+    method = graph_method(n, exact_max_n)
+    if method == "exact":
         indices = _select_exact(_prepare_space(vectors, metric), np.arange(n), k)
-        method = "exact"
     else:
         indices = _nndescent_indices(vectors, k, metric, seed)
-        method = "nndescent"
     distances, similarities = _pair_values(vectors, indices, metric)
     order = np.lexsort((indices, distances), axis=-1)
     return KnnGraph(
@@ -115,6 +114,12 @@ def compute_knn_graph(
         metric=metric,
         method=method,
     )
+
+
+def graph_method(n: int, exact_max_n: int) -> str:
+    """How ``compute_knn_graph`` builds the graph of ``n`` points: "exact" up to
+    ``exact_max_n`` points, else "nndescent" (the only one that uses the seed)."""
+    return "exact" if n <= exact_max_n else "nndescent"
 
 
 def graph_width(n: int, inspector_k: int, umap_n_neighbors: int, tsne_perplexity: float) -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.neighbors import KDTree
 
 from reportgen.analysis.neighbors import (
     METRICS,
@@ -161,6 +160,8 @@ def _lowdim_neighbors(coordinates: np.ndarray, k: int) -> np.ndarray:
     """
     points = np.ascontiguousarray(coordinates, dtype=np.float64)
     n = points.shape[0]
+    from sklearn.neighbors import KDTree  # here: a cached rebuild never imports scikit-learn
+
     tree = KDTree(points)
     # k + 2 with the point itself: one more neighbour than needed shows a tie at the k-th place.
     distances, indices = tree.query(points, k=k + 2)

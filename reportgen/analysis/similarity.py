@@ -12,8 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.cluster.hierarchy import leaves_list, linkage
-from scipy.spatial.distance import squareform
 
 from reportgen.analysis.browser import stratified_sample
 from reportgen.analysis.neighbors import KnnGraph
@@ -287,6 +285,10 @@ def _centroid_order(centroid_sim: np.ndarray) -> np.ndarray:
         return np.arange(n_groups)
     distance = np.clip(1.0 - centroid_sim, 0.0, 2.0)
     np.fill_diagonal(distance, 0.0)
+    # Imported here: a rebuild that takes its similarity from the analysis cache skips them.
+    from scipy.cluster.hierarchy import leaves_list, linkage
+    from scipy.spatial.distance import squareform
+
     tree = linkage(
         squareform(distance, checks=False),
         method="average",

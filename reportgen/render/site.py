@@ -6,6 +6,7 @@ from importlib import resources
 from typing import Any, BinaryIO
 
 from reportgen.analysis.pipeline import Analysis
+from reportgen.cache import Cache, reuse_stream
 from reportgen.config import Config
 from reportgen.dataset import Dataset
 from reportgen.render.exports import clusters_csv, coordinates_csv, neighbors_csv
@@ -61,13 +62,18 @@ def render_site(
     baseline: dict[str, Any] | None = None,
 ) -> Site:
     """Turn the dataset and its analysis into the site's files (nothing written yet);
-    ``baseline`` (a previous report.json) adds the comparison to the overview and summary."""
+    ``baseline`` (a previous report.json) adds the comparison to the overview and summary.
+
+    The files that are slow to format (tensors.tsv, the CSV exports, the PNG plots) are
+    copied from the cache when an earlier build wrote the same bytes (``config.cache``).
+    """
+    cache = Cache.from_config(config.cache)
     provenance = build_provenance(dataset, config)
     report = build_report(dataset, analysis, provenance)
     comparisons = compare(report, baseline) if baseline is not None else None
     sprite = None
     if dataset.images is not None:
-        sprite = build_sprite(dataset.images, config.render.thumbnail_size)
+        sprite = build_sprite(dataset.images, config.render.thumbnail_size, cache=cache)
     present = {"gallery.html": sprite is not None, "projector.html": config.projector.enabled}
     pages = tuple(href for href, _ in PAGES if present.get(href, True))
     chrome = Chrome(
@@ -94,10 +100,16 @@ def render_site(
         "clusters.html": render_template(
             "clusters.html", page=clusters_page(dataset, analysis, chrome, scatter)
         ),
-        "exports/coordinates.csv": coordinates_csv(
-            dataset.labels, [view.projection for view in analysis.views]
+        "exports/coordinates.csv": reuse_stream(
+            cache,
+            "coordinates-csv",
+            coordinates_csv,
+            dataset.labels,
+            [view.projection for view in analysis.views],
         ),
-        "exports/neighbors.csv": neighbors_csv(analysis.graph, analysis.k),
+        "exports/neighbors.csv": reuse_stream(
+            cache, "neighbors-csv", neighbors_csv, analysis.graph, analysis.k
+        ),
         "report.json": encode_report(report),
         "summary.md": render_template("summary.md.j2", page=index),
         # GitHub Pages runs Jekyll on a published folder unless told not to; Jekyll would
@@ -117,9 +129,9 @@ def render_site(
         site["projector.html"] = render_template(
             "projector.html", page=projector_page(dataset, analysis, config, chrome, files, table)
         )
-        site.update(projector_site(dataset, analysis, config, files, table))
+        site.update(projector_site(dataset, analysis, config, files, table, cache=cache))
     site.update(scatter_payloads(dataset, analysis))
     site.update(similarity_payloads(analysis))
-    site.update(static_images(analysis))
+    site.update(static_images(analysis, cache=cache))
     site.update(static_assets())
     return site

@@ -17,6 +17,7 @@ into a PNG, and no text chunks are added.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import math
@@ -25,11 +26,13 @@ import stat
 import struct
 import warnings
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from reportgen.cache import Cache, array_key, step_key
 from reportgen.dataset import Images
 
 if TYPE_CHECKING:
@@ -154,16 +157,27 @@ def make_thumbnail(image: PILImage.Image, size: int) -> PILImage.Image:
     return Image.fromarray(tile)
 
 
-def build_sprite(images: Images, wanted: int) -> SpriteSheet:
+def build_sprite(images: Images, wanted: int, *, cache: Cache | None = None) -> SpriteSheet:
     """The sprite sheet of ``images`` (one per row) with tiles of up to ``wanted`` px.
 
     A bad image (empty cell, missing or unreadable file, truncated, larger than 89,478,485
     px) gets a placeholder tile and is reported in ``problems`` and in one logged warning;
     it never raises. Arrays must be uint8 of shape (N, h, w) or (N, h, w, 1|2|3|4)
     (ValueError otherwise: that is a loader's bug, not a bad image). Same input, same bytes.
+
+    With a ``cache``, a sheet an earlier build made from the same pixels (the arrays, or
+    the files' bytes when every path is a regular file) is reused instead of decoding and
+    encoding every image again; its problems are logged the same way.
     """
     n = len(images)
     columns, thumb = sprite_geometry(n, wanted)
+    key = _sprite_key(images, thumb) if cache is not None else None
+    if key is not None:
+        found = cache.get("sprite", key, partial(_decode_sheet, n=n, columns=columns, thumb=thumb))
+        if found is not None:
+            if found.problems:
+                logger.warning("%s", _describe_problems(found.problems, n))
+            return found
     if images.arrays is not None:
         sheet = _sheet_from_arrays(images.arrays, columns, thumb)
         problems: tuple[ImageProblem, ...] = ()
@@ -171,7 +185,47 @@ def build_sprite(images: Images, wanted: int) -> SpriteSheet:
         sheet, problems = _sheet_from_paths(images.paths, columns, thumb)
     if problems:
         logger.warning("%s", _describe_problems(problems, n))
-    return SpriteSheet(_encode_png(sheet), thumb, columns, n, problems)
+    sprite = SpriteSheet(_encode_png(sheet), thumb, columns, n, problems)
+    if key is not None:
+        png = np.frombuffer(sprite.png, dtype=np.uint8)
+        cache.put("sprite", key, {"png": png}, {"problems": [[p.row, p.reason] for p in problems]})
+    return sprite
+
+
+def _sprite_key(images: Images, thumb: int) -> str | None:
+    """The cache key of a sheet: the pixels' source and the tile size; None when a path is
+    not a readable regular file (what such a row shows is not worth predicting)."""
+    digest = hashlib.sha256()
+    if images.arrays is not None:
+        digest.update(b"arrays " + array_key(np.asarray(images.arrays)).encode())
+    else:
+        for path in images.paths:
+            if path is None:
+                digest.update(b"none\0")
+                continue
+            try:
+                if not stat.S_ISREG(Path(path).stat().st_mode):
+                    return None
+                # Pillow reads by content; the suffix goes in too, to be safe.
+                digest.update(b"file " + Path(path).suffix.lower().encode() + b"\0")
+                with open(path, "rb") as handle:
+                    content = hashlib.sha256()
+                    while chunk := handle.read(1 << 20):
+                        content.update(chunk)
+                digest.update(content.digest())
+            except OSError:
+                return None
+    return step_key("sprite", [digest.hexdigest()], {"thumb": thumb}, ("numpy", "pillow"))
+
+
+def _decode_sheet(arrays, value, *, n: int, columns: int, thumb: int) -> SpriteSheet:
+    png = arrays["png"]
+    if png.dtype != np.uint8 or png.ndim != 1 or not png[:8].tobytes() == b"\x89PNG\r\n\x1a\n":
+        raise ValueError("not a PNG")
+    problems = tuple(ImageProblem(int(row), str(reason)) for row, reason in value["problems"])
+    if any(not 0 <= p.row < n for p in problems):
+        raise ValueError("problem row out of range")
+    return SpriteSheet(png.tobytes(), thumb, columns, n, problems)
 
 
 class _BadImage(ValueError):

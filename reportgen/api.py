@@ -84,7 +84,7 @@ def build(
     vectors_or_path: Any,
     labels: Sequence[Any] | None = None,
     metadata: Any = None,
-    out: PathLike = "site",
+    out: PathLike | None = None,
     *,
     config_file: PathLike | None = None,
     progress: str = "quiet",
@@ -99,19 +99,22 @@ def build(
         labels: N labels, with in-memory vectors (becomes the metadata column ``label``).
         metadata: a mapping of column name -> N values or a DataFrame (with in-memory
             vectors), or the path of a metadata file (.tsv, .csv, .parquet).
-        out: the folder the site is written to (atomically; see ``reportgen.publish``).
+        out: the folder the site is written to (atomically; see ``reportgen.publish``);
+            by default ``site``, or no folder when ``single_file=PATH`` is given alone.
         config_file: a TOML config to read. No file is read unless given here.
         progress: "quiet" (default), "plain" or "live": step reports on stderr.
         **options: any config option, as ``section={"key": v}``, ``section__key=v`` or its
             flag's name (``label_column="y"``, ``seed=1``, ``force=True``).
 
     Returns:
-        a Report with the output folder and the content of ``report.json``.
+        a Report with the output folder, the single file and the content of
+        ``report.json``; in Jupyter it shows the report inline, ``.open()`` opens it.
 
     Raises:
         ConfigError, InputError, PublishError (subclasses of ReportgenError).
     """
-    options = {**options, "out": Path(out)}
+    if out is not None:
+        options = {**options, "out": Path(out)}
     config, in_memory = _resolve(vectors_or_path, metadata, labels, config_file, options)
     dataset = None
     if in_memory:

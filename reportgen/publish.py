@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator, Mapping
 from pathlib import Path, PurePosixPath
 
 from reportgen.errors import PublishError
@@ -124,3 +125,98 @@ def _swap_into_place(staging: Path, out: Path) -> None:
         os.replace(backup, out)
         raise
     shutil.rmtree(backup, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------------------
+# The single file (--single-file)
+
+# How a file reportgen wrote starts (templates/base.html and the single file's head).
+_GENERATOR = b'<meta name="generator" content="reportgen">'
+
+
+def _written_by_reportgen(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        return _GENERATOR in handle.read(1024)
+
+
+def check_file_target(path: Path, *, force: bool = False) -> None:
+    """Raise PublishError unless ``path`` may receive the single file: it does not exist,
+    or it is a file reportgen wrote or an ``.html``/``.htm`` file (or ``force``). A folder
+    is never replaced. Cheap: the build calls it before the analysis."""
+    path = Path(path)
+    if path.is_dir():
+        raise PublishError(f"{path}: is a folder; --single-file takes a file name (report.html)")
+    if path.exists() and not force:
+        if not path.is_file():
+            raise PublishError(f"{path}: exists and is not a regular file; choose another name")
+        if path.suffix.lower() not in (".html", ".htm") and not _written_by_reportgen(path):
+            raise PublishError(
+                f"{path}: exists and is not an HTML file reportgen wrote; choose another "
+                "--single-file, or pass --force to replace it"
+            )
+
+
+def publish_file(content: bytes, path: Path, *, force: bool = False) -> None:
+    """Write ``content`` to ``path`` atomically: into a temporary file beside it, then one
+    ``os.replace``. A failure (including KeyboardInterrupt) leaves any previous file as it
+    was. The file time is ``SOURCE_DATE_EPOCH`` when set. Raises PublishError (see
+    ``check_file_target``)."""
+    path = Path(path).absolute()
+    check_file_target(path, force=force)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mtime = _fixed_mtime()
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as target:
+            target.write(content)
+        # mkstemp makes a private (0600) file; a published report should be readable.
+        os.chmod(temporary, 0o666 & ~_umask())
+        if mtime is not None:
+            os.utime(temporary, (mtime, mtime))
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def describe_size(size: int) -> str:
+    """A file size for the log: ``3.4 MB``, ``12.0 kB`` or ``512 bytes`` (SI units)."""
+    if size >= 1_000_000:
+        return f"{size / 1e6:.1f} MB"
+    if size >= 1000:
+        return f"{size / 1e3:.1f} kB"
+    return f"{size} bytes"
+
+
+class _FolderSite(Mapping[str, bytes]):
+    """A published folder as a site mapping; each file is read when asked for."""
+
+    def __init__(self, root: Path) -> None:
+        self._root = root
+        self._names = sorted(
+            path.relative_to(root).as_posix()
+            for path in root.rglob("*")
+            if path.is_file() and path.name != MARKER
+        )
+        self._known = set(self._names)
+
+    def __getitem__(self, name: str) -> bytes:
+        if name not in self._known:
+            raise KeyError(name)
+        return self._root.joinpath(*PurePosixPath(name).parts).read_bytes()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+def read_site(folder: Path) -> Mapping[str, bytes]:
+    """A site ``publish`` wrote, read back as a mapping of relative path -> bytes (lazily:
+    a file is read only when it is looked up). Raises PublishError if ``folder`` is not a
+    folder."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise PublishError(f"{folder}: not a folder")
+    return _FolderSite(folder)

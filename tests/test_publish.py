@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from reportgen.errors import PublishError
-from reportgen.publish import MARKER, publish
+from reportgen.publish import MARKER, publish, publish_file, read_site
 from tests.helpers import read_tree
 
 
@@ -113,3 +113,70 @@ def test_published_folder_is_readable_by_others(tmp_path: Path):
     finally:
         os.umask(old)
     assert os.stat(tmp_path / "site").st_mode & 0o755 == 0o755
+
+
+# --------------------------------------------------------------------------------------
+# The single file
+
+
+def test_single_file_is_written_and_replaced_whole(tmp_path: Path):
+    target = tmp_path / "out" / "report.html"
+    publish_file(b"<p>v1</p>", target)
+    publish_file(b"<p>v2</p>", target)
+    assert target.read_bytes() == b"<p>v2</p>"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["report.html"]  # no temp left
+    assert os.stat(target).st_mode & 0o644 == 0o644
+
+
+def test_single_file_never_replaces_a_folder(tmp_path: Path):
+    folder = tmp_path / "report.html"
+    folder.mkdir()
+    with pytest.raises(PublishError, match="is a folder"):
+        publish_file(b"x", folder, force=True)
+    assert folder.is_dir()
+
+
+def test_single_file_refuses_a_file_it_did_not_write(tmp_path: Path):
+    notes = tmp_path / "notes.txt"
+    notes.write_bytes(b"keep me")
+    with pytest.raises(PublishError, match="not an HTML file reportgen wrote"):
+        publish_file(b"x", notes)
+    assert notes.read_bytes() == b"keep me"
+    ours = tmp_path / "report.bin"
+    ours.write_bytes(b'<!doctype html>\n<meta name="generator" content="reportgen">')
+    publish_file(b"new", ours)  # reportgen's own, whatever its name
+    publish_file(b"forced", notes, force=True)
+    assert (ours.read_bytes(), notes.read_bytes()) == (b"new", b"forced")
+
+
+def test_a_failed_single_file_keeps_the_previous_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    target = tmp_path / "report.html"
+    target.write_bytes(b"old")
+
+    def failing(src, dst):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", failing)
+    with pytest.raises(KeyboardInterrupt):
+        publish_file(b"new", target)
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
+
+
+def test_single_file_time_follows_source_date_epoch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    publish_file(b"x", tmp_path / "report.html")
+    assert os.stat(tmp_path / "report.html").st_mtime == 1700000000
+
+
+def test_read_site_gives_back_what_was_published(tmp_path: Path):
+    site = {"index.html": b"<p>hi</p>", "assets/a.js": b"x", "data/b.js": b"y"}
+    publish(site, tmp_path / "site")
+    back = read_site(tmp_path / "site")
+    assert list(back) == sorted(site) and dict(back) == site  # without the marker
+    with pytest.raises(KeyError):
+        back[MARKER]

@@ -6,6 +6,8 @@
  * load(name) inserts that script the first time it is needed (inserted scripts load from
  * file://, where fetch/XHR do not). Text from the data is only ever put in the page with
  * textContent, and escaped for Plotly, which reads <b>-like markup in the text it draws.
+ * A single-file report (--single-file) holds every page as a tab of one document: each
+ * page's logic runs in a scope of its own (its ids prefixed, its URL state kept per tab).
  */
 (function () {
   "use strict";
@@ -122,8 +124,8 @@
     element.textContent = "This chart needs assets/plotly.min.js, which did not load.";
   }
 
-  function drawFigures(page) {
-    var elements = document.querySelectorAll("[data-rg-figure]");
+  function drawFigures(page, scope) {
+    var elements = scope.all("[data-rg-figure]");
     Array.prototype.forEach.call(elements, function (element) {
       var spec = page.figures && page.figures[element.getAttribute("data-rg-figure")];
       if (!spec) { return; }
@@ -178,9 +180,10 @@
     return text.length > length ? text.slice(0, length - 1) + "…" : text;
   }
 
-  function parseHash() {
+  /* "view=pca-2d&point=3" (or "#view=...") as {view: "pca-2d", point: "3"}. */
+  function parseHash(text) {
     var state = {};
-    window.location.hash.replace(/^#/, "").split("&").forEach(function (part) {
+    String(text).replace(/^#/, "").split("&").forEach(function (part) {
       if (!part) { return; }
       var pair = part.split("=");
       state[decodeURIComponent(pair[0])] = decodeURIComponent(pair.slice(1).join("="));
@@ -198,7 +201,11 @@
     var line = Math.floor(row / sprite.columns);
     box.style.width = size + "px";
     box.style.height = size + "px";
-    box.style.backgroundImage = "url(\"" + sprite.href + "\")";
+    if (sprite.cssClass) {  // a single-file report: the sheet is inline, once, in a style rule
+      box.classList.add(sprite.cssClass);
+    } else {
+      box.style.backgroundImage = "url(\"" + sprite.href + "\")";
+    }
     box.style.backgroundSize = (sprite.columns * size) + "px " + (sprite.columns * size) + "px";
     box.style.backgroundPosition = (-column * size) + "px " + (-line * size) + "px";
     box.setAttribute("data-thumb-row", String(row));
@@ -211,9 +218,9 @@
   RG.thumbnail = thumbnail;
 
   /* Elements the templates mark with data-rg-thumb="row" (e.g. cluster representatives). */
-  function paintMarkedThumbs(page) {
+  function paintMarkedThumbs(page, scope) {
     if (!page.sprite) { return; }
-    Array.prototype.forEach.call(document.querySelectorAll("[data-rg-thumb]"), function (box) {
+    Array.prototype.forEach.call(scope.all("[data-rg-thumb]"), function (box) {
       paintThumb(box, page.sprite, Number(box.getAttribute("data-rg-thumb")), 56);
     });
   }
@@ -534,33 +541,34 @@
 
   // ------------------------------------------------------------------ projections page
 
-  function ProjectionsPage(page) {
+  function ProjectionsPage(page, scope) {
     var self = this;
     self.page = page;
+    self.scope = scope;
     self.points = new PointData(page);
-    self.plot = document.getElementById("rg-scatter");
+    self.plot = scope.byId("rg-scatter");
     self.scatter = new Scatter(self.plot, page, self.points);
     self.scatter.onClick = function (row) { self.select(row); };
     self.state = { view: page.defaultView, color: page.labels ? "__label" : "__none",
                    point: null };
     self.buildControls();
     // The hover columns (text, chosen metadata) load after the first view is drawn.
-    var hash = parseHash();
-    self.applyHash(hash);
-    window.addEventListener("hashchange", function () { self.applyHash(parseHash()); });
+    self.applyHash(scope.hash());
+    scope.onHash(function (hash) { self.applyHash(hash); });
   }
 
   ProjectionsPage.prototype.buildControls = function () {
     var self = this;
     var page = self.page;
-    var viewBar = document.getElementById("rg-views");
+    var scope = self.scope;
+    var viewBar = scope.byId("rg-views");
     page.views.forEach(function (view) {
       var button = el("button", { type: "button", "data-view": view.key,
                                   "class": "rg-view-button" }, view.title);
       button.addEventListener("click", function () { self.setView(view.key); });
       viewBar.appendChild(button);
     });
-    var colour = document.getElementById("rg-color");
+    var colour = scope.byId("rg-color");
     function option(value, text) { colour.appendChild(el("option", { value: value }, text)); }
     if (page.labels) {
       option("__label", page.labels.name === "label" ? "label" : page.labels.name + " (label)");
@@ -574,13 +582,13 @@
     option("__none", "none");
     colour.addEventListener("change", function () { self.setColor(colour.value); });
 
-    var searchColumn = document.getElementById("rg-search-column");
+    var searchColumn = scope.byId("rg-search-column");
     page.columns.forEach(function (column) {
       searchColumn.appendChild(el("option", { value: column.name }, column.name));
     });
     if (page.textColumn) { searchColumn.value = page.textColumn; }
-    var input = document.getElementById("rg-search");
-    var regex = document.getElementById("rg-search-regex");
+    var input = scope.byId("rg-search");
+    var regex = scope.byId("rg-search-regex");
     var timer = null;
     function later() { clearTimeout(timer); timer = setTimeout(function () { self.search(); }, 150); }
     input.addEventListener("input", later);
@@ -593,7 +601,7 @@
     var known = self.page.views.some(function (v) { return v.key === hash.view; });
     if (known) { self.state.view = hash.view; }
     if (hash.color) {
-      var select = document.getElementById("rg-color");
+      var select = self.scope.byId("rg-color");
       var ok = Array.prototype.some.call(select.options, function (o) { return o.value === hash.color; });
       if (ok) { self.state.color = hash.color; }
     }
@@ -611,8 +619,7 @@
       parts.push("color=" + encodeURIComponent(this.state.color));
     }
     if (this.state.point !== null) { parts.push("point=" + this.state.point); }
-    var hash = "#" + parts.join("&");
-    if (window.location.hash !== hash) { history.replaceState(null, "", hash); }
+    this.scope.setHash(parts.join("&"));
   };
 
   ProjectionsPage.prototype.setView = function (key) {
@@ -630,14 +637,14 @@
   ProjectionsPage.prototype.showView = function () {
     var self = this;
     var view = self.scatter.viewInfo(self.state.view);
-    document.getElementById("rg-color").value = self.state.color;
-    Array.prototype.forEach.call(document.querySelectorAll(".rg-view-button"), function (b) {
+    self.scope.byId("rg-color").value = self.state.color;
+    Array.prototype.forEach.call(self.scope.all(".rg-view-button"), function (b) {
       b.setAttribute("aria-pressed", String(b.getAttribute("data-view") === view.key));
     });
     self.describeView(view);
-    document.body.classList.add("rg-loading");
+    self.scope.root.classList.add("rg-loading");
     return self.scatter.show(view.key, self.state.color).then(function () {
-      document.body.classList.remove("rg-loading");
+      self.scope.root.classList.remove("rg-loading");
       self.plot.setAttribute("data-view", view.key);
       return self.loadHoverColumns();
     }).catch(function (error) { self.fail(error); });
@@ -651,29 +658,30 @@
   };
 
   ProjectionsPage.prototype.fail = function (error) {
-    var status = document.getElementById("rg-status");
+    var status = this.scope.byId("rg-status");
     status.textContent = String(error.message || error);
     status.hidden = false;
-    document.body.classList.remove("rg-loading");
+    this.scope.root.classList.remove("rg-loading");
   };
 
   ProjectionsPage.prototype.describeView = function (view) {
-    document.getElementById("rg-quality-recall").textContent = fixed(view.quality.recall, 3);
-    document.getElementById("rg-quality-trust").textContent = fixed(view.quality.trust, 3);
-    document.getElementById("rg-quality-k").textContent = String(view.quality.k);
-    document.getElementById("rg-quality-sample").textContent = view.quality.trustSample
+    var scope = this.scope;
+    scope.byId("rg-quality-recall").textContent = fixed(view.quality.recall, 3);
+    scope.byId("rg-quality-trust").textContent = fixed(view.quality.trust, 3);
+    scope.byId("rg-quality-k").textContent = String(view.quality.k);
+    scope.byId("rg-quality-sample").textContent = view.quality.trustSample
       ? " (on a seeded sample of " + view.quality.trustSample + " points)" : "";
-    var parameters = document.getElementById("rg-parameters");
+    var parameters = scope.byId("rg-parameters");
     clear(parameters);
     view.parameters.forEach(function (pair) {
       parameters.appendChild(el("dt", {}, pair[0]));
       parameters.appendChild(el("dd", {}, pair[1]));
     });
-    var notes = document.getElementById("rg-view-notes");
+    var notes = scope.byId("rg-view-notes");
     clear(notes);
     view.notes.forEach(function (note) { notes.appendChild(el("li", {}, note)); });
     var shown = this.points.sample(view.dims).length;
-    var note = document.getElementById("rg-sample-note");
+    var note = scope.byId("rg-sample-note");
     note.hidden = shown >= this.page.n;
     note.textContent = "showing " + shown.toLocaleString("en-US") + " of " +
       this.page.n.toLocaleString("en-US") +
@@ -710,7 +718,7 @@
 
   ProjectionsPage.prototype.showInspector = function (row, neighbours) {
     var self = this;
-    var panel = document.getElementById("rg-inspector");
+    var panel = self.scope.byId("rg-inspector");
     clear(panel);
     var head = el("div", { "class": "rg-inspector-head" });
     var swatch = self.swatch(row);
@@ -733,7 +741,7 @@
       panel.appendChild(el("p", { "class": "rg-muted" }, "This point is not in the sample this view shows."));
     }
     panel.appendChild(el("h3", {}, "Nearest neighbours in the original space"));
-    var list = el("ol", { "class": "rg-neighbors", id: "rg-neighbor-list" });
+    var list = el("ol", { "class": "rg-neighbors", id: self.scope.id("rg-neighbor-list") });
     neighbours.forEach(function (neighbour) {
       var item = el("li", {});
       var button = el("button", { type: "button", "data-row": String(neighbour.row) });
@@ -756,10 +764,10 @@
 
   ProjectionsPage.prototype.search = function () {
     var self = this;
-    var query = document.getElementById("rg-search").value;
-    var name = document.getElementById("rg-search-column").value;
-    var useRegex = document.getElementById("rg-search-regex").checked;
-    var count = document.getElementById("rg-search-count");
+    var query = self.scope.byId("rg-search").value;
+    var name = self.scope.byId("rg-search-column").value;
+    var useRegex = self.scope.byId("rg-search-regex").checked;
+    var count = self.scope.byId("rg-search-count");
     if (!query) {
       count.textContent = "";
       self.scatter.highlight.matches = null;
@@ -798,14 +806,14 @@
 
   // ------------------------------------------------------------------ headline scatter
 
-  function showHeadline(page) {
-    var element = document.getElementById("rg-headline");
+  function showHeadline(page, scope) {
+    var element = scope.byId("rg-headline");
     if (!element || !page.views || !page.views.length) { return; }
     var points = new PointData(page);
     var scatter = new Scatter(element, page, points);
     scatter.onClick = function (row) {
-      window.location.href = "projections.html#view=" + encodeURIComponent(page.defaultView) +
-        "&point=" + row;
+      scope.go("projections.html#view=" + encodeURIComponent(page.defaultView) +
+        "&point=" + row);
     };
     scatter.show(page.defaultView, page.labels ? "__label" : "__none").then(function () {
       element.setAttribute("data-view", page.defaultView);
@@ -821,8 +829,8 @@
     }
   }
 
-  function showClusterMap(page) {
-    var element = document.getElementById("rg-cluster-map");
+  function showClusterMap(page, scope) {
+    var element = scope.byId("rg-cluster-map");
     if (!element || !page.views || !page.views.length) { return; }
     if (!hasWebGL() || !window.Plotly) {  // the static picture instead of the WebGL scatter
       var image = el("img", { src: element.getAttribute("data-fallback"), alt: "Cluster map",
@@ -833,8 +841,8 @@
     var points = new PointData(page);
     var scatter = new Scatter(element, page, points);
     scatter.onClick = function (row) {
-      window.location.href = "projections.html#view=" + encodeURIComponent(page.defaultView) +
-        "&point=" + row + "&color=" + encodeURIComponent(page.clusterColumn);
+      scope.go("projections.html#view=" + encodeURIComponent(page.defaultView) +
+        "&point=" + row + "&color=" + encodeURIComponent(page.clusterColumn));
     };
     scatter.show(page.defaultView, page.clusterColumn).then(function () {
       element.setAttribute("data-view", page.defaultView);
@@ -847,14 +855,15 @@
   var GALLERY_FIRST = 96;     // tiles drawn per group before "show all"
   var GALLERY_BATCH = 600;    // tiles added per click of "show more"
 
-  function GalleryPage(page) {
+  function GalleryPage(page, scope) {
     var self = this;
     self.page = page;
+    self.scope = scope;
     self.points = new PointData(page);
-    self.container = document.getElementById("rg-gallery");
+    self.container = scope.byId("rg-gallery");
     self.grouping = page.groupings[0];
     self.selected = null;
-    var select = document.getElementById("rg-group");
+    var select = scope.byId("rg-group");
     if (select) {
       select.addEventListener("change", function () {
         self.grouping = select.value;
@@ -866,7 +875,7 @@
       var tile = event.target.closest("[data-row]");
       if (tile) { self.select(Number(tile.getAttribute("data-row"))); }
     });
-    var hash = parseHash();
+    var hash = scope.hash();
     if (hash.group && page.groupings.indexOf(hash.group) >= 0) { self.grouping = hash.group; }
     if (select) { select.value = self.grouping; }
     self.draw().then(function () {
@@ -877,10 +886,28 @@
         self.select(Number(hash.point));
       }
     }).catch(function (error) { self.fail(error); });
+    scope.onHash(function (next) { self.applyHash(next); });
   }
 
+  /* A new state in the URL (a link followed within a single-file report). */
+  GalleryPage.prototype.applyHash = function (hash) {
+    var self = this;
+    var ready = Promise.resolve();
+    if (hash.group && hash.group !== self.grouping && self.page.groupings.indexOf(hash.group) >= 0) {
+      self.grouping = hash.group;
+      var select = self.scope.byId("rg-group");
+      if (select) { select.value = self.grouping; }
+      ready = self.draw();
+    }
+    return ready.then(function () {
+      var row = Number(hash.point);
+      if (hash.point != null && hash.point !== "" && row !== self.selected) { return self.select(row); }
+      return null;
+    }).catch(function (error) { self.fail(error); });
+  };
+
   GalleryPage.prototype.fail = function (error) {
-    var status = document.getElementById("rg-status");
+    var status = this.scope.byId("rg-status");
     status.textContent = String(error.message || error);
     status.hidden = false;
   };
@@ -888,7 +915,7 @@
   GalleryPage.prototype.writeHash = function () {
     var parts = ["group=" + encodeURIComponent(this.grouping)];
     if (this.selected !== null) { parts.push("point=" + this.selected); }
-    history.replaceState(null, "", "#" + parts.join("&"));
+    this.scope.setHash(parts.join("&"));
   };
 
   /* The groups of the current grouping: [{name, rows}], in the coding's order. */
@@ -999,7 +1026,7 @@
     Array.prototype.forEach.call(self.container.querySelectorAll("[data-row=\"" + row + "\"]"),
       function (b) { b.setAttribute("aria-pressed", "true"); });
     return self.points.neighbors().then(function (knn) {
-      var panel = document.getElementById("rg-gallery-inspector");
+      var panel = self.scope.byId("rg-gallery-inspector");
       clear(panel);
       var head = el("div", { "class": "rg-gallery-selected" });
       head.appendChild(thumbnail(self.page.sprite, row, 128));
@@ -1007,12 +1034,13 @@
       about.appendChild(el("strong", {}, "#" + row));
       var label = self.caption(row);
       if (label) { about.appendChild(el("div", { "class": "rg-break" }, label)); }
-      var link = el("a", { href: "projections.html#point=" + row }, "show on the projections →");
+      var link = el("a", { href: self.scope.href("projections.html#point=" + row) },
+        "show on the projections →");
       about.appendChild(link);
       head.appendChild(about);
       panel.appendChild(head);
       panel.appendChild(el("h3", {}, "Nearest neighbours in the original space"));
-      var grid = el("div", { "class": "rg-gallery-grid rg-gallery-neighbors", id: "rg-gallery-neighbors" });
+      var grid = el("div", { "class": "rg-gallery-grid rg-gallery-neighbors", id: self.scope.id("rg-gallery-neighbors") });
       for (var r = 0; r < self.page.k; r++) {
         var other = knn.indices[row * knn.k + r];
         var cosine = knn.cosines[row * knn.k + r];
@@ -1028,18 +1056,186 @@
 
   RG.GalleryPage = GalleryPage;
 
+  // ------------------------------------------------------------------ scopes
+
+  /* Where a page's logic runs: the element it lives in, the prefix of its element ids, its
+   * state in the URL ("view=pca-2d&point=3") and how it follows a link to another page.
+   * A page of the site is the whole document; a single-file report holds every page as a
+   * tab (TabScope below), whose ids carry the page's name ("projections-rg-scatter"). */
+  function PageScope() {
+    this.root = document.body;
+    this.prefix = "";
+  }
+
+  PageScope.prototype.id = function (name) { return this.prefix + name; };
+  PageScope.prototype.byId = function (name) { return document.getElementById(this.id(name)); };
+  PageScope.prototype.all = function (selector) { return this.root.querySelectorAll(selector); };
+  PageScope.prototype.hash = function () { return parseHash(window.location.hash); };
+  PageScope.prototype.setHash = function (text) {
+    if (window.location.hash !== "#" + text) { history.replaceState(null, "", "#" + text); }
+  };
+  PageScope.prototype.onHash = function (listener) {
+    window.addEventListener("hashchange", function () { listener(parseHash(window.location.hash)); });
+  };
+  PageScope.prototype.href = function (target) { return target; };
+  PageScope.prototype.go = function (target) { window.location.href = target; };
+
+  function TabScope(tabs, section) {
+    this.tabs = tabs;
+    this.root = section;
+    this.name = section.getAttribute("data-rg-tab");
+    this.prefix = section.getAttribute("data-rg-prefix");
+    this.state = "";
+    this.listeners = [];
+  }
+
+  TabScope.prototype = Object.create(PageScope.prototype);
+  TabScope.prototype.hash = function () { return parseHash(this.state); };
+  TabScope.prototype.setHash = function (text) {
+    this.state = text;
+    if (this.tabs.current === this.name) { this.tabs.record(false); }
+  };
+  TabScope.prototype.onHash = function (listener) { this.listeners.push(listener); };
+  TabScope.prototype.href = function (target) {
+    var route = this.tabs.route(target);
+    return route ? this.tabs.fragment(route.tab, route.state) : target;
+  };
+  TabScope.prototype.go = function (target) { this.tabs.follow(target); };
+
+  // ------------------------------------------------------------------ single-file tabs
+
+  /* A single-file report: each page is a section [data-rg-tab] (all but one hidden) and
+   * the navigation switches between them. A page's logic starts when its tab is first
+   * shown (Plotly sizes a figure from its element, which must be visible). The URL keeps
+   * "#tab/state" where the browser allows it; inside a notebook's srcdoc frame it cannot,
+   * so the state also lives in each scope. Links to "page.html#state" or "#page/state" are
+   * followed here, never by the browser: nothing outside the file is requested. */
+  function Tabs() {
+    var self = this;
+    self.scopes = {};
+    self.pages = {};
+    self.started = {};
+    self.names = [];
+    self.current = null;
+    Array.prototype.forEach.call(document.querySelectorAll("[data-rg-tab]"), function (section) {
+      var scope = new TabScope(self, section);
+      self.scopes[scope.name] = scope;
+      self.names.push(scope.name);
+    });
+    document.addEventListener("click", function (event) {
+      if (event.defaultPrevented || event.button !== 0 || event.ctrlKey || event.metaKey ||
+          event.shiftKey || event.altKey) { return; }
+      var link = event.target.closest ? event.target.closest("a[href]") : null;
+      if (!link) { return; }
+      var route = self.route(link.getAttribute("href"));
+      if (!route) { return; }
+      event.preventDefault();
+      self.show(route.tab, route.state, true);
+    });
+    function fromLocation() {
+      var route = self.route(window.location.hash);
+      if (route) { self.show(route.tab, route.state, null); }
+    }
+    window.addEventListener("popstate", fromLocation);
+    window.addEventListener("hashchange", fromLocation);
+    var first = self.route(window.location.hash);
+    self.show(first ? first.tab : self.names[0], first ? first.state : undefined, null);
+  }
+
+  /* {tab, state} of "#projections/point=3" or "projections.html#point=3"; state is
+   * undefined when the link names the page only (the tab then keeps its state). */
+  Tabs.prototype.route = function (href) {
+    var match = /^#([\w-]+)(?:\/(.*))?$/.exec(href || "") ||
+      /^([\w-]+)\.html(?:#(.*))?$/.exec(href || "");
+    if (!match || this.names.indexOf(match[1]) < 0) { return null; }
+    return { tab: match[1], state: match[2] };
+  };
+
+  Tabs.prototype.fragment = function (tab, state) {
+    return "#" + tab + (state ? "/" + state : "");
+  };
+
+  Tabs.prototype.follow = function (href) {
+    var route = this.route(href);
+    if (route) { this.show(route.tab, route.state, true); }
+  };
+
+  /* Write the current tab and its state into the URL (a new history entry when `push`). */
+  Tabs.prototype.record = function (push) {
+    var fragment = this.fragment(this.current, this.scopes[this.current].state);
+    if (window.location.hash === fragment) { return; }
+    try {
+      history[push ? "pushState" : "replaceState"](null, "", fragment);
+    } catch (error) {
+      // about:srcdoc (a notebook's frame) cannot change its URL: the state stays in memory.
+    }
+  };
+
+  /* Show tab `name`, with `state` when given; `push`: true adds a history entry, false
+   * replaces the current one, null leaves the URL alone (it already says this). */
+  Tabs.prototype.show = function (name, state, push) {
+    var self = this;
+    if (!self.scopes[name]) { name = self.names[0]; state = undefined; }
+    var scope = self.scopes[name];
+    var changed = state !== undefined && state !== scope.state;
+    if (state !== undefined) { scope.state = state; }
+    var switched = self.current !== name;
+    self.current = name;
+    self.names.forEach(function (other) { self.scopes[other].root.hidden = other !== name; });
+    Array.prototype.forEach.call(document.querySelectorAll("[data-rg-tab-link]"), function (link) {
+      if (link.getAttribute("data-rg-tab-link") === name) {
+        link.setAttribute("aria-current", "page");
+      } else {
+        link.removeAttribute("aria-current");
+      }
+    });
+    if (push !== null) { self.record(push && (switched || changed)); }
+    if (switched) { window.scrollTo(0, 0); }
+    if (!self.started[name]) {
+      self.started[name] = true;
+      var page = readJson(scope.id("rg-page"));
+      if (page) { self.pages[name] = startPage(page, scope); }
+      return;
+    }
+    if (changed) {
+      var hash = parseHash(scope.state);
+      scope.listeners.forEach(function (listener) { listener(hash); });
+    }
+    if (switched && window.Plotly) {  // figures drawn while another width was current
+      Array.prototype.forEach.call(scope.root.querySelectorAll(".js-plotly-plot"), function (plot) {
+        var resized = window.Plotly.Plots.resize(plot);
+        if (resized && resized.catch) { resized.catch(function () {}); }
+      });
+    }
+  };
+
+  RG.Tabs = Tabs;
+
   // ------------------------------------------------------------------ start
+
+  /* Start a page's logic in `scope`; returns its page object (projections or gallery). */
+  function startPage(page, scope) {
+    var current = null;
+    drawFigures(page, scope);
+    if (scope.byId("rg-scatter")) { current = new ProjectionsPage(page, scope); }
+    if (scope.byId("rg-headline")) { showHeadline(page, scope); }
+    if (scope.byId("rg-cluster-map")) { showClusterMap(page, scope); }
+    // Without its sprite (a single file too large to carry it) the gallery has nothing to show.
+    if (scope.byId("rg-gallery") && page.sprite) { current = new GalleryPage(page, scope); }
+    paintMarkedThumbs(page, scope);
+    return current;
+  }
+  RG.startPage = startPage;
 
   var page = readJson("rg-page");
   RG.page = page;
   function start() {
+    if (document.querySelector("[data-rg-tab]")) {
+      RG.tabs = new Tabs();
+      return;
+    }
     if (!page) { return; }
-    drawFigures(page);
-    if (document.getElementById("rg-scatter")) { RG.current = new ProjectionsPage(page); }
-    if (document.getElementById("rg-headline")) { showHeadline(page); }
-    if (document.getElementById("rg-cluster-map")) { showClusterMap(page); }
-    if (document.getElementById("rg-gallery")) { RG.current = new GalleryPage(page); }
-    paintMarkedThumbs(page);
+    RG.current = startPage(page, new PageScope());
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);

@@ -183,6 +183,9 @@ def main() -> None:
                 str(metadata_path),
                 "--out",
                 str(folder / "site"),
+                # a fresh cache: this is a first (cold) build, cache writes included
+                "--cache-dir",
+                str(folder / "cache"),
                 "--quiet",
                 "--timings",
                 str(folder / "timings.json"),

@@ -65,10 +65,21 @@ METRIC_PATHS: tuple[str, ...] = (
 )
 _PER_LABEL = re.compile(r"^findings\.knn_label_accuracy\.per_label\..+$")
 
+_VIEW_TITLES = {
+    "pca-2d": "PCA 2D",
+    "pca-3d": "PCA 3D",
+    "umap-2d": "UMAP 2D",
+    "umap-3d": "UMAP 3D",
+    "tsne-2d": "t-SNE 2D",
+    "tsne-3d": "t-SNE 3D",
+    "custom": "Custom",
+}
+_FIELD_TITLES = {"knn_recall": "kNN recall", "trustworthiness": "trustworthiness"}
+
 # The metrics summary.md and the overview compare with a baseline, in their order.
 COMPARED: tuple[tuple[str, str], ...] = (
     *(
-        (f"projections.{view}.{field}", f"{view} {field.replace('_', ' ')}")
+        (f"projections.{view}.{field}", f"{_VIEW_TITLES[view]} {_FIELD_TITLES[field]}")
         for view in VIEW_KEYS
         for field in QUALITY_FIELDS
     ),

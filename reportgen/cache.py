@@ -617,8 +617,12 @@ class Cache:
         if not create:
             return False  # nothing stored yet: every lookup misses, nothing to decide
         try:
-            if self.folder.exists() and any(
-                not item.name.startswith(".tmp-") for item in self.folder.iterdir()
+            if (
+                self.folder.exists()
+                and any(not item.name.startswith(".tmp-") for item in self.folder.iterdir())
+                # Look again: a concurrent build may have tagged the folder (and stored
+                # entries) since the first look; it always writes the tag first.
+                and not self._has_marker()
             ):
                 _warn_once(
                     f"cache: {self.folder} is not empty and is not a reportgen cache (it has "

@@ -5,14 +5,15 @@ from __future__ import annotations
 import sys
 
 import numpy as np
+
+# pyarrow is optional for users but a test dependency: these tests never skip.
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from io_support import config
 
 from reportgen.errors import InputError
 from reportgen.io import load_dataset
-
-pa = pytest.importorskip("pyarrow")
-pq = pytest.importorskip("pyarrow.parquet")
 
 VECTORS = [[0.5, 1.0, -2.0], [3.0, 4.0, 5.5], [6.0, 7.25, 8.0], [9.0, 10.0, 11.0]]
 

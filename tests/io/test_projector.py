@@ -166,9 +166,13 @@ def test_pbtxt_with_comments_escapes_and_unknown_fields(write, tmp_path, caplog)
 
 
 def test_pbtxt_parser_agrees_with_protobuf():
-    """Our parser reads what protobuf's own text format writes, escapes included."""
-    text_format = pytest.importorskip("google.protobuf.text_format")
-    pb2 = pytest.importorskip("tensorboard.plugins.projector.projector_config_pb2")
+    """Our parser reads what protobuf's own text format writes, escapes included.
+
+    tensorboard (and its protobuf) is a test dependency: this runs everywhere, never skips.
+    """
+    from google.protobuf import text_format
+    from tensorboard.plugins.projector import projector_config_pb2 as pb2
+
     config = pb2.ProjectorConfig(model_checkpoint_path="ckpt")
     embedding = config.embeddings.add(
         tensor_name="a\"b'c\\d\te\nf é ☃", tensor_path="dir/t.tsv", metadata_path="m.tsv"

@@ -72,9 +72,10 @@ def run_build(
     if dataset is None:
         with progress.step("load"):
             dataset = load_dataset(config.input)
-    results = analyze(dataset, config, progress, Cache.from_config(config.cache))
+    cache = Cache.from_config(config.cache)
+    results = analyze(dataset, config, progress, cache)
     with progress.step("render"):
-        site = render_site(dataset, results, config, baseline=baseline)
+        site = render_site(dataset, results, config, baseline=baseline, cache=cache)
     document = None
     if config.single_file is not None:
         with progress.step("single file"):

@@ -84,14 +84,15 @@ class Clustering:
     silhouette_per_cluster: tuple[float | None, ...]
     silhouette_sample_size: int
     representatives: tuple[tuple[int, ...], ...]
-    ari: float | None
-    nmi: float | None
-    homogeneity: float | None
-    completeness: float | None
-    contingency: np.ndarray | None
-    label_names: tuple[str, ...] | None
-    keywords: tuple[tuple[str, ...], ...] | None
-    names: tuple[str, ...] | None
+    # Filled by describe_clusters (they depend on the labels and texts, not the vectors).
+    ari: float | None = None
+    nmi: float | None = None
+    homogeneity: float | None = None
+    completeness: float | None = None
+    contingency: np.ndarray | None = None
+    label_names: tuple[str, ...] | None = None
+    keywords: tuple[tuple[str, ...], ...] | None = None
+    names: tuple[str, ...] | None = None
 
     @property
     def k(self) -> int:
@@ -186,14 +187,6 @@ def compute_clusters(
         silhouette_per_cluster=per_cluster,
         silhouette_sample_size=len(sample),
         representatives=_representatives(assignments, distances, len(sizes), representatives),
-        ari=None,
-        nmi=None,
-        homogeneity=None,
-        completeness=None,
-        contingency=None,
-        label_names=None,
-        keywords=None,
-        names=None,
     )
     return describe_clusters(clustering, labels=labels, texts=texts)
 

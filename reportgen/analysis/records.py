@@ -166,14 +166,6 @@ def decode_partition(arrays: Arrays, value: Any, *, n: int, dim: int) -> Cluster
         silhouette_per_cluster=tuple(None if s is None else float(s) for s in per_cluster),
         silhouette_sample_size=_int(value, "silhouette_sample_size"),
         representatives=tuple(tuple(_index(i, n) for i in row) for row in representatives),
-        ari=None,
-        nmi=None,
-        homogeneity=None,
-        completeness=None,
-        contingency=None,
-        label_names=None,
-        keywords=None,
-        names=None,
     )
 
 

@@ -28,7 +28,8 @@ def neutralise(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
-def _float(value: float) -> str:
+def exact_float(value: float) -> str:
+    """A float32 value as text that reads back to the same float32 (9 significant digits)."""
     return format(value, ".9g")
 
 
@@ -56,7 +57,7 @@ def coordinates_csv(labels: list[str] | None, projections: Sequence[Projection])
         columns = [p.coordinates[:, axis] for p in projections for axis in range(p.dims)]
         for i in range(n):
             label = neutralise(labels[i]) if labels is not None else ""
-            yield [str(i), label, *(_float(float(c[i])) for c in columns)]
+            yield [str(i), label, *(exact_float(float(c[i])) for c in columns)]
 
     return lambda target: _write_csv(target, header, rows())
 
@@ -77,7 +78,7 @@ def neighbors_csv(graph: KnnGraph, k: int) -> Producer:
                         str(start + offset),
                         str(rank + 1),
                         str(int(indices[offset, rank])),
-                        _float(float(cosines[offset, rank])),
+                        exact_float(float(cosines[offset, rank])),
                         format(float(angles[offset, rank]), ".2f"),
                     ]
 
@@ -90,6 +91,6 @@ def clusters_csv(assignments: np.ndarray, distances: np.ndarray) -> Producer:
 
     def rows() -> Iterator[list[str]]:
         for i, (cluster, distance) in enumerate(zip(assignments, distances, strict=True)):
-            yield [str(i), str(int(cluster)), _float(float(distance))]
+            yield [str(i), str(int(cluster)), exact_float(float(distance))]
 
     return lambda target: _write_csv(target, header, rows())

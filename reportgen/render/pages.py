@@ -152,28 +152,27 @@ class ComparisonRow:
     direction: str  # "up", "down", "same" or "" (one side missing)
 
 
+def _metric_text(value: float | None, is_count: bool, sign: str = "") -> str:
+    if value is None:
+        return "–"
+    return f"{int(value):{sign}d}" if is_count else f"{value:{sign}.3f}"
+
+
 def comparison_rows(comparisons: list[Comparison]) -> list[ComparisonRow]:
     """The baseline table's rows (counts as integers, scores to 3 decimals)."""
-
     rows = []
     for item in comparisons:
         is_count = item.path.endswith(".count")
-
-        def shown(value: float | None, sign: str = "", is_count: bool = is_count) -> str:
-            if value is None:
-                return "–"
-            return f"{int(value):{sign}d}" if is_count else f"{value:{sign}.3f}"
-
         change = item.change
         if change is None:
             text, direction = "–", ""
         elif change == 0:
             text, direction = "±0", "same"
         else:
-            text, direction = shown(change, "+"), "up" if change > 0 else "down"
-        rows.append(
-            ComparisonRow(item.title, item.path, shown(item.old), shown(item.new), text, direction)
-        )
+            text = _metric_text(change, is_count, "+")
+            direction = "up" if change > 0 else "down"
+        old, new = _metric_text(item.old, is_count), _metric_text(item.new, is_count)
+        rows.append(ComparisonRow(item.title, item.path, old, new, text, direction))
     return rows
 
 

@@ -13,7 +13,6 @@ Projector shows exactly the layouts the report shows instead of recomputing its 
 
 from __future__ import annotations
 
-import io
 import json
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -25,10 +24,10 @@ from reportgen.analysis.pipeline import Analysis, View
 from reportgen.cache import Cache, reuse_bytes, reuse_stream
 from reportgen.config import Config
 from reportgen.dataset import Dataset
+from reportgen.render.exports import exact_float
 from reportgen.render.pages import Chrome, NavLink
 from reportgen.render.scatter import view_title
 from reportgen.render.site_types import Producer, Site
-from reportgen.render.sprite import sprite_geometry
 
 PROJECTOR_DIR = "projector"
 CONFIG_JSON = "projector_config.json"
@@ -155,17 +154,13 @@ def _projection_keys(view: View) -> list[str]:
     return [f"{projection.method}-{axis}" for axis in range(projection.dims)]
 
 
-def _number(value: float) -> str:
-    return format(value, ".9g")
-
-
 def _points_json(view: View) -> str:
     """The per-point ``projections`` list, written directly (it is the bulk of the file)."""
     keys = [json.dumps(key) for key in _projection_keys(view)]
     coordinates = view.projection.coordinates.tolist()
     parts = [
         "{"
-        + ",".join(f"{key}:{_number(value)}" for key, value in zip(keys, row, strict=True))
+        + ",".join(f"{key}:{exact_float(value)}" for key, value in zip(keys, row, strict=True))
         + "}"
         for row in coordinates
     ]
@@ -341,11 +336,11 @@ def projector_link(base_url: str | None) -> str | None:
 # The folder
 
 
-def projector_files(dataset: Dataset, analysis: Analysis, config: Config) -> ProjectorFiles:
-    """What the export will hold for this dataset and config."""
-    sprite_dim = None
-    if dataset.images is not None:
-        sprite_dim = sprite_geometry(dataset.n, config.render.thumbnail_size)[1]
+def projector_files(
+    dataset: Dataset, analysis: Analysis, config: Config, sprite_dim: int | None
+) -> ProjectorFiles:
+    """What the export will hold for this dataset and config; ``sprite_dim`` is the built
+    sprite's thumbnail side, or None without images."""
     return ProjectorFiles(
         tensor_name=config.render.title or dataset.name,
         shape=(dataset.n, dataset.dim),
@@ -401,15 +396,6 @@ def projector_site(
         )
         put(BOOKMARKS_JSON, content)
     return site
-
-
-def read_back(content: bytes | Producer) -> bytes:
-    """A site entry's bytes, whether stored or streamed (for tests and small files)."""
-    if isinstance(content, bytes):
-        return content
-    buffer = io.BytesIO()
-    content(buffer)
-    return buffer.getvalue()
 
 
 # --------------------------------------------------------------------------------------

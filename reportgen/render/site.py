@@ -60,14 +60,14 @@ def render_site(
     config: Config,
     *,
     baseline: dict[str, Any] | None = None,
+    cache: Cache | None = None,
 ) -> Site:
     """Turn the dataset and its analysis into the site's files (nothing written yet);
     ``baseline`` (a previous report.json) adds the comparison to the overview and summary.
 
-    The files that are slow to format (tensors.tsv, the CSV exports, the PNG plots) are
-    copied from the cache when an earlier build wrote the same bytes (``config.cache``).
+    The files that are slow to format (tensors.tsv, the CSV exports, the PNG plots, the
+    sprite) are copied from ``cache`` when an earlier build wrote the same bytes.
     """
-    cache = Cache.from_config(config.cache)
     provenance = build_provenance(dataset, config)
     report = build_report(dataset, analysis, provenance)
     comparisons = compare(report, baseline) if baseline is not None else None
@@ -86,7 +86,9 @@ def render_site(
     scatter = scatter_block(
         dataset, analysis, config, sprite_block(sprite, sprite_href) if sprite else None
     )
-    files = projector_files(dataset, analysis, config) if config.projector.enabled else None
+    files = None
+    if config.projector.enabled:
+        files = projector_files(dataset, analysis, config, sprite.thumb if sprite else None)
     table = metadata_table(dataset) if files is not None else None
     index = index_page(dataset, analysis, config, chrome, scatter, comparisons)
     site: Site = {

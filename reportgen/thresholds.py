@@ -19,10 +19,11 @@ from typing import Any
 
 from reportgen.errors import ConfigError, InputError, ReportgenError
 
-VIEW_KEYS = ("pca-2d", "pca-3d", "umap-2d", "umap-3d", "tsne-2d", "tsne-3d", "custom")
 QUALITY_FIELDS = ("knn_recall", "trustworthiness")
+_FIELD_TITLES = {"knn_recall": "kNN recall", "trustworthiness": "trustworthiness"}
 
-ALIASES: dict[str, str] = {
+# The aliases of metrics that are not a view's (those come from the projection methods).
+_ALIASES: dict[str, str] = {
     "knn_label_accuracy": "findings.knn_label_accuracy.overall",
     "ari": "clusters.ari",
     "nmi": "clusters.nmi",
@@ -35,17 +36,10 @@ ALIASES: dict[str, str] = {
     "zero_vectors": "findings.zero_vectors.count",
     "outliers": "findings.outliers.count",
     "hubness_skew": "findings.hubness.skewness",
-    "pca_recall": "projections.pca-2d.knn_recall",
-    "pca_trustworthiness": "projections.pca-2d.trustworthiness",
-    "umap_recall": "projections.umap-2d.knn_recall",
-    "umap_trustworthiness": "projections.umap-2d.trustworthiness",
-    "tsne_recall": "projections.tsne-2d.knn_recall",
-    "tsne_trustworthiness": "projections.tsne-2d.trustworthiness",
 }
 
-# Every numeric path a report can hold, except the per-label accuracies (any label name).
-METRIC_PATHS: tuple[str, ...] = (
-    *(f"projections.{view}.{field}" for view in VIEW_KEYS for field in QUALITY_FIELDS),
+# Every numeric path a report can hold besides the views' and the per-label accuracies.
+_OTHER_PATHS: tuple[str, ...] = (
     "findings.knn_label_accuracy.overall",
     "clusters.k",
     "clusters.silhouette",
@@ -65,24 +59,8 @@ METRIC_PATHS: tuple[str, ...] = (
 )
 _PER_LABEL = re.compile(r"^findings\.knn_label_accuracy\.per_label\..+$")
 
-_VIEW_TITLES = {
-    "pca-2d": "PCA 2D",
-    "pca-3d": "PCA 3D",
-    "umap-2d": "UMAP 2D",
-    "umap-3d": "UMAP 3D",
-    "tsne-2d": "t-SNE 2D",
-    "tsne-3d": "t-SNE 3D",
-    "custom": "Custom",
-}
-_FIELD_TITLES = {"knn_recall": "kNN recall", "trustworthiness": "trustworthiness"}
-
-# The metrics summary.md and the overview compare with a baseline, in their order.
-COMPARED: tuple[tuple[str, str], ...] = (
-    *(
-        (f"projections.{view}.{field}", f"{_VIEW_TITLES[view]} {_FIELD_TITLES[field]}")
-        for view in VIEW_KEYS
-        for field in QUALITY_FIELDS
-    ),
+# The metrics summary.md and the overview compare with a baseline, after the views'.
+_OTHER_COMPARED: tuple[tuple[str, str], ...] = (
     ("findings.knn_label_accuracy.overall", "kNN label accuracy"),
     ("clusters.ari", "ARI (clusters vs labels)"),
     ("clusters.nmi", "NMI (clusters vs labels)"),
@@ -92,6 +70,42 @@ COMPARED: tuple[tuple[str, str], ...] = (
     ("findings.zero_vectors.count", "zero vectors"),
     ("findings.hubness.skewness", "hubness skew"),
 )
+
+
+def _views() -> list[tuple[str, str]]:
+    """(key, title) of every view of every projection method, in the methods' order."""
+    from reportgen.analysis.projections import methods
+
+    return [(view.key, view.title) for method in methods() for view in method.views]
+
+
+def aliases() -> dict[str, str]:
+    """Short name -> dotted path: ``umap_recall`` is the UMAP 2D view's kNN recall."""
+    from reportgen.analysis.projections import methods
+
+    views = {}
+    for method in methods():
+        two_d = [view.key for view in method.views if view.dims == 2]
+        if method.aliases and two_d:
+            views[f"{method.key}_recall"] = f"projections.{two_d[0]}.knn_recall"
+            views[f"{method.key}_trustworthiness"] = f"projections.{two_d[0]}.trustworthiness"
+    return {**_ALIASES, **views}
+
+
+def metric_paths() -> tuple[str, ...]:
+    """Every numeric path a report can hold, except the per-label accuracies."""
+    views = (f"projections.{key}.{field}" for key, _ in _views() for field in QUALITY_FIELDS)
+    return (*views, *_OTHER_PATHS)
+
+
+def compared() -> tuple[tuple[str, str], ...]:
+    """(path, title) of the metrics compared with a baseline, in their table's order."""
+    views = (
+        (f"projections.{key}.{field}", f"{title} {_FIELD_TITLES[field]}")
+        for key, title in _views()
+        for field in QUALITY_FIELDS
+    )
+    return (*views, *_OTHER_COMPARED)
 
 
 class ThresholdError(ReportgenError):
@@ -108,13 +122,13 @@ class MissingMetricError(ReportgenError):
 
 def resolve_key(key: str) -> str:
     """The dotted path an alias or a path stands for."""
-    return ALIASES.get(key, key)
+    return aliases().get(key, key)
 
 
 def is_valid_key(key: str) -> bool:
     """Whether some report could hold the metric ``key`` (alias or dotted path)."""
     path = resolve_key(key)
-    return path in METRIC_PATHS or bool(_PER_LABEL.match(path))
+    return path in metric_paths() or bool(_PER_LABEL.match(path))
 
 
 def check_keys(mapping: Mapping[str, float] | None, option: str, problems: list[str]) -> None:
@@ -123,8 +137,8 @@ def check_keys(mapping: Mapping[str, float] | None, option: str, problems: list[
         if not is_valid_key(key):
             problems.append(
                 f"{option}: unknown metric '{key}'; the short names are "
-                f"{', '.join(sorted(ALIASES))}; or a dotted path into report.json: "
-                f"{', '.join(METRIC_PATHS)}, findings.knn_label_accuracy.per_label.LABEL"
+                f"{', '.join(sorted(aliases()))}; or a dotted path into report.json: "
+                f"{', '.join(metric_paths())}, findings.knn_label_accuracy.per_label.LABEL"
             )
 
 
@@ -150,12 +164,14 @@ def why_missing(report: Mapping[str, Any], path: str) -> str:
     """Why this build's report has no value at ``path``, in words."""
     parts = path.split(".")
     if parts[0] == "projections":
+        from reportgen.analysis.projections import method_of
+
         view = parts[1]
-        method = view.split("-")[0]
-        flag = {"tsne-3d": "--tsne-3d", "custom": "--custom-column/--custom-left/--custom-right"}
-        if view in flag:
-            return f"the {view} view was not asked for ({flag[view]})"
-        return f"the {view} view was not computed (--no-{method}?)"
+        method = method_of(view)
+        hint = method.not_selected_hint(view) if method.not_selected_hint else ""
+        if hint:
+            return f"the {view} view was not asked for ({hint})"
+        return f"the {view} view was not computed (--no-{method.key}?)"
     if path.startswith("findings.knn_label_accuracy"):
         if not (report.get("dataset") or {}).get("label_column"):
             return "there is no label column"
@@ -209,7 +225,7 @@ class Comparison:
 def compare(report: Mapping[str, Any], baseline: Mapping[str, Any]) -> list[Comparison]:
     """The compared metrics that either report has."""
     rows = []
-    for path, title in COMPARED:
+    for path, title in compared():
         old, new = lookup(baseline, path), lookup(report, path)
         if old is not None or new is not None:
             rows.append(Comparison(path, title, old, new))

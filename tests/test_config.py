@@ -150,10 +150,39 @@ def test_numbers_below_their_minimum_are_refused():
             }
         )
     assert caught.value.problems == [
-        "command line: --neighbors-k must be at least 1, got 0",
-        "command line: --umap-min-dist must be at least 0.0, got -0.5",
+        "command line: --neighbors-k must be >= 1, got 0",
+        "command line: --umap-min-dist must be between 0 and 1, got -0.5",
         "command line: --tsne-perplexity must be a finite number, got nan",
     ]
+
+
+# Regression: --umap-min-dist 2.0 passed the config and failed only in compute_umap, after
+# the kNN graph and PCA had been computed.
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        (("umap", "min_dist"), 2.0, "--umap-min-dist must be between 0 and 1, got 2.0"),
+        (("tsne", "perplexity"), 0.2, "--tsne-perplexity must be >= 1/3, got 0.2"),
+        (("similarity", "sample_size"), 5000, "--similarity-sample-size must be between 1 and"),
+        (("seed",), -1, "--seed must be between 0 and 2**32 - 1, got -1"),
+        (("clusters", "silhouette_sample"), 3, "--clusters-silhouette-sample must be >= 4"),
+    ],
+)
+def test_a_parameter_the_computation_refuses_is_refused_by_the_config(option, value, message):
+    key = (None, option[0]) if len(option) == 1 else option
+    with pytest.raises(ConfigError) as caught:
+        resolve_config(overrides={("input", "demo"): "digits", key: value})
+    assert any(message in problem for problem in caught.value.problems), caught.value.problems
+
+
+def test_the_config_and_the_compute_functions_share_one_constraint_table():
+    from reportgen.analysis.projections.tsne import TSNE_PARAMETERS
+    from reportgen.analysis.projections.umap import UMAP_PARAMETERS
+
+    specs = {(s.section, s.key): s for s in option_specs()}
+    assert specs[("umap", "min_dist")].constraint is UMAP_PARAMETERS["min_dist"]
+    assert specs[("umap", "n_neighbors")].constraint is UMAP_PARAMETERS["n_neighbors"]
+    assert specs[("tsne", "perplexity")].constraint is TSNE_PARAMETERS["perplexity"]
 
 
 def test_custom_projection_needs_its_column_and_both_ends():

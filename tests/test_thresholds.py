@@ -11,13 +11,13 @@ import pytest
 from reportgen.cli import main
 from reportgen.errors import ConfigError
 from reportgen.thresholds import (
-    ALIASES,
-    METRIC_PATHS,
     MissingMetricError,
     ThresholdError,
+    aliases,
     evaluate,
     is_valid_key,
     lookup,
+    metric_paths,
 )
 
 FAST = ["--no-umap", "--no-tsne", "-q"]
@@ -33,7 +33,9 @@ def _report(folder: Path) -> dict:
 
 
 def test_every_alias_names_a_metric_path():
-    assert all(path in METRIC_PATHS for path in ALIASES.values())
+    assert all(path in metric_paths() for path in aliases().values())
+    assert aliases()["umap_recall"] == "projections.umap-2d.knn_recall"
+    assert "custom_recall" not in aliases()
     assert is_valid_key("knn_label_accuracy")
     assert is_valid_key("findings.knn_label_accuracy.per_label.cat")
     assert not is_valid_key("projections.umap-2d.recall")

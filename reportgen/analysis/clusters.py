@@ -10,6 +10,7 @@ import numpy as np
 
 from reportgen.analysis.neighbors import METRICS, _prepare_space
 from reportgen.errors import AnalysisError
+from reportgen.validation import NONE, SEED, Choices, Interval, validate_params
 
 # scikit-learn and scipy.sparse are imported inside the functions that use them: a rebuild
 # that takes its clusters from the analysis cache never needs them (about a second).
@@ -32,6 +33,18 @@ _MAX_FEATURES = 20_000
 # Fewest points clustered: a silhouette needs 2..n-1 clusters (n >= 3), and choosing k needs at
 # least two candidates to compare (k = 2 and 3), so n >= 4.
 MIN_POINTS = 4
+
+# compute_clusters's parameters; the [clusters] options point at the same constraints.
+CLUSTER_PARAMETERS = {
+    "k": (Interval(int, 2), NONE),
+    "metric": (Choices(METRICS),),
+    "k_min": (Interval(int, 2),),
+    "k_max": (Interval(int, 2),),
+    "silhouette_sample": (Interval(int, MIN_POINTS),),
+    "minibatch_above": (Interval(int, 0),),
+    "representatives": (Interval(int, 1),),
+    "seed": SEED,
+}
 
 
 @dataclass(frozen=True)
@@ -260,20 +273,23 @@ def _check_parameters(
     minibatch_above: int,
     representatives: int,
 ) -> None:
-    if metric not in METRICS:
-        raise AnalysisError(f"metric={metric!r} must be one of {', '.join(METRICS)}")
+    validate_params(
+        "",
+        CLUSTER_PARAMETERS,
+        {
+            "metric": metric,
+            "k_min": k_min,
+            "k_max": k_max,
+            "silhouette_sample": silhouette_sample,
+            "minibatch_above": minibatch_above,
+            "representatives": representatives,
+        },
+    )
+    # Limits that depend on the data (or on two parameters) are checked here.
     if k is not None and not 2 <= k < n:
         raise AnalysisError(f"k={k} must be >= 2 and < N = {n}")
-    if k_min < 2:
-        raise AnalysisError(f"k_min={k_min} must be >= 2")
     if k_max < k_min:
         raise AnalysisError(f"k_max={k_max} must be >= k_min={k_min}")
-    if silhouette_sample < MIN_POINTS:
-        raise AnalysisError(f"silhouette_sample={silhouette_sample} must be >= {MIN_POINTS}")
-    if minibatch_above < 0:
-        raise AnalysisError(f"minibatch_above={minibatch_above} must be >= 0")
-    if representatives < 1:
-        raise AnalysisError(f"representatives={representatives} must be >= 1")
     if k is None:
         top = _top_candidate(n, k_max, silhouette_sample)
         if top < k_min:

@@ -15,12 +15,16 @@ import numpy as np
 
 from reportgen.analysis.neighbors import KnnGraph
 from reportgen.errors import AnalysisError
+from reportgen.validation import Interval, validate_params
 
 # Rows a finding lists (its count says how many there are in all).
 MAX_ROWS = 100
 
 # Hubs listed by ``hubness``.
 TOP_HUBS = 10
+
+# near_duplicates' parameter; [similarity] near_duplicate_threshold points at it.
+NEAR_DUPLICATE_PARAMETERS = {"threshold": (Interval(float, -1.0, 1.0),)}
 
 # Largest (rows, k, k) boolean block when counting votes.
 _VOTE_BLOCK = 2**24
@@ -101,8 +105,7 @@ def near_duplicates(graph: KnnGraph, threshold: float = 0.99) -> Finding:
     Raises:
         AnalysisError: threshold outside [-1, 1].
     """
-    if not -1.0 <= threshold <= 1.0:
-        raise AnalysisError(f"threshold={threshold} must be in [-1, 1]")
+    validate_params("", NEAR_DUPLICATE_PARAMETERS, {"threshold": threshold})
     rows, columns = np.nonzero(graph.similarities >= threshold)
     neighbours = graph.indices[rows, columns].astype(np.int64)
     low = np.minimum(rows, neighbours)

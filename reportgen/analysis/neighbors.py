@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from reportgen.errors import AnalysisError
+from reportgen.validation import SEED, Choices, Interval, validate_params
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,14 @@ class KnnGraph:
 
 
 METRICS = ("cosine", "euclidean")
+
+# compute_knn_graph's parameters; the [neighbors] options point at the same constraints.
+GRAPH_PARAMETERS = {
+    "k": (Interval(int, 1),),
+    "metric": (Choices(METRICS),),
+    "exact_max_n": (Interval(int, 3),),
+    "seed": SEED,
+}
 
 # Largest block of row-to-all distances (float32) held at once: bounds the memory of the exact
 # graph and of the trustworthiness ranks whatever N is (128 MiB is 1,677 rows at N = 20,000).
@@ -98,7 +107,9 @@ def compute_knn_graph(
     """
     vectors = _as_vectors(vectors)
     n = vectors.shape[0]
-    _check_metric(metric)
+    validate_params(
+        "", GRAPH_PARAMETERS, {"k": k, "metric": metric, "exact_max_n": exact_max_n, "seed": seed}
+    )
     _check_k(k, n)
     method = graph_method(n, exact_max_n)
     if method == "exact":

@@ -13,6 +13,16 @@ from reportgen.analysis.neighbors import (
     _prepare_space,
 )
 from reportgen.errors import AnalysisError
+from reportgen.validation import SEED, Choices, Interval, validate_params
+
+# compute_quality's parameters; the [projections] trustworthiness options point at them.
+QUALITY_PARAMETERS = {
+    "k": (Interval(int, 1),),
+    "metric": (Choices(METRICS),),
+    "exact_max_n": (Interval(int, 3),),
+    "sample_size": (Interval(int, 1),),
+    "seed": SEED,
+}
 
 # Largest (query rows x k x N) boolean block when ranking the projection's neighbours among all
 # points: small, so that the comparisons run in cache (4 MiB is 2 rows at N = 200,000, k = 10).
@@ -95,6 +105,17 @@ def compute_quality(
     vectors = _as_vectors(vectors)
     n = vectors.shape[0]
     coordinates = np.asarray(coordinates)
+    validate_params(
+        "",
+        QUALITY_PARAMETERS,
+        {
+            "k": k,
+            "metric": metric,
+            "exact_max_n": exact_max_n,
+            "sample_size": sample_size,
+            "seed": seed,
+        },
+    )
     _check(vectors, graph, coordinates, k, metric, sample_size)
 
     low = _lowdim_neighbors(coordinates, k)

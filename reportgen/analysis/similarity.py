@@ -16,6 +16,7 @@ import numpy as np
 from reportgen.analysis.browser import stratified_sample
 from reportgen.analysis.neighbors import KnnGraph
 from reportgen.errors import AnalysisError
+from reportgen.validation import SEED, Interval, validate_params
 
 # Histogram of the sample's pair similarities: this many equal bins over [-1, 1].
 HIST_BINS = 40
@@ -25,6 +26,9 @@ TOP_PAIRS = 10
 
 # Largest point heatmap: s x s float32 is 64 MiB at 4,096, and the browser draws every cell.
 MAX_SAMPLE = 4096
+
+# compute_similarity's parameters; [similarity] sample_size points at the same constraint.
+SIMILARITY_PARAMETERS = {"sample_size": (Interval(int, 1, MAX_SAMPLE),), "seed": SEED}
 
 # Above this many groups, scipy's optimal leaf ordering (O(L^3)) costs more than it is worth.
 _OPTIMAL_ORDER_MAX = 200
@@ -216,8 +220,7 @@ def _check_inputs(
         raise AnalysisError(f"similarity needs at least 1 point of 1 dimension, got {n} x {dim}")
     if not group_names:
         raise AnalysisError("group_names must name at least 1 group, got none")
-    if not 1 <= sample_size <= MAX_SAMPLE:
-        raise AnalysisError(f"sample_size={sample_size} must be in [1, {MAX_SAMPLE}]")
+    validate_params("", SIMILARITY_PARAMETERS, {"sample_size": sample_size})
     groups = np.asarray(groups)
     if groups.shape != (n,):
         raise AnalysisError(f"groups must have shape ({n},) like the vectors, got {groups.shape}")

@@ -21,6 +21,7 @@ from urllib.parse import quote
 import numpy as np
 
 from reportgen.analysis.pipeline import Analysis, View
+from reportgen.analysis.projections import method_of, methods
 from reportgen.cache import Cache, reuse_bytes, reuse_stream
 from reportgen.config import Config
 from reportgen.dataset import Dataset
@@ -42,8 +43,6 @@ PROJECTOR_URL = "https://projector.tensorflow.org/"
 # The column added to metadata.tsv when some row would otherwise be blank: the Projector
 # skips blank lines, which would shift every later row onto the wrong point.
 ROW_COLUMN = "row"
-# The Projector's default t-SNE learning rate; a bookmark must carry one.
-_PROJECTOR_TSNE_LEARNING_RATE = 10
 _ROWS_PER_CHUNK = 4_096
 # Characters that end a metadata line or cell in the Projector's parser.
 _SEPARATORS = str.maketrans({"\t": " ", "\n": " ", "\r": " "})
@@ -148,10 +147,7 @@ def tensor_tsv(vectors: np.ndarray) -> Producer:
 
 def _projection_keys(view: View) -> list[str]:
     """The names the Projector stores a view's coordinates under, per point."""
-    projection = view.projection
-    if projection.method == "custom":
-        return ["linear-x", "linear-y"]
-    return [f"{projection.method}-{axis}" for axis in range(projection.dims)]
+    return method_of(view.key).projector_axes(view.projection)
 
 
 def _points_json(view: View) -> str:
@@ -170,34 +166,19 @@ def _points_json(view: View) -> str:
 def _state(view: View, dataset: Dataset, config: Config, label_column: str | None) -> dict:
     """Every field the Projector's ``loadState`` and panels read from a bookmark."""
     projection = view.projection
-    parameters = projection.parameters
-    method = projection.method
-    dims = projection.dims
-    custom = config.projections
-    tsne_parameters = parameters if method == "tsne" else {}
-    umap_parameters = parameters if method == "umap" else {}
-    return {
+    own = method_of(view.key)
+    state: dict[str, Any] = {
         "label": f"reportgen: {view_title(view.key)}",
         "isSelected": False,
-        "selectedProjection": method,
+        "selectedProjection": projection.method,
         "dataSetDimensions": [dataset.n, dataset.dim],
-        "pcaComponentDimensions": list(range(dims)) if method == "pca" else [0, 1, 2],
-        "tSNEIteration": int(tsne_parameters.get("n_iter", 0)),
-        "tSNEPerplexity": float(tsne_parameters.get("perplexity", config.tsne.perplexity)),
-        "tSNELearningRate": _PROJECTOR_TSNE_LEARNING_RATE,
-        "tSNEis3d": method == "tsne" and dims == 3,
-        "umapIs3d": method == "umap" and dims == 3,
-        "umapNeighbors": int(umap_parameters.get("n_neighbors", config.umap.n_neighbors)),
-        "umapMinDist": float(umap_parameters.get("min_dist", config.umap.min_dist)),
-        "customSelectedSearchByMetadataOption": custom.custom_column or label_column or "",
-        "customXLeftText": custom.custom_left or "",
-        "customXLeftRegex": True,
-        "customXRightText": custom.custom_right or "",
-        "customXRightRegex": True,
-        "customYUpText": custom.custom_up or "",
-        "customYUpRegex": True,
-        "customYDownText": custom.custom_down or "",
-        "customYDownRegex": True,
+    }
+    # Every method's panel fields, from its own view's parameters or from the config.
+    for method in methods():
+        shown = projection if method is own else None
+        state.update(method.bookmark_fields(shown, config, label_column))
+    return {
+        **state,
         "selectedPoints": [],
         "filteredPoints": None,
         # Left out on purpose: the Projector keeps its own shuffle when this is null, and

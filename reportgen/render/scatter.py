@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from reportgen.analysis import projections
 from reportgen.analysis.pipeline import Analysis, View
 from reportgen.config import Config
 from reportgen.dataset import Dataset
@@ -19,19 +20,12 @@ from reportgen.render.figures import CATEGORY_PALETTE, OTHER_COLOR, scatter_figu
 from reportgen.render.payloads import encode_array, payload_path, payload_script
 from reportgen.render.site_types import Site
 
-VIEW_TITLES = {
-    "pca": "PCA",
-    "umap": "UMAP",
-    "tsne": "t-SNE",
-    "custom": "Custom",
-}
 NEIGHBORS_PAYLOAD = "neighbors"
 
 
 def view_title(key: str) -> str:
-    """A view's button title: "UMAP 2D", "t-SNE 3D", "Custom"."""
-    method, _, dims = key.partition("-")
-    return f"{VIEW_TITLES[method]} {dims.upper()}".strip()
+    """A view's button title: "UMAP 2D", "t-SNE 3D", "Custom" (the method's own)."""
+    return projections.view_title(key)
 
 
 def _format_parameter(value: Any) -> str:

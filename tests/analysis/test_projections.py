@@ -120,7 +120,7 @@ def test_pca_reads_a_read_only_memory_map_block_by_block(monkeypatch, tmp_path, 
     mapped = np.load(tmp_path / "v.npy", mmap_mode="r")
     whole = compute_pca(tiny_vectors)
     # 7 rows of 6 float64 per block: 6 blocks of 40 rows, the last one short.
-    monkeypatch.setattr("reportgen.analysis.projections._BLOCK_BYTES", 7 * 6 * 8)
+    monkeypatch.setattr("reportgen.analysis.projections.base._BLOCK_BYTES", 7 * 6 * 8)
     blocked = compute_pca(mapped)
     np.testing.assert_allclose(blocked.coordinates, whole.coordinates, rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(blocked.explained_variance_ratio, whole.explained_variance_ratio)
@@ -417,7 +417,7 @@ def test_tsne_keeps_blobs_apart(tsne_runs, blobs):
 
 def test_tsne_fft_is_deterministic_whatever_the_threads(monkeypatch, blobs):
     vectors, labels, graph = blobs
-    monkeypatch.setattr("reportgen.analysis.projections._TSNE_FFT_MIN_N", 100)
+    monkeypatch.setattr("reportgen.analysis.projections.tsne._TSNE_FFT_MIN_N", 100)
     start = compute_pca(vectors).coordinates
     one, two = (compute_tsne(graph, start, n_iter=100, n_jobs=n_jobs) for n_jobs in (1, 2))
     assert one.parameters["negative_gradient_method"] == "fft"

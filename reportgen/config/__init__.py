@@ -19,9 +19,17 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, get_args, get_origin, get_type_hints
 
+from reportgen.analysis.clusters import CLUSTER_PARAMETERS
+from reportgen.analysis.findings import NEAR_DUPLICATE_PARAMETERS
+from reportgen.analysis.neighbors import GRAPH_PARAMETERS
+from reportgen.analysis.quality import QUALITY_PARAMETERS
+from reportgen.analysis.similarity import SIMILARITY_PARAMETERS
+from reportgen.config.declare import option, section
 from reportgen.errors import ConfigError
+from reportgen.validation import SEED, Constraint, describe, problem
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -31,29 +39,6 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 CONFIG_FILE_NAME = "reportgen.toml"
 DEMOS = ("digits", "sentences")
 METRICS = ("cosine", "euclidean")
-
-
-def option(
-    default: Any,
-    help: str,
-    *,
-    choices: tuple[str, ...] | None = None,
-    minimum: float | None = None,
-    flag: str | None = None,
-) -> Any:
-    """Declare one config option: its default, its help line, its allowed values or
-    smallest value, and (rarely) a flag name other than the section's prefix + its key."""
-    return field(
-        default=default,
-        metadata={"help": help, "choices": choices, "minimum": minimum, "flag": flag},
-    )
-
-
-def section(cls: type, flag_prefix: str, help: str) -> Any:
-    """Declare a config section; its options' flags start with ``flag_prefix``."""
-    return field(
-        default_factory=cls, metadata={"section": True, "flag_prefix": flag_prefix, "help": help}
-    )
 
 
 @dataclass(frozen=True)
@@ -94,7 +79,9 @@ class NeighborsConfig:
     """The one kNN graph every view, metric and the inspector share."""
 
     k: int = option(
-        10, "neighbours listed by the inspector and used by the quality metrics", minimum=1
+        10,
+        "neighbours listed by the inspector and used by the quality metrics",
+        constraint=GRAPH_PARAMETERS["k"],
     )
     metric: str = option(
         "cosine", "similarity of the original vectors", choices=METRICS, flag="--metric"
@@ -102,7 +89,7 @@ class NeighborsConfig:
     exact_max_n: int = option(
         20_000,
         "largest N for the exact kNN graph; above it pynndescent's approximate one",
-        minimum=3,
+        constraint=GRAPH_PARAMETERS["exact_max_n"],
     )
 
 
@@ -126,36 +113,12 @@ class ProjectionsConfig:
     trustworthiness_exact_max_n: int = option(
         5_000,
         "largest N for exact trustworthiness; above it a seeded sample of query points",
-        minimum=3,
+        constraint=QUALITY_PARAMETERS["exact_max_n"],
     )
     trustworthiness_sample: int = option(
-        2_000, "query points of the sampled trustworthiness", minimum=10
-    )
-
-
-@dataclass(frozen=True)
-class UmapConfig:
-    """umap-learn's parameters."""
-
-    n_neighbors: int = option(15, "size of the local neighbourhood UMAP preserves", minimum=2)
-    min_dist: float = option(0.1, "how tightly UMAP packs points together", minimum=0.0)
-    n_epochs: int | None = option(
-        None,
-        "optimisation epochs (default: umap-learn's, 500 up to 10,000 points, else 200)",
-        minimum=1,
-    )
-
-
-@dataclass(frozen=True)
-class TsneConfig:
-    """openTSNE's parameters."""
-
-    perplexity: float = option(30.0, "effective number of neighbours t-SNE balances", minimum=1.0)
-    n_iter: int = option(500, "optimisation iterations after early exaggeration", minimum=1)
-    ints_in_interval: float = option(
-        2.0,
-        "FFT interpolation interval width: 1 is openTSNE's default (slower on spread layouts)",
-        minimum=0.1,
+        2_000,
+        "query points of the sampled trustworthiness",
+        constraint=QUALITY_PARAMETERS["sample_size"],
     )
 
 
@@ -165,15 +128,25 @@ class ClustersConfig:
 
     enabled: bool = option(True, "cluster the vectors with k-means", flag="--clusters")
     k: int | None = option(
-        None, "number of clusters (default: chosen by silhouette over k_min..k_max)", minimum=2
+        None,
+        "number of clusters (default: chosen by silhouette over k_min..k_max)",
+        constraint=CLUSTER_PARAMETERS["k"],
     )
-    k_min: int = option(2, "smallest k the automatic choice tries", minimum=2)
-    k_max: int = option(12, "largest k the automatic choice tries", minimum=2)
+    k_min: int = option(
+        2, "smallest k the automatic choice tries", constraint=CLUSTER_PARAMETERS["k_min"]
+    )
+    k_max: int = option(
+        12, "largest k the automatic choice tries", constraint=CLUSTER_PARAMETERS["k_max"]
+    )
     silhouette_sample: int = option(
-        2_000, "points of the seeded sample the silhouette is computed on", minimum=10
+        2_000,
+        "points of the seeded sample the silhouette is computed on",
+        constraint=CLUSTER_PARAMETERS["silhouette_sample"],
     )
     minibatch_above: int = option(
-        50_000, "above this many points, MiniBatchKMeans instead of KMeans", minimum=10
+        50_000,
+        "above this many points, MiniBatchKMeans instead of KMeans",
+        constraint=CLUSTER_PARAMETERS["minibatch_above"],
     )
 
 
@@ -182,10 +155,14 @@ class SimilarityConfig:
     """Cosine similarity between labels (or clusters) and between points."""
 
     sample_size: int = option(
-        1_000, "points of the seeded stratified sample in the point heatmap", minimum=2
+        1_000,
+        "points of the seeded stratified sample in the point heatmap",
+        constraint=SIMILARITY_PARAMETERS["sample_size"],
     )
     near_duplicate_threshold: float = option(
-        0.99, "cosine similarity from which two vectors count as near-duplicates", minimum=-1.0
+        0.99,
+        "cosine similarity from which two vectors count as near-duplicates",
+        constraint=NEAR_DUPLICATE_PARAMETERS["threshold"],
     )
 
 
@@ -285,15 +262,15 @@ class Config:
         "also write the whole report as one HTML file that opens offline (the folder site "
         "only when --out is given too)",
     )
-    seed: int = option(0, "seed of every random choice, so that builds are reproducible")
+    seed: int = option(
+        0, "seed of every random choice, so that builds are reproducible", constraint=SEED
+    )
     force: bool = option(
         False, "replace a non-empty output folder even though reportgen did not create it"
     )
     input: InputConfig = section(InputConfig, "", "inputs and how to read them")
     neighbors: NeighborsConfig = section(NeighborsConfig, "neighbors-", "the kNN graph")
     projections: ProjectionsConfig = section(ProjectionsConfig, "", "views and their quality")
-    umap: UmapConfig = section(UmapConfig, "umap-", "UMAP")
-    tsne: TsneConfig = section(TsneConfig, "tsne-", "t-SNE")
     clusters: ClustersConfig = section(ClustersConfig, "clusters-", "k-means clusters")
     similarity: SimilarityConfig = section(SimilarityConfig, "similarity-", "similarity")
     render: RenderConfig = section(RenderConfig, "", "presentation")
@@ -302,6 +279,16 @@ class Config:
     )
     thresholds: ThresholdsConfig = section(ThresholdsConfig, "", "quality gates for CI")
     cache: CacheConfig = section(CacheConfig, "cache-", "the analysis cache")
+    # The projection methods' own sections ([umap], [tsne]): the registry declares them, so
+    # a new method brings its section along. Read them as attributes: ``config.umap``.
+    methods: Mapping[str, Any] = field(default_factory=lambda: _method_defaults())
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called for names that are not fields: a method's section, or an error.
+        methods = self.__dict__.get("methods")
+        if methods is not None and name in methods:
+            return methods[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def out_folder(self) -> Path | None:
         """Where the folder site goes: ``out``; by default ``site``, or none when only a
@@ -319,16 +306,18 @@ class Config:
         """
         result: dict[str, Any] = {}
         for f in fields(self):
-            value = getattr(self, f.name)
-            if for_provenance and f.name in _NOT_PROVENANCE:
+            if f.metadata.get("section") or f.name == "methods":
                 continue
-            if f.metadata.get("section"):
-                if for_provenance and f.name == "thresholds":
-                    result[f.name] = {"baseline": _plain(value.baseline)}
-                    continue
-                result[f.name] = {sf.name: _plain(getattr(value, sf.name)) for sf in fields(value)}
-            else:
-                result[f.name] = _plain(value)
+            if not (for_provenance and f.name in _NOT_PROVENANCE):
+                result[f.name] = _plain(getattr(self, f.name))
+        for name in sections():
+            value = getattr(self, name)
+            if for_provenance and name in _NOT_PROVENANCE:
+                continue
+            if for_provenance and name == "thresholds":
+                result[name] = {"baseline": _plain(value.baseline)}
+                continue
+            result[name] = {sf.name: _plain(getattr(value, sf.name)) for sf in fields(value)}
         return result
 
 
@@ -351,7 +340,7 @@ class OptionSpec:
     default: Any
     help: str
     choices: tuple[str, ...] | None
-    minimum: float | None
+    constraint: tuple[Constraint, ...] | None  # shared with the compute function it feeds
     flag: str  # "--label-column"
 
     @property
@@ -377,7 +366,7 @@ def _specs_of(cls: type, section_name: str | None, prefix: str) -> list[OptionSp
     hints = get_type_hints(cls)
     specs = []
     for f in fields(cls):
-        if f.metadata.get("section"):
+        if f.metadata.get("section") or f.name == "methods":
             continue
         typ, optional = _unwrap(hints[f.name])
         if get_origin(typ) is dict:  # KEY=VALUE pairs: a TOML table, or a repeated flag
@@ -391,7 +380,7 @@ def _specs_of(cls: type, section_name: str | None, prefix: str) -> list[OptionSp
                 default=f.default,
                 help=f.metadata["help"],
                 choices=f.metadata["choices"],
-                minimum=f.metadata["minimum"],
+                constraint=f.metadata["constraint"],
                 flag=f.metadata["flag"] or "--" + prefix + f.name.replace("_", "-"),
             )
         )
@@ -399,13 +388,31 @@ def _specs_of(cls: type, section_name: str | None, prefix: str) -> list[OptionSp
 
 
 def sections() -> dict[str, tuple[type, str, str]]:
-    """Section name -> (dataclass, flag prefix, help), in declaration order."""
+    """Section name -> (dataclass, flag prefix, help), in declaration order; the projection
+    methods' sections come right after [projections]."""
     hints = get_type_hints(Config)
+    result = {}
+    for f in fields(Config):
+        if f.metadata.get("section"):
+            result[f.name] = (hints[f.name], f.metadata["flag_prefix"], f.metadata["help"])
+        if f.name == "projections":
+            result.update(_method_sections())
+    return result
+
+
+def _method_sections() -> dict[str, tuple[type, str, str]]:
+    # Imported here: the methods' modules import this package's fields module.
+    from reportgen.analysis.projections import methods
+
     return {
-        f.name: (hints[f.name], f.metadata["flag_prefix"], f.metadata["help"])
-        for f in fields(Config)
-        if f.metadata.get("section")
+        m.section.name: (m.section.options, m.section.flag_prefix, m.section.help)
+        for m in methods()
+        if m.section is not None
     }
+
+
+def _method_defaults() -> Mapping[str, Any]:
+    return MappingProxyType({name: cls() for name, (cls, _, _) in _method_sections().items()})
 
 
 def option_specs() -> list[OptionSpec]:
@@ -452,9 +459,8 @@ def _coerce(spec: OptionSpec, value: Any, base_dir: Path | None) -> Any:
             raise ValueError(f"must be a whole number, got {value!r}")
         if value != value or value in (float("inf"), float("-inf")):
             raise ValueError(f"must be a finite number, got {value!r}")
-        if spec.minimum is not None and value < spec.minimum:
-            shown = int(spec.minimum) if spec.type is int else spec.minimum
-            raise ValueError(f"must be at least {shown}, got {value!r}")
+        if spec.constraint is not None and problem(spec.constraint, value) is not None:
+            raise ValueError(f"must be {describe(spec.constraint, value)}, got {value!r}")
         return spec.type(value)
     if spec.type is Path:
         if isinstance(value, (str, os.PathLike)) and str(value):
@@ -575,8 +581,10 @@ def _assemble(values: dict[tuple[str | None, str], Any]) -> Config:
     for name, (cls, _prefix, _help) in sections().items():
         kwargs = {key: v for (sec, key), v in values.items() if sec == name}
         section_objects[name] = cls(**kwargs)
+    method_names = _method_sections()
+    methods = {name: section_objects.pop(name) for name in method_names}
     top = {key: v for (sec, key), v in values.items() if sec is None}
-    return Config(**top, **section_objects)
+    return Config(**top, **section_objects, methods=MappingProxyType(methods))
 
 
 def _check_consistency(config: Config, problems: list[str], vectors_in_memory: bool) -> None:
@@ -612,8 +620,6 @@ def _check_consistency(config: Config, problems: list[str], vectors_in_memory: b
             f"clusters.k_min={config.clusters.k_min} must not exceed "
             f"clusters.k_max={config.clusters.k_max}"
         )
-    if config.similarity.near_duplicate_threshold > 1:
-        problems.append("similarity.near_duplicate_threshold must be at most 1")
     if proj.tsne_3d and not proj.tsne:
         problems.append("projections.tsne_3d needs projections.tsne")
     for source_option, flag in (("demo", "--demo"), ("projector_config", "--projector-config")):

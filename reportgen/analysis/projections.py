@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from reportgen.engine import LOCAL, Engine
 from reportgen.errors import AnalysisError
 
 if TYPE_CHECKING:
@@ -44,11 +45,6 @@ class Projection:
         """2 or 3."""
         return int(self.coordinates.shape[1])
 
-
-# Rows per block when scanning the vectors in float64: bounds the memory a pass over a
-# memory map needs (32 MiB of float64 per block, whatever D is), so the whole matrix is never
-# copied or upcast at once.
-_BLOCK_BYTES = 32 * 2**20
 
 # PCA: how many explained-variance ratios are kept, and how many coordinates every PCA view
 # gets (pca-3d always has 3 columns; missing components are padded with zeros).
@@ -110,10 +106,11 @@ class PcaResult:
     notes: tuple[str, ...] = ()
 
 
-def compute_pca(vectors: np.ndarray, seed: int = 0) -> PcaResult:
+def compute_pca(vectors: np.ndarray, seed: int = 0, *, engine: Engine = LOCAL) -> PcaResult:
     """The first principal components of ``vectors``.
 
-    The covariance matrix is accumulated in float64 over blocks of rows (centred first, so
+    The covariance matrix is accumulated in float64 over the engine's blocks of rows
+    (centred first, so
     no precision is lost to a large mean), then diagonalised with LAPACK's symmetric
     eigensolver: deterministic, exact (not randomised), and it never copies or upcasts the
     whole matrix, so a read-only memory map of a million rows costs only a D x D matrix and
@@ -128,6 +125,7 @@ def compute_pca(vectors: np.ndarray, seed: int = 0) -> PcaResult:
         vectors: float (N, D), N >= 1, D >= 1; a memory map is read block by block.
         seed: accepted so that every projection takes one; the solver draws no random
             numbers, so the result does not depend on it.
+        engine: runs the two passes over the rows (the sums and Gram, then the projection).
 
     Returns:
         A PcaResult; its coordinates always have 3 columns.
@@ -138,7 +136,7 @@ def compute_pca(vectors: np.ndarray, seed: int = 0) -> PcaResult:
     _check_vectors(vectors)
     _check_seed(seed)
     n, d = vectors.shape
-    mean, covariance = _covariance(vectors)
+    mean, covariance = _covariance(vectors, engine)
     eigenvalues, eigenvectors = np.linalg.eigh(covariance)
     # eigh sorts ascending: largest first, as PCA lists them.
     eigenvalues = np.clip(eigenvalues[::-1], 0.0, None)
@@ -156,7 +154,7 @@ def compute_pca(vectors: np.ndarray, seed: int = 0) -> PcaResult:
 
     coordinates = np.zeros((n, _PCA_COORDINATES), dtype=np.float32)
     if len(components):
-        coordinates[:, : len(components)] = _project(vectors, mean, components.T)
+        coordinates[:, : len(components)] = engine.project(vectors, mean, components.T)
     n_ratios = min(_PCA_RATIOS, d, n)
     ratios = eigenvalues[:n_ratios] / total if total > 0.0 else np.zeros(n_ratios)
 
@@ -516,6 +514,7 @@ def compute_custom(
     right: str,
     up: str | None = None,
     down: str | None = None,
+    engine: Engine = LOCAL,
 ) -> Projection:
     """The Embedding Projector's custom projection ("custom"): axes between two centroids.
 
@@ -534,6 +533,7 @@ def compute_custom(
         column: the metadata column's name (for messages and the record).
         left, right: regexes of the x axis's ends.
         up, down: regexes of the y axis's ends; both or neither.
+        engine: runs the passes over the rows (centroids, covariance, projection).
 
     Returns:
         A Projection with float32 (N, 2) coordinates.
@@ -555,7 +555,9 @@ def compute_custom(
         if pattern is not None and pattern not in masks:
             masks[pattern] = _match_rows(values, pattern, column)
 
-    x_axis, x_center, x_length = _axis(vectors, masks[left], masks[right], left, right, column)
+    x_axis, x_center, x_length = _axis(
+        vectors, masks[left], masks[right], left, right, column, engine
+    )
     parameters: dict[str, Any] = {
         "column": column,
         "left": left,
@@ -566,7 +568,7 @@ def compute_custom(
     }
     notes = []
     if up is not None and down is not None:
-        y_axis, y_center, _ = _axis(vectors, masks[down], masks[up], down, up, column)
+        y_axis, y_center, _ = _axis(vectors, masks[down], masks[up], down, up, column, engine)
         cosine = float(x_axis @ y_axis)
         parameters["axes_cosine"] = cosine
         if abs(cosine) >= 0.9:
@@ -574,7 +576,7 @@ def compute_custom(
         y_title = f"{down} → {up}"
     else:
         # The residual's covariance is P C P with P the projector orthogonal to x.
-        mean, covariance = _covariance(vectors)
+        mean, covariance = _covariance(vectors, engine)
         projector = np.eye(len(x_axis)) - np.outer(x_axis, x_axis)
         eigenvalues, eigenvectors = np.linalg.eigh(projector @ covariance @ projector)
         y_axis = _fix_signs(eigenvectors[:, -1:].T)[0]
@@ -586,8 +588,8 @@ def compute_custom(
             "y axis: first principal component of the vectors after removing the x direction"
         )
         y_title = "PC1 of the rest"
-    x = _project(vectors, x_center, x_axis[:, None])[:, 0]
-    y = _project(vectors, y_center, y_axis[:, None])[:, 0]
+    x = engine.project(vectors, x_center, x_axis[:, None])[:, 0]
+    y = engine.project(vectors, y_center, y_axis[:, None])[:, 0]
     parameters["x_centroid_distance"] = x_length
     return Projection(
         key="custom",
@@ -647,34 +649,12 @@ def _fit_perplexity(n: int, graph_k: int, wanted: float) -> tuple[float, int, st
     return used, available, f"perplexity lowered from {wanted:g} to {round(used, 2):g}: {why}"
 
 
-def _row_blocks(n: int, d: int) -> Iterator[slice]:
-    rows = max(1, _BLOCK_BYTES // (8 * d))
-    for start in range(0, n, rows):
-        yield slice(start, min(start + rows, n))
-
-
-def _covariance(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """float64 mean (D,) and covariance (D, D) (divided by N - 1), block by block."""
-    n, d = vectors.shape
-    total = np.zeros(d)
-    for block in _row_blocks(n, d):
-        total += vectors[block].sum(axis=0, dtype=np.float64)
-    mean = total / n
-    covariance = np.zeros((d, d))
-    for block in _row_blocks(n, d):
-        centred = vectors[block].astype(np.float64) - mean
-        covariance += centred.T @ centred
-    covariance /= max(n - 1, 1)
+def _covariance(vectors: np.ndarray, engine: Engine) -> tuple[np.ndarray, np.ndarray]:
+    """float64 mean (D,) and covariance (D, D) (divided by N - 1): two passes of the engine."""
+    mean = engine.column_sums(vectors) / vectors.shape[0]
+    covariance = engine.gram(vectors, mean)
+    covariance /= max(vectors.shape[0] - 1, 1)
     return mean, covariance
-
-
-def _project(vectors: np.ndarray, center: np.ndarray, directions: np.ndarray) -> np.ndarray:
-    """float32 (N, m): (vectors - center) @ directions, block by block in float64."""
-    n, d = vectors.shape
-    out = np.empty((n, directions.shape[1]), dtype=np.float32)
-    for block in _row_blocks(n, d):
-        out[block] = (vectors[block].astype(np.float64) - center) @ directions
-    return out
 
 
 def _fix_signs(components: np.ndarray) -> np.ndarray:
@@ -709,14 +689,8 @@ def _match_rows(values: Sequence[str], pattern: str, column: str) -> np.ndarray:
     return mask
 
 
-def _centroid(vectors: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    n, d = vectors.shape
-    total = np.zeros(d)
-    for block in _row_blocks(n, d):
-        rows = mask[block]
-        if rows.any():
-            total += vectors[block][rows].sum(axis=0, dtype=np.float64)
-    return total / mask.sum()
+def _centroid(vectors: np.ndarray, mask: np.ndarray, engine: Engine) -> np.ndarray:
+    return engine.column_sums(vectors, mask) / mask.sum()
 
 
 def _axis(
@@ -726,10 +700,11 @@ def _axis(
     start: str,
     end: str,
     column: str,
+    engine: Engine,
 ) -> tuple[np.ndarray, np.ndarray, float]:
     """Unit vector from one centroid to the other, their midpoint and their distance."""
-    first = _centroid(vectors, start_mask)
-    second = _centroid(vectors, end_mask)
+    first = _centroid(vectors, start_mask, engine)
+    second = _centroid(vectors, end_mask, engine)
     length = float(np.linalg.norm(second - first))
     scale = max(float(np.linalg.norm(first)), float(np.linalg.norm(second)))
     if length <= scale * _CENTROID_TOLERANCE:

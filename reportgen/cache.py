@@ -51,6 +51,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 import numpy as np
 
 from reportgen._version import __version__
+from reportgen.engine import LOCAL, Engine
 from reportgen.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -92,9 +93,6 @@ _STEP = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 _RECORD = "__record__"
 # A temporary file older than this is left over from a build that was killed.
 _STALE_TEMP_SECONDS = 24 * 3600
-
-# Rows hashed at once (a memory map is read block by block).
-_HASH_BYTES = 32 * 2**20
 
 # A blob's trailer: magic, the key (32 raw bytes), the content's sha256, its length.
 _BLOB_MAGIC = b"rgblob1\n"
@@ -141,22 +139,16 @@ def cache_folder(config: CacheConfig) -> Path:
 # --- keys ------------------------------------------------------------------------------------
 
 
-def array_key(array: np.ndarray) -> str:
-    """sha256 of an array: its dtype, shape and C-order bytes (read block by block, so a
-    memory map is never loaded whole).
+def array_key(array: np.ndarray, *, engine: Engine = LOCAL) -> str:
+    """sha256 of an array: its dtype, shape and C-order bytes (read by the engine block by
+    block, so a memory map is never loaded whole).
 
     The vectors' key is the root of every analysis key: it hashes the validated vectors, not
     the file, so two files that hold the same numbers (a .npy and a .csv, say) share it.
     """
     if array.dtype.kind not in "biufc":
         raise TypeError(f"array_key hashes numbers, not {array.dtype} (a bug in the caller)")
-    digest = hashlib.sha256()
-    digest.update(f"array {array.dtype.str} {tuple(array.shape)}\n".encode())
-    row_bytes = array.itemsize * int(np.prod(array.shape[1:]))
-    rows = max(1, _HASH_BYTES // max(1, row_bytes))
-    for start in range(0, array.shape[0], rows):
-        digest.update(np.ascontiguousarray(array[start : start + rows]).data)
-    return digest.hexdigest()
+    return engine.sha256(array, f"array {array.dtype.str} {tuple(array.shape)}\n".encode())
 
 
 def text_key(values: Iterable[str | None]) -> str:

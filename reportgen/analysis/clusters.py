@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reportgen.analysis.neighbors import METRICS, _prepare_space
+from reportgen.analysis.neighbors import METRICS
+from reportgen.engine import LOCAL, Engine
 from reportgen.errors import AnalysisError
 from reportgen.validation import NONE, SEED, Choices, Interval, validate_params
 
@@ -131,6 +132,7 @@ def compute_clusters(
     texts: list[str] | None = None,
     representatives: int = 5,
     seed: int = 0,
+    engine: Engine = LOCAL,
 ) -> Clustering:
     """Partition ``vectors`` with k-means and describe each cluster.
 
@@ -153,6 +155,7 @@ def compute_clusters(
         texts: N texts to name the clusters by TF-IDF keywords, or None.
         representatives: member indices kept per cluster, nearest the centroid first; >= 1.
         seed: seeds the silhouette sample and k-means.
+        engine: prepares the unit rows (cosine).
 
     Returns:
         A ``Clustering``.
@@ -169,7 +172,7 @@ def compute_clusters(
         if column is not None and len(column) != n:
             raise AnalysisError(f"{name} has {len(column)} values, expected one per point: N = {n}")
 
-    space = _clustering_space(vectors, metric)
+    space = _clustering_space(vectors, metric, engine)
     sample = _silhouette_rows(n, silhouette_sample, seed)
     from sklearn.metrics import pairwise_distances
 
@@ -307,11 +310,11 @@ def _top_candidate(n: int, k_max: int, silhouette_sample: int) -> int:
 # --- fitting ----------------------------------------------------------------------------------
 
 
-def _clustering_space(vectors: np.ndarray, metric: str) -> np.ndarray:
+def _clustering_space(vectors: np.ndarray, metric: str, engine: Engine) -> np.ndarray:
     """float32 (N, D): unit rows (zero rows stay zero) for cosine, the raw rows for euclidean."""
     vectors = np.asarray(vectors)
     if metric == "cosine":
-        return _prepare_space(vectors, metric).data
+        return engine.prepare_space(vectors, metric).data
     return np.ascontiguousarray(vectors, dtype=np.float32)
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from reportgen.analysis.neighbors import KnnGraph
+from reportgen.engine import LOCAL, Engine, zero_rows
 from reportgen.errors import AnalysisError
 from reportgen.validation import Interval, validate_params
 
@@ -28,9 +29,6 @@ NEAR_DUPLICATE_PARAMETERS = {"threshold": (Interval(float, -1.0, 1.0),)}
 
 # Largest (rows, k, k) boolean block when counting votes.
 _VOTE_BLOCK = 2**24
-
-# Largest float64 block of vectors scanned at once for zero rows.
-_SCAN_BYTES = 32 * 2**20
 
 
 @dataclass(frozen=True)
@@ -121,11 +119,12 @@ def near_duplicates(graph: KnnGraph, threshold: float = 0.99) -> Finding:
     return Finding(count=int(keys.size), rows=pairs)
 
 
-def zero_vectors(vectors: np.ndarray) -> Finding:
-    """Rows whose every value is 0 (norm 0), in row order; scanned in blocks.
+def zero_vectors(vectors: np.ndarray, *, engine: Engine = LOCAL) -> Finding:
+    """Rows whose every value is 0 (norm 0), in row order; scanned by the engine.
 
     Args:
         vectors: (N, D); may be a read-only memory map.
+        engine: runs the scan.
 
     Returns:
         A ``Finding`` of row indices.
@@ -137,13 +136,7 @@ def zero_vectors(vectors: np.ndarray) -> Finding:
         raise AnalysisError(
             f"vectors must be a 2-D array (N, D), got shape {getattr(vectors, 'shape', None)}"
         )
-    n, dim = vectors.shape
-    step = max(1, _SCAN_BYTES // (8 * max(1, dim)))
-    found = []
-    for start in range(0, n, step):
-        block = np.asarray(vectors[start : start + step])
-        found.append(start + np.flatnonzero(~np.any(block != 0, axis=1)))
-    zero = np.concatenate(found) if found else np.empty(0, dtype=np.int64)
+    zero = engine.select_rows(vectors, zero_rows)
     return Finding(count=int(zero.size), rows=tuple(int(row) for row in zero[:MAX_ROWS]))
 
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from reportgen.engine import LOCAL, Engine
+from reportgen.engine.local import PAIR_SHARE
 from reportgen.errors import AnalysisError
 from reportgen.validation import SEED, Choices, Interval, validate_params
 
@@ -54,23 +56,10 @@ GRAPH_PARAMETERS = {
     "seed": SEED,
 }
 
-# Largest block of row-to-all distances (float32) held at once: bounds the memory of the exact
-# graph and of the trustworthiness ranks whatever N is (128 MiB is 1,677 rows at N = 20,000).
-_BLOCK_BYTES = 128 * 2**20
-
-# Largest block of gathered neighbour vectors (float32) when computing the pairs' values.
-_PAIR_BLOCK_BYTES = 64 * 2**20
-
 # pynndescent finds far fewer true neighbours when asked for few (kNN recall 0.87 at k = 10 on
 # 20,000 x 384 clustered vectors, 0.999 when built with 31 and cut to 10): build with at least
 # this many, then keep the first k.
 _NNDESCENT_MIN_NEIGHBORS = 31
-
-# Rows per argpartition call: its int64 result is twice the size of the float32 rows it reads.
-_PARTITION_ROWS = 256
-
-# Largest float64 block when scanning the vectors (norms, mean).
-_PREPARE_BYTES = 32 * 2**20
 
 
 def compute_knn_graph(
@@ -80,11 +69,12 @@ def compute_knn_graph(
     metric: str = "cosine",
     exact_max_n: int = 20_000,
     seed: int = 0,
+    engine: Engine = LOCAL,
 ) -> KnnGraph:
     """Each point's ``k`` nearest neighbours in the original space (never the point itself).
 
-    Up to ``exact_max_n`` points the graph is exact: blocked float32 matrix products (a block of
-    distances is at most 128 MiB), the k smallest per row, ties to the smaller index. Above it,
+    Up to ``exact_max_n`` points the graph is exact: the engine's blocked float32 matrix
+    products (``Engine.nearest``), the k smallest per row, ties to the smaller index. Above it,
     pynndescent's approximate graph (``random_state=seed``). Either way the distances and cosine
     similarities are then computed from the vectors for each (point, neighbour) pair, in the
     same way for both methods, and each row is sorted by (distance, index).
@@ -97,6 +87,7 @@ def compute_knn_graph(
             everything, itself included) or "euclidean".
         exact_max_n: largest N for the exact graph.
         seed: pynndescent's random state (the exact graph uses no randomness).
+        engine: runs the passes over the rows (norms, the exact search, the pairs' values).
 
     Returns:
         A ``KnnGraph`` with int32 indices and float32 distances and similarities, (N, k).
@@ -113,10 +104,10 @@ def compute_knn_graph(
     _check_k(k, n)
     method = graph_method(n, exact_max_n)
     if method == "exact":
-        indices = _select_exact(_prepare_space(vectors, metric), np.arange(n), k)
+        indices = engine.nearest(engine.prepare_space(vectors, metric), np.arange(n), k)
     else:
-        indices = _nndescent_indices(vectors, k, metric, seed)
-    distances, similarities = _pair_values(vectors, indices, metric)
+        indices = _nndescent_indices(vectors, k, metric, seed, engine)
+    distances, similarities = _pair_values(vectors, indices, metric, engine)
     order = np.lexsort((indices, distances), axis=-1)
     return KnnGraph(
         indices=np.take_along_axis(indices, order, axis=1).astype(np.int32),
@@ -212,136 +203,9 @@ def angle_degrees(similarities: np.ndarray) -> np.ndarray:
     return np.degrees(np.arccos(clipped)).astype(np.float32)
 
 
-# --- shared with quality.py -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Space:
-    """The vectors prepared for blocked row-to-all distances.
-
-    Attributes:
-        metric: "cosine" or "euclidean".
-        data: float32 (N, D): unit rows for cosine (a zero row stays zero, so it has
-            similarity 0 to everything); for euclidean the rows minus their mean, which
-            loses less precision in |x|^2 + |y|^2 - 2 x.y and changes no distance.
-        sq_norms: float32 (N,): squared norms of ``data``'s rows (euclidean only, else empty).
-    """
-
-    metric: str
-    data: np.ndarray
-    sq_norms: np.ndarray
-
-    @property
-    def n(self) -> int:
-        return int(self.data.shape[0])
-
-    def rows_per_block(self) -> int:
-        """Query rows per block so that a block of distances stays within _BLOCK_BYTES."""
-        return max(1, (_BLOCK_BYTES // 4) // self.n)
-
-    def distance_block(self, rows: np.ndarray) -> np.ndarray:
-        """float32 (len(rows), N): cosine distance, or SQUARED euclidean distance.
-
-        Both are in the order of the true distance, which is all that ranking needs.
-        Unclipped: values may stray below 0 by rounding.
-        """
-        block = self.data[rows] @ self.data.T
-        if self.metric == "cosine":
-            np.subtract(np.float32(1.0), block, out=block)
-        else:
-            block *= np.float32(-2.0)
-            block += self.sq_norms[rows, None]
-            block += self.sq_norms[None, :]
-        return block
-
-
-def _prepare_space(vectors: np.ndarray, metric: str) -> _Space:
-    """A float32 copy of ``vectors`` normalised (cosine) or centred (euclidean)."""
-    n, dim = vectors.shape
-    data = np.empty((n, dim), dtype=np.float32)
-    step = _prepare_step(dim)
-    if metric == "cosine":
-        norms = np.sqrt(_squared_norms(vectors))
-        scale = np.zeros_like(norms)
-        np.divide(1.0, norms, out=scale, where=norms > 0)
-        scale = scale.astype(np.float32)
-        for start in range(0, n, step):
-            rows = slice(start, start + step)
-            np.multiply(vectors[rows], scale[rows, None], out=data[rows])
-        return _Space(metric, data, np.empty(0, dtype=np.float32))
-    total = np.zeros(dim, dtype=np.float64)
-    for start in range(0, n, step):
-        total += vectors[start : start + step].sum(axis=0, dtype=np.float64)
-    np.subtract(vectors, (total / n).astype(np.float32), out=data)
-    return _Space(metric, data, _squared_norms(data).astype(np.float32))
-
-
-def _prepare_step(dim: int) -> int:
-    """Rows per step of a float64 scan: 32 MiB of float64 at most."""
-    return max(1, _PREPARE_BYTES // (8 * dim))
-
-
-def _select_exact(space: _Space, rows: np.ndarray, k: int) -> np.ndarray:
-    """The exact k nearest neighbours of ``rows`` (int64 (R,), indices into the space).
-
-    Returns int64 (R, k), each row's set in no particular order; the point itself is excluded
-    by index (a duplicate of it at distance 0 is a neighbour like any other).
-    """
-    result = np.empty((len(rows), k), dtype=np.int64)
-    step = space.rows_per_block()
-    for start in range(0, len(rows), step):
-        block_rows = rows[start : start + step]
-        block = space.distance_block(block_rows)
-        block[np.arange(len(block_rows)), block_rows] = np.inf
-        result[start : start + len(block_rows)] = _smallest_k(block, k)
-    return result
-
-
-def _smallest_k(block: np.ndarray, k: int) -> np.ndarray:
-    """Columns of the k smallest values of each row, ties to the smaller column: int64 (B, k).
-
-    Row order within the result is arbitrary. Values must be finite except for at most
-    one +inf per row (the point itself).
-    """
-    result = np.empty((block.shape[0], k), dtype=np.int64)
-    for start in range(0, block.shape[0], _PARTITION_ROWS):
-        rows = slice(start, start + _PARTITION_ROWS)
-        result[rows] = _partition_k(block[rows], k)
-    # argpartition breaks ties at the k-th value arbitrarily; redo the rows that have one.
-    kth = np.take_along_axis(block, result, axis=1).max(axis=1)
-    tied = np.flatnonzero(np.count_nonzero(block <= kth[:, None], axis=1) > k)
-    for row in tied:
-        below = np.flatnonzero(block[row] < kth[row])
-        equal = np.flatnonzero(block[row] == kth[row])[: k - below.size]
-        result[row] = np.concatenate([below, equal])
-    return result
-
-
-def _partition_k(block: np.ndarray, k: int) -> np.ndarray:
-    """Columns of some k smallest values of each row (ties arbitrary): int64 (B, k).
-
-    argpartition over a whole row costs more than the matrix product that made it, so the
-    candidates are cut first: the k-th smallest of every 8th column bounds the k-th smallest of
-    the row from above, and only the values under that bound (about 8 k a row) are partitioned.
-    """
-    b, n = block.shape
-    stride = max(1, min(8, n // (4 * (k + 1))))
-    if stride == 1:
-        return np.argpartition(block, k - 1, axis=1)[:, :k]
-    # The sample holds at least 4 (k + 1) columns, so at most one +inf: its bound is finite.
-    bound = np.partition(block[:, ::stride], k - 1, axis=1)[:, k - 1]
-    rows, cols = np.nonzero(block <= bound[:, None])
-    counts = np.bincount(rows, minlength=b)
-    positions = np.arange(rows.size) - np.repeat(np.cumsum(counts) - counts, counts)
-    candidates = np.zeros((b, int(counts.max())), dtype=np.int64)
-    values = np.full(candidates.shape, np.inf, dtype=block.dtype)
-    candidates[rows, positions] = cols
-    values[rows, positions] = block[rows, cols]
-    chosen = np.argpartition(values, k - 1, axis=1)[:, :k]
-    return np.take_along_axis(candidates, chosen, axis=1)
-
-
-def _pair_values(vectors: np.ndarray, indices: np.ndarray, metric: str) -> tuple[np.ndarray, ...]:
+def _pair_values(
+    vectors: np.ndarray, indices: np.ndarray, metric: str, engine: Engine
+) -> tuple[np.ndarray, ...]:
     """Distance and cosine similarity of each (i, indices[i, j]) pair, float32 (N, k) each.
 
     Each value depends only on the two vectors (not on the block, the method or the order of
@@ -354,12 +218,12 @@ def _pair_values(vectors: np.ndarray, indices: np.ndarray, metric: str) -> tuple
     sq_norms = np.empty(n, dtype=np.float32)
     distances = np.empty((n, k), dtype=np.float32)
     similarities = np.empty((n, k), dtype=np.float32)
-    step = max(1, _PAIR_BLOCK_BYTES // (4 * k * dim))
-    for start in range(0, n, step):
-        block = np.asarray(vectors[start : start + step])
-        sq_norms[start : start + len(block)] = (block * block).sum(axis=1)
-    for start in range(0, n, step):
-        rows = slice(start, start + step)
+    # Blocks of gathered neighbour vectors, float32 (B, k, D).
+    blocks = engine.row_blocks(n, 4 * k * dim, PAIR_SHARE)
+    for rows in blocks:
+        block = np.asarray(vectors[rows])
+        sq_norms[rows] = (block * block).sum(axis=1)
+    for rows in blocks:
         block = np.asarray(vectors[rows])[:, None, :]
         neighbours = np.asarray(vectors[indices[rows]])
         dots = (block * neighbours).sum(axis=2).astype(np.float64)
@@ -375,7 +239,9 @@ def _pair_values(vectors: np.ndarray, indices: np.ndarray, metric: str) -> tuple
     return distances, similarities
 
 
-def _nndescent_indices(vectors: np.ndarray, k: int, metric: str, seed: int) -> np.ndarray:
+def _nndescent_indices(
+    vectors: np.ndarray, k: int, metric: str, seed: int, engine: Engine
+) -> np.ndarray:
     """pynndescent's k neighbours of each point, self removed: int64 (N, k), rows unordered.
 
     Rows pynndescent leaves incomplete (-1) or repeats a neighbour in are recomputed exactly;
@@ -399,7 +265,7 @@ def _nndescent_indices(vectors: np.ndarray, k: int, metric: str, seed: int) -> n
     ordered = np.sort(indices, axis=1)
     bad = short | (ordered[:, 1:] == ordered[:, :-1]).any(axis=1)
     if metric == "cosine":
-        zero = np.flatnonzero(_squared_norms(vectors) == 0)
+        zero = np.flatnonzero(engine.row_norms(vectors, squared=True) == 0)
         if zero.size:
             first = np.arange(k + 1)
             for row in zero:
@@ -407,18 +273,8 @@ def _nndescent_indices(vectors: np.ndarray, k: int, metric: str, seed: int) -> n
             bad[zero] = False
     bad_rows = np.flatnonzero(bad)
     if bad_rows.size:
-        indices[bad_rows] = _select_exact(_prepare_space(vectors, metric), bad_rows, k)
+        indices[bad_rows] = engine.nearest(engine.prepare_space(vectors, metric), bad_rows, k)
     return indices
-
-
-def _squared_norms(vectors: np.ndarray) -> np.ndarray:
-    """float64 (N,) squared L2 norms, scanned in blocks (memory maps welcome)."""
-    out = np.empty(vectors.shape[0], dtype=np.float64)
-    step = _prepare_step(vectors.shape[1])
-    for start in range(0, vectors.shape[0], step):
-        block = np.asarray(vectors[start : start + step], dtype=np.float64)
-        out[start : start + len(block)] = np.einsum("ij,ij->i", block, block)
-    return out
 
 
 def _as_vectors(vectors: np.ndarray) -> np.ndarray:

@@ -53,6 +53,7 @@ from reportgen.analysis.summary import summarize
 from reportgen.cache import Cache, array_key, text_key
 from reportgen.config import Config
 from reportgen.dataset import Dataset
+from reportgen.engine import LOCAL, Engine
 from reportgen.errors import ConfigError
 from reportgen.progress import Progress
 
@@ -75,9 +76,15 @@ _SKLEARN_LIBRARIES = ("numpy", "scipy", "scikit-learn")
 
 
 def analyze(
-    dataset: Dataset, config: Config, progress: Progress, cache: Cache | None = None
+    dataset: Dataset,
+    config: Config,
+    progress: Progress,
+    cache: Cache | None = None,
+    *,
+    engine: Engine = LOCAL,
 ) -> Analysis:
-    """Run the analysis steps in order, reporting each to ``progress``.
+    """Run the analysis steps in order, reporting each to ``progress``; every pass over
+    all N rows goes through ``engine`` (passed down like the seed).
 
     With a ``cache``, a step whose key is found there is read instead of computed (its
     progress line says "cached"), and a computed one is stored; the result is the same
@@ -88,7 +95,7 @@ def analyze(
     regex that matches nothing, for instance).
     """
     _check_columns(dataset, config)
-    context = StepContext(dataset, config)
+    context = StepContext(dataset, config, engine)
     run_steps(analysis_steps(), context, progress, cache)
     return _assemble(context)
 
@@ -228,7 +235,7 @@ def _plan(context: StepContext, params: dict[str, Any]) -> Plan:
 
 
 def _summary(context: StepContext, params: dict[str, Any]) -> Any:
-    return summarize(context.dataset.vectors, context.dataset.labels)
+    return summarize(context.dataset.vectors, context.dataset.labels, engine=context.engine)
 
 
 def _columns(context: StepContext, params: dict[str, Any]) -> tuple[ColumnCoding, ...]:
@@ -276,6 +283,7 @@ def _graph(context: StepContext, params: dict[str, Any]) -> Any:
         metric=params["metric"],
         exact_max_n=context.config.neighbors.exact_max_n,
         seed=context.config.seed,
+        engine=context.engine,
     )
 
 
@@ -291,7 +299,7 @@ def _pca_wanted(context: StepContext) -> bool:
 
 def _pca(context: StepContext, params: dict[str, Any]) -> Any:
     # PCA draws no random numbers (its seed argument is only checked).
-    return compute_pca(context.dataset.vectors, seed=context.config.seed)
+    return compute_pca(context.dataset.vectors, seed=context.config.seed, engine=context.engine)
 
 
 def _decode_pca(arrays: Any, value: Any, context: StepContext, params: dict[str, Any]) -> Any:
@@ -313,7 +321,8 @@ def _view_steps() -> list[Step]:
 def _view_step(method: ProjectionMethod, view: ViewSpec) -> Step:
     def compute(context: StepContext, params: dict[str, Any]) -> Any:
         parents = {name: context[name] for name in method.parents}
-        return method.compute(MethodInputs(context.dataset, parents), view, params)
+        inputs = MethodInputs(context.dataset, parents, context.engine)
+        return method.compute(inputs, view, params)
 
     def decode(arrays: Any, value: Any, context: StepContext, params: dict[str, Any]) -> Any:
         return records.decode_projection(
@@ -351,7 +360,12 @@ def _quality_step(view: ViewSpec) -> Step:
         k = params["k"]
         rest = {name: value for name, value in params.items() if name != "k"}
         return compute_quality(
-            context.dataset.vectors, context["knn-graph"], coordinates, k, **rest
+            context.dataset.vectors,
+            context["knn-graph"],
+            coordinates,
+            k,
+            engine=context.engine,
+            **rest,
         )
 
     def decode(arrays: Any, value: Any, context: StepContext, params: dict[str, Any]) -> Any:
@@ -389,7 +403,7 @@ def _kmeans_params(context: StepContext) -> dict[str, Any]:
 
 
 def _kmeans(context: StepContext, params: dict[str, Any]) -> Clustering:
-    return compute_clusters(context.dataset.vectors, **params)
+    return compute_clusters(context.dataset.vectors, engine=context.engine, **params)
 
 
 def _clusters_optional(context: StepContext) -> bool:
@@ -480,7 +494,7 @@ def _similarity_fingerprint(context: StepContext) -> dict[str, Any]:
 
 def _similarity(context: StepContext, params: dict[str, Any]) -> Any:
     codes = np.asarray(_groups(context).codes, dtype=np.int64)
-    return compute_similarity(context.dataset.vectors, codes, **params)
+    return compute_similarity(context.dataset.vectors, codes, engine=context.engine, **params)
 
 
 def _decode_similarity(arrays: Any, value: Any, context: StepContext, params: Any) -> Any:
@@ -518,7 +532,7 @@ def _findings(context: StepContext, params: dict[str, Any]) -> Findings:
     return Findings(
         knn_label_accuracy=knn_label_accuracy(graph, labels, k) if labels else None,
         near_duplicates=near_duplicates(graph, threshold),
-        zero_vectors=zero_vectors(context.dataset.vectors),
+        zero_vectors=zero_vectors(context.dataset.vectors, engine=context.engine),
         outliers=outliers(graph, k),
         hubness=context["hubness"],
     )

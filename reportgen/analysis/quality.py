@@ -6,12 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reportgen.analysis.neighbors import (
-    METRICS,
-    KnnGraph,
-    _as_vectors,
-    _prepare_space,
-)
+from reportgen.analysis.neighbors import METRICS, KnnGraph, _as_vectors
+from reportgen.engine import LOCAL, Engine
 from reportgen.errors import AnalysisError
 from reportgen.validation import SEED, Choices, Interval, validate_params
 
@@ -66,6 +62,7 @@ def compute_quality(
     exact_max_n: int = 5000,
     sample_size: int = 2000,
     seed: int = 0,
+    engine: Engine = LOCAL,
 ) -> ProjectionQuality:
     """Compare a projection's neighbourhoods with the original space's.
 
@@ -95,6 +92,7 @@ def compute_quality(
         exact_max_n: largest N for the exact trustworthiness.
         sample_size: query points of the sampled trustworthiness.
         seed: seed of the query sample.
+        engine: runs the blocks of distances from the query rows to all N.
 
     Returns:
         A ``ProjectionQuality``.
@@ -129,7 +127,7 @@ def compute_quality(
         rng = np.random.default_rng(seed)
         queries = np.sort(rng.choice(n, size=sample_size, replace=False))
         sample = sample_size
-    penalty = _rank_penalty(vectors, metric, queries, low[queries], k)
+    penalty = _rank_penalty(vectors, metric, queries, low[queries], k, engine)
     trust = 1.0 - 2.0 * penalty / (queries.size * k * (2.0 * n - 3.0 * k - 1.0))
 
     return ProjectionQuality(
@@ -219,35 +217,42 @@ def _count_shared(high: np.ndarray, low: np.ndarray) -> np.ndarray:
 
 
 def _rank_penalty(
-    vectors: np.ndarray, metric: str, queries: np.ndarray, low: np.ndarray, k: int
+    vectors: np.ndarray,
+    metric: str,
+    queries: np.ndarray,
+    low: np.ndarray,
+    k: int,
+    engine: Engine,
 ) -> float:
     """sum over queries i and their projection neighbours j of max(0, r(i, j) - k).
 
     r(i, j) is j's rank among all other points by original distance to i (1 = nearest; ties
-    to the smaller index). Computed by blocks of query rows (one matrix product each), then
-    counted by small chunks of rows, which keeps the comparisons in cache.
+    to the smaller index). Computed by the engine's blocks of query rows (one matrix product
+    each), then counted by small chunks of rows, which keeps the comparisons in cache.
     """
-    space = _prepare_space(vectors, metric)
+    space = engine.prepare_space(vectors, metric)
     n = space.n
-    step = space.rows_per_block()
     chunk = max(1, _RANK_BYTES // (k * n))
-    total = 0
-    for start in range(0, queries.size, step):
-        rows = queries[start : start + step]
-        block = space.distance_block(rows)
+
+    def penalty(part: slice, block: np.ndarray) -> int:
+        rows = queries[part]
         block[np.arange(rows.size), rows] = np.inf
         # Clipped at 0 as scikit-learn's pairwise distances are: near-duplicates tie at 0.
         np.maximum(block, np.float32(0.0), out=block)
-        targets = np.take_along_axis(block, low[start : start + step], axis=1)
+        block_low = low[part]
+        targets = np.take_along_axis(block, block_low, axis=1)
+        total = 0
         for first in range(0, rows.size, chunk):
-            part = slice(first, first + chunk)
-            values = block[part, None, :]
-            wanted = targets[part, :, None]
+            piece = slice(first, first + chunk)
+            values = block[piece, None, :]
+            wanted = targets[piece, :, None]
             nearer = np.count_nonzero(values < wanted, axis=2)
             tied = np.count_nonzero(values == wanted, axis=2) > 1  # j itself is one
             for r, c in zip(*np.nonzero(tied), strict=True):
                 # Tied points count as nearer when their index is smaller (duplicates).
-                j = low[start + first + r, c]
+                j = block_low[first + r, c]
                 nearer[r, c] += np.count_nonzero(block[first + r, :j] == targets[first + r, c])
             total += int(np.maximum(nearer + 1 - k, 0).sum())
-    return float(total)
+        return total
+
+    return float(sum(engine.map_distances(penalty, space, queries)))

@@ -15,6 +15,7 @@ import numpy as np
 
 from reportgen.analysis.browser import stratified_sample
 from reportgen.analysis.neighbors import KnnGraph
+from reportgen.engine import LOCAL, Engine, unit_rows
 from reportgen.errors import AnalysisError
 from reportgen.validation import SEED, Interval, validate_params
 
@@ -32,9 +33,6 @@ SIMILARITY_PARAMETERS = {"sample_size": (Interval(int, 1, MAX_SAMPLE),), "seed":
 
 # Above this many groups, scipy's optimal leaf ordering (O(L^3)) costs more than it is worth.
 _OPTIMAL_ORDER_MAX = 200
-
-# Largest float64 block of vectors held at once when summing unit vectors per group.
-_BLOCK_BYTES = 32 * 2**20
 
 # Rows of the sample's similarity matrix histogrammed at once.
 _HIST_ROWS = 256
@@ -97,6 +95,7 @@ def compute_similarity(
     group_names: tuple[str, ...],
     sample_size: int = 1000,
     seed: int = 0,
+    engine: Engine = LOCAL,
 ) -> Similarity:
     """Centroid and point heatmaps, within/between similarity and confusable group pairs.
 
@@ -113,6 +112,7 @@ def compute_similarity(
         sample_size: points in the point heatmap, 1 <= sample_size <= MAX_SAMPLE (all N when
             N is smaller); drawn by ``stratified_sample(groups, sample_size, seed)``.
         seed: the sample's random seed.
+        engine: runs the pass that sums each group's unit vectors.
 
     Returns:
         A ``Similarity``.
@@ -124,7 +124,8 @@ def compute_similarity(
     groups = _check_inputs(vectors, groups, group_names, sample_size)
     n_groups = len(group_names)
 
-    sums, sizes, nonzero = _group_sums(vectors, groups, n_groups)
+    sums, nonzero = engine.group_sums(vectors, groups, n_groups, unit=True)
+    sizes = np.bincount(groups, minlength=n_groups).astype(np.int64)
     centroid_sim = _cosine_matrix(sums)
     order = _centroid_order(centroid_sim)
     within_per_group, within_mean, between_mean = _pair_means(sums, sizes, nonzero)
@@ -241,36 +242,9 @@ def _check_codes(groups: np.ndarray, n_groups: int) -> np.ndarray:
     return codes
 
 
-def _group_sums(
-    vectors: np.ndarray, groups: np.ndarray, n_groups: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per group: float64 (L, D) sum of unit vectors, int64 (L,) sizes and nonzero counts."""
-    n, dim = vectors.shape
-    sums = np.zeros((n_groups, dim), dtype=np.float64)
-    nonzero = np.zeros(n_groups, dtype=np.int64)
-    step = max(1, _BLOCK_BYTES // (8 * dim))
-    for start in range(0, n, step):
-        unit = _unit_rows(vectors[start : start + step])
-        codes = groups[start : start + step]
-        order = np.argsort(codes, kind="stable")
-        sorted_codes = codes[order]
-        starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
-        sums[sorted_codes[starts]] += np.add.reduceat(unit[order], starts, axis=0)
-        nonzero += np.bincount(codes[unit.any(axis=1)], minlength=n_groups)
-    return sums, np.bincount(groups, minlength=n_groups).astype(np.int64), nonzero
-
-
-def _unit_rows(block: np.ndarray) -> np.ndarray:
-    """float64 copy of ``block`` with unit rows; a zero row stays zero."""
-    unit = np.asarray(block, dtype=np.float64).copy()
-    norms = np.sqrt(np.einsum("ij,ij->i", unit, unit))
-    np.divide(unit, norms[:, None], out=unit, where=norms[:, None] > 0)
-    return unit
-
-
 def _cosine_matrix(rows: np.ndarray) -> np.ndarray:
     """float64 (R, R) cosine similarity of ``rows``: symmetric, clipped, exact diagonal."""
-    unit = _unit_rows(rows)
+    unit = unit_rows(rows)
     sim = unit @ unit.T
     sim = np.clip((sim + sim.T) / 2.0, -1.0, 1.0)
     np.fill_diagonal(sim, unit.any(axis=1).astype(np.float64))

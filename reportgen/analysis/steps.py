@@ -23,6 +23,7 @@ import numpy as np
 from reportgen.cache import Cache, array_key, step_key
 from reportgen.config import Config
 from reportgen.dataset import Dataset
+from reportgen.engine import LOCAL, Engine
 from reportgen.errors import AnalysisError
 from reportgen.progress import Progress, StepStatus
 
@@ -36,11 +37,13 @@ Params = Mapping[str, Any]
 
 @dataclass
 class StepContext:
-    """What a step's functions see: the dataset, the config, and the results of the steps
-    run before it (by name). Steps read it; only ``run_steps`` adds results and notes."""
+    """What a step's functions see: the dataset, the config, the engine that runs the
+    passes over all N rows, and the results of the steps run before it (by name). Steps
+    read it; only ``run_steps`` adds results and notes."""
 
     dataset: Dataset
     config: Config
+    engine: Engine = LOCAL
     results: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
@@ -118,7 +121,8 @@ def run_steps(
     read under its key when there, else computed and stored; without one, everything is
     computed and nothing written. Raises what a step raises (AnalysisError, ConfigError).
     """
-    keys = {DATA: array_key(context.dataset.vectors)} if cache is not None else {}
+    root = array_key(context.dataset.vectors, engine=context.engine) if cache else None
+    keys = {DATA: root} if root is not None else {}
     for line, group in groupby(steps, key=lambda step: step.progress):
         with ExitStack() as stack:
             status = StepStatus()  # replaced by the line's own once a step is wanted

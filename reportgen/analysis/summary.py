@@ -7,9 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# Rows per block when scanning vectors: bounds the memory a scan of a memory map needs
-# (65,536 rows x 1,024 dims of float32 is 256 MiB at most, as float64 norms 0.5 MiB).
-_BLOCK_ROWS = 65_536
+from reportgen.engine import LOCAL, Engine
 
 # The bar chart shows this many labels; the rest are summed into one "other" bar.
 CHART_TOP_LABELS = 30
@@ -54,18 +52,14 @@ class DatasetSummary:
     label_counts: LabelCounts | None
 
 
-def compute_norms(vectors: np.ndarray) -> np.ndarray:
-    """L2 norm of each row, float64, shape (N,), scanned in blocks (memory maps welcome)."""
-    norms = np.empty(vectors.shape[0], dtype=np.float64)
-    for start in range(0, vectors.shape[0], _BLOCK_ROWS):
-        block = np.asarray(vectors[start : start + _BLOCK_ROWS], dtype=np.float64)
-        norms[start : start + len(block)] = np.sqrt(np.einsum("ij,ij->i", block, block))
-    return norms
+def compute_norms(vectors: np.ndarray, *, engine: Engine = LOCAL) -> np.ndarray:
+    """L2 norm of each row, float64, shape (N,), scanned by the engine (memory maps welcome)."""
+    return engine.row_norms(vectors)
 
 
-def compute_norm_stats(vectors: np.ndarray) -> NormStats:
+def compute_norm_stats(vectors: np.ndarray, *, engine: Engine = LOCAL) -> NormStats:
     """Min, max, mean, median and standard deviation of the row norms; zero rows counted."""
-    norms = compute_norms(vectors)
+    norms = compute_norms(vectors, engine=engine)
     return NormStats(
         min=float(norms.min()),
         max=float(norms.max()),
@@ -93,11 +87,13 @@ def count_labels(labels: list[str], top: int = CHART_TOP_LABELS) -> LabelCounts:
     )
 
 
-def summarize(vectors: np.ndarray, labels: list[str] | None) -> DatasetSummary:
+def summarize(
+    vectors: np.ndarray, labels: list[str] | None, *, engine: Engine = LOCAL
+) -> DatasetSummary:
     """The dataset card's numbers for ``vectors`` (N, D) and optional per-row labels."""
     return DatasetSummary(
         n=int(vectors.shape[0]),
         dim=int(vectors.shape[1]),
-        norms=compute_norm_stats(vectors),
+        norms=compute_norm_stats(vectors, engine=engine),
         label_counts=count_labels(labels) if labels is not None else None,
     )

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from reportgen.config import InputConfig
+from reportgen.engine import LOCAL, Engine, nonfinite_rows
 from reportgen.errors import InputError
 from reportgen.io.files import one_line
 from reportgen.io.tables import Table, parse_number
@@ -19,7 +20,6 @@ from reportgen.io.tables import Table, parse_number
 MIN_VECTORS = 3
 _NPY_MAGIC = b"\x93NUMPY"
 _NUMERIC_KINDS = "iuf"  # signed and unsigned integers, floats
-_BLOCK_VALUES = 1 << 22  # values per block of the finiteness scan: 16 MiB of float32
 
 
 @dataclass(frozen=True)
@@ -216,21 +216,13 @@ def check_count(raw: RawVectors, n: int, dropped: int = 0) -> None:
     raise InputError(message, path=raw.source)
 
 
-def find_invalid_rows(values: np.ndarray) -> np.ndarray:
-    """0-based rows that hold a NaN or an Inf, scanned in blocks of rows.
+def find_invalid_rows(values: np.ndarray, *, engine: Engine = LOCAL) -> np.ndarray:
+    """int64 (R,): the 0-based rows of ``values`` (N, D) that hold a NaN or an Inf.
 
-    Blocks bound the memory of the boolean mask, so that a multi-GB memory map is checked
-    without being copied.
+    Scanned by the engine in blocks of rows, which bound the memory of the boolean mask, so
+    that a multi-GB memory map is checked without being copied.
     """
-    step = max(1, _BLOCK_VALUES // max(1, values.shape[1]))
-    bad = []
-    for start in range(0, values.shape[0], step):
-        block = values[start : start + step]
-        if np.isfinite(block.sum(dtype=np.float64)):
-            continue  # the cheap check: a finite sum means no NaN or Inf in the block
-        rows = np.flatnonzero(~np.isfinite(block).all(axis=1))
-        bad.append(rows + start)
-    return np.concatenate(bad) if bad else np.empty(0, dtype=np.int64)
+    return engine.select_rows(values, nonfinite_rows)
 
 
 def invalid_error(raw: RawVectors, bad_rows: np.ndarray) -> InputError:

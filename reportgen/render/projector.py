@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import Any
 from urllib.parse import quote
 
 import numpy as np
@@ -25,6 +25,7 @@ from reportgen.analysis.projections import method_of, methods
 from reportgen.cache import Cache, reuse_bytes, reuse_stream
 from reportgen.config import Config
 from reportgen.dataset import Dataset
+from reportgen.engine import LOCAL, Engine
 from reportgen.render.exports import exact_float
 from reportgen.render.pages import Chrome, NavLink
 from reportgen.render.scatter import view_title
@@ -43,7 +44,9 @@ PROJECTOR_URL = "https://projector.tensorflow.org/"
 # The column added to metadata.tsv when some row would otherwise be blank: the Projector
 # skips blank lines, which would shift every later row onto the wrong point.
 ROW_COLUMN = "row"
-_ROWS_PER_CHUNK = 4_096
+# What one value of tensors.tsv costs while a block of rows is encoded: its Python float
+# (from tolist), the list's pointer and its text; the engine sizes the blocks from it.
+_TSV_VALUE_BYTES = 64
 # Characters that end a metadata line or cell in the Projector's parser.
 _SEPARATORS = str.maketrans({"\t": " ", "\n": " ", "\r": " "})
 
@@ -117,28 +120,28 @@ def metadata_tsv(table: MetadataTable) -> bytes:
 # Tensors
 
 
-def tensor_bytes(vectors: np.ndarray) -> Producer:
-    """``tensors.bytes``: little-endian float32, row-major, no header (streamed)."""
+def tensor_bytes(vectors: np.ndarray, *, engine: Engine = LOCAL) -> Producer:
+    """``tensors.bytes``: little-endian float32, row-major, no header (streamed by the
+    engine, block by block)."""
+    n, dim = vectors.shape
 
-    def produce(target: BinaryIO) -> None:
-        for start in range(0, vectors.shape[0], _ROWS_PER_CHUNK):
-            block = np.ascontiguousarray(vectors[start : start + _ROWS_PER_CHUNK], dtype="<f4")
-            target.write(block.tobytes())
+    def encode(rows: slice) -> bytes:
+        return np.ascontiguousarray(vectors[rows], dtype="<f4").tobytes()
 
-    return produce
+    return lambda target: engine.stream(target, n, encode, 4 * dim)
 
 
-def tensor_tsv(vectors: np.ndarray) -> Producer:
+def tensor_tsv(vectors: np.ndarray, *, engine: Engine = LOCAL) -> Producer:
     """``tensors.tsv``: one vector per line, 9 significant digits (float32 reads back
-    exactly), tab-separated (streamed)."""
-    line_format = "\t".join(["%.9g"] * vectors.shape[1]) + "\n"
+    exactly), tab-separated (streamed by the engine, block by block)."""
+    n, dim = vectors.shape
+    line_format = "\t".join(["%.9g"] * dim) + "\n"
 
-    def produce(target: BinaryIO) -> None:
-        for start in range(0, vectors.shape[0], _ROWS_PER_CHUNK):
-            block = vectors[start : start + _ROWS_PER_CHUNK].tolist()
-            target.write("".join(line_format % tuple(row) for row in block).encode("ascii"))
+    def encode(rows: slice) -> bytes:
+        lines = vectors[rows].tolist()
+        return "".join(line_format % tuple(row) for row in lines).encode("ascii")
 
-    return produce
+    return lambda target: engine.stream(target, n, encode, _TSV_VALUE_BYTES * dim)
 
 
 # --------------------------------------------------------------------------------------

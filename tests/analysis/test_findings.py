@@ -16,6 +16,7 @@ from reportgen.analysis.findings import (
     zero_vectors,
 )
 from reportgen.analysis.neighbors import KnnGraph, compute_knn_graph
+from reportgen.engine import LocalEngine
 from reportgen.errors import AnalysisError
 
 
@@ -128,12 +129,11 @@ def test_near_duplicates_checks_threshold(labelled):
         near_duplicates(graph, 1.5)
 
 
-def test_zero_vectors_found_across_blocks(labelled, monkeypatch):
+def test_zero_vectors_found_across_blocks(labelled):
     vectors = labelled[0].copy()
     vectors[[0, 33, 149]] = 0
     vectors[50, 1:] = 0  # not zero: one value left
-    monkeypatch.setattr(findings, "_SCAN_BYTES", 8 * 6 * 7)
-    found = zero_vectors(vectors)
+    found = zero_vectors(vectors, engine=LocalEngine(block_bytes=8 * 6 * 7))
     assert found == Finding(count=3, rows=(0, 33, 149))
     assert found.to_json() == {"count": 3, "rows": [0, 33, 149]}
     with pytest.raises(AnalysisError, match="2-D"):

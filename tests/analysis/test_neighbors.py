@@ -3,7 +3,6 @@ import pytest
 from sklearn.metrics.pairwise import cosine_similarity, pairwise_distances
 from sklearn.neighbors import NearestNeighbors
 
-from reportgen.analysis import neighbors
 from reportgen.analysis.neighbors import (
     KnnGraph,
     angle_degrees,
@@ -12,6 +11,7 @@ from reportgen.analysis.neighbors import (
     tsne_knn,
     umap_knn,
 )
+from reportgen.engine import LocalEngine
 from reportgen.errors import AnalysisError
 
 METRICS = ["cosine", "euclidean"]
@@ -67,29 +67,18 @@ def test_exact_graph_matches_brute_force(vectors, metric):
     np.testing.assert_allclose(graph.similarities, expected, atol=2e-6)
 
 
-def test_graph_is_computed_in_blocks(monkeypatch, vectors):
-    whole = compute_knn_graph(vectors, 6)
-    assert neighbors._Space("cosine", vectors, vectors[:0, 0]).rows_per_block() >= 300
-    monkeypatch.setattr(neighbors, "_BLOCK_BYTES", 4 * 300 * 7)  # 7 rows per block
-    monkeypatch.setattr(neighbors, "_PARTITION_ROWS", 3)
-    monkeypatch.setattr(neighbors, "_PAIR_BLOCK_BYTES", 1)  # one row per block
-    monkeypatch.setattr(neighbors, "_PREPARE_BYTES", 1)
-    blocked = compute_knn_graph(vectors, 6)
+@pytest.mark.parametrize("metric", METRICS)
+@pytest.mark.parametrize("block_bytes", [1, 300 * 7])  # one row per block; 7 distance rows
+def test_graph_is_computed_in_blocks(monkeypatch, vectors, metric, block_bytes):
+    whole = compute_knn_graph(vectors, 6, metric=metric)
+    assert len(LocalEngine().row_blocks(300, 4 * 300, 4)) == 1  # the default: one block
+    monkeypatch.setattr("reportgen.engine.local._PARTITION_ROWS", 3)
+    engine = LocalEngine(block_bytes=block_bytes)
+    blocked = compute_knn_graph(vectors, 6, metric=metric, engine=engine)
     np.testing.assert_array_equal(blocked.indices, whole.indices)
+    # The pairs' values are computed per pair, whatever the blocks.
     np.testing.assert_array_equal(blocked.distances, whole.distances)
     np.testing.assert_array_equal(blocked.similarities, whole.similarities)
-
-
-@pytest.mark.parametrize("k", [1, 3, 12])
-def test_smallest_k_breaks_ties_by_index(rng, k):
-    # Few distinct values: most rows tie at the k-th place. 400 columns also take the
-    # candidate cut (stride > 1) for every k here.
-    block = rng.integers(0, 6, size=(40, 400)).astype(np.float32)
-    block[np.arange(40), np.arange(40)] = np.inf
-    chosen = np.sort(neighbors._smallest_k(block.copy(), k), axis=1)
-    columns = np.broadcast_to(np.arange(400), block.shape)
-    expected = np.sort(np.lexsort((columns, block), axis=-1)[:, :k], axis=1)
-    np.testing.assert_array_equal(chosen, expected)
 
 
 @pytest.mark.parametrize("metric", METRICS)

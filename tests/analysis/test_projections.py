@@ -17,6 +17,7 @@ from reportgen.analysis.projections import (
     fit_to_size,
     pca_projections,
 )
+from reportgen.engine import LocalEngine
 from reportgen.errors import AnalysisError
 
 # umap-learn compiles its numba kernels once per process: every UMAP test shares this one,
@@ -115,13 +116,12 @@ def test_pca_is_deterministic(tiny_vectors):
     assert first.explained_variance_ratio == second.explained_variance_ratio
 
 
-def test_pca_reads_a_read_only_memory_map_block_by_block(monkeypatch, tmp_path, tiny_vectors):
+def test_pca_reads_a_read_only_memory_map_block_by_block(tmp_path, tiny_vectors):
     np.save(tmp_path / "v.npy", tiny_vectors)
     mapped = np.load(tmp_path / "v.npy", mmap_mode="r")
     whole = compute_pca(tiny_vectors)
     # 7 rows of 6 float64 per block: 6 blocks of 40 rows, the last one short.
-    monkeypatch.setattr("reportgen.analysis.projections.base._BLOCK_BYTES", 7 * 6 * 8)
-    blocked = compute_pca(mapped)
+    blocked = compute_pca(mapped, engine=LocalEngine(block_bytes=7 * 6 * 8))
     np.testing.assert_allclose(blocked.coordinates, whole.coordinates, rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(blocked.explained_variance_ratio, whole.explained_variance_ratio)
 

@@ -6,6 +6,7 @@ from sklearn.metrics.pairwise import pairwise_distances
 from reportgen.analysis import quality
 from reportgen.analysis.neighbors import KnnGraph, compute_knn_graph
 from reportgen.analysis.quality import ProjectionQuality, compute_quality
+from reportgen.engine import LocalEngine
 from reportgen.errors import AnalysisError
 
 METRICS = ["cosine", "euclidean"]
@@ -62,10 +63,10 @@ def test_trustworthiness_is_computed_in_blocks(monkeypatch, rng, vectors):
     coordinates = _projection(rng, vectors)
     graph = compute_knn_graph(vectors, 5)
     whole = compute_quality(vectors, graph, coordinates, 5, metric="cosine")
-    monkeypatch.setattr("reportgen.analysis.neighbors._BLOCK_BYTES", 4 * 200 * 9)
     monkeypatch.setattr(quality, "_RANK_BYTES", 5 * 200 * 2)
     monkeypatch.setattr(quality, "_MATCH_BYTES", 1)
-    blocked = compute_quality(vectors, graph, coordinates, 5, metric="cosine")
+    engine = LocalEngine(block_bytes=200 * 9)  # 9 query rows of distances per block
+    blocked = compute_quality(vectors, graph, coordinates, 5, metric="cosine", engine=engine)
     assert blocked.trustworthiness == whole.trustworthiness
     np.testing.assert_array_equal(blocked.preservation, whole.preservation)
 

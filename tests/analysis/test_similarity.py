@@ -8,6 +8,7 @@ from sklearn.metrics.pairwise import cosine_similarity
 from reportgen.analysis import similarity
 from reportgen.analysis.neighbors import compute_knn_graph
 from reportgen.analysis.similarity import HIST_BINS, compute_similarity, knn_confusion
+from reportgen.engine import LocalEngine
 from reportgen.errors import AnalysisError
 
 NAMES = ("a", "b", "c", "d")
@@ -126,8 +127,8 @@ def test_blocked_histograms_match_one_block(data, monkeypatch):
     vectors, groups = data
     whole = compute_similarity(vectors, groups, group_names=NAMES)
     monkeypatch.setattr(similarity, "_HIST_ROWS", 7)
-    monkeypatch.setattr(similarity, "_BLOCK_BYTES", 8 * 8 * 13)
-    blocked = compute_similarity(vectors, groups, group_names=NAMES)
+    engine = LocalEngine(block_bytes=8 * 8 * 13)  # 13 rows of 8 dimensions per block
+    blocked = compute_similarity(vectors, groups, group_names=NAMES, engine=engine)
     assert blocked.within_hist == whole.within_hist
     assert blocked.between_hist == whole.between_hist
     assert blocked.within_mean == pytest.approx(whole.within_mean, abs=1e-12)

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from reportgen.analysis.summary import compute_norms, count_labels, summarize
+from reportgen.engine import LocalEngine
 
 
 def test_norms_match_numpy(tiny_vectors):
@@ -9,10 +10,13 @@ def test_norms_match_numpy(tiny_vectors):
     np.testing.assert_allclose(compute_norms(tiny_vectors), expected, rtol=1e-12)
 
 
-def test_norms_are_scanned_in_blocks(monkeypatch, tiny_vectors):
-    monkeypatch.setattr("reportgen.analysis.summary._BLOCK_ROWS", 7)
+def test_norms_are_scanned_in_blocks(tiny_vectors):
+    engine = LocalEngine(block_bytes=8 * 6 * 7)  # 7 rows of 6 float64 per block
     expected = np.linalg.norm(tiny_vectors.astype(np.float64), axis=1)
-    np.testing.assert_allclose(compute_norms(tiny_vectors), expected, rtol=1e-12)
+    np.testing.assert_allclose(compute_norms(tiny_vectors, engine=engine), expected, rtol=1e-12)
+    np.testing.assert_array_equal(
+        compute_norms(tiny_vectors, engine=engine), compute_norms(tiny_vectors)
+    )
 
 
 def test_summary_counts_zero_vectors_and_stats(tiny_vectors):

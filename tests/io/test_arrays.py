@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from io_support import config, npy_bytes
 
+from reportgen.engine import LocalEngine
 from reportgen.errors import InputError
 from reportgen.io import arrays, load_dataset
 
@@ -228,11 +229,11 @@ def test_fewer_than_three_after_dropping(write):
         load_dataset(config(vectors=_npy(write, values), drop_invalid=True))
 
 
-def test_finiteness_is_checked_block_by_block(monkeypatch):
-    monkeypatch.setattr(arrays, "_BLOCK_VALUES", 8)  # 2 rows of 4 per block
+def test_finiteness_is_checked_block_by_block():
+    engine = LocalEngine(block_bytes=8 * 4 * 2)  # 2 rows of 4 per block
     values = np.ones((11, 4), np.float32)
     values[[0, 5, 10], [1, 3, 0]] = [np.nan, np.inf, -np.inf]
-    np.testing.assert_array_equal(arrays.find_invalid_rows(values), [0, 5, 10])
+    np.testing.assert_array_equal(arrays.find_invalid_rows(values, engine=engine), [0, 5, 10])
 
 
 def test_finiteness_finds_nan_among_huge_finite_values():

@@ -3,12 +3,13 @@ the registry holds, the argument checks and the blocked linear algebra."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from reportgen.engine import Engine
 from reportgen.errors import AnalysisError
 
 if TYPE_CHECKING:
@@ -46,11 +47,6 @@ class Projection:
         return int(self.coordinates.shape[1])
 
 
-# Rows per block when scanning the vectors in float64: bounds the memory a pass over a
-# memory map needs (32 MiB of float64 per block, whatever D is), so the whole matrix is never
-# copied or upcast at once.
-_BLOCK_BYTES = 32 * 2**20
-
 # A principal component whose variance is below this fraction of the first one's is
 # rounding noise (float32 data, float64 sums), not structure: it is set to exactly 0 so a
 # plot's autoscaled axis does not blow the noise up into a picture.
@@ -68,11 +64,13 @@ class ViewSpec:
 
 @dataclass(frozen=True)
 class MethodInputs:
-    """What a method's compute function may read: the dataset (its vectors, its columns)
-    and the results of the analysis steps the method names as its parents."""
+    """What a method's compute function may read: the dataset (its vectors, its columns),
+    the results of the analysis steps the method names as its parents, and the engine its
+    passes over all rows go through."""
 
     dataset: Dataset
     parents: Mapping[str, Any]
+    engine: Engine
 
     @property
     def vectors(self) -> np.ndarray:
@@ -220,34 +218,12 @@ def fit_to_size(
     return umap_n, tsne_p, tuple(note for note in (umap_note, tsne_note) if note)
 
 
-def row_blocks(n: int, d: int) -> Iterator[slice]:
-    rows = max(1, _BLOCK_BYTES // (8 * d))
-    for start in range(0, n, rows):
-        yield slice(start, min(start + rows, n))
-
-
-def mean_and_covariance(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """float64 mean (D,) and covariance (D, D) (divided by N - 1), block by block."""
-    n, d = vectors.shape
-    total = np.zeros(d)
-    for block in row_blocks(n, d):
-        total += vectors[block].sum(axis=0, dtype=np.float64)
-    mean = total / n
-    covariance = np.zeros((d, d))
-    for block in row_blocks(n, d):
-        centred = vectors[block].astype(np.float64) - mean
-        covariance += centred.T @ centred
-    covariance /= max(n - 1, 1)
+def mean_and_covariance(vectors: np.ndarray, engine: Engine) -> tuple[np.ndarray, np.ndarray]:
+    """float64 mean (D,) and covariance (D, D) (divided by N - 1): two passes of the engine."""
+    mean = engine.column_sums(vectors) / vectors.shape[0]
+    covariance = engine.gram(vectors, mean)
+    covariance /= max(vectors.shape[0] - 1, 1)
     return mean, covariance
-
-
-def project(vectors: np.ndarray, center: np.ndarray, directions: np.ndarray) -> np.ndarray:
-    """float32 (N, m): (vectors - center) @ directions, block by block in float64."""
-    n, d = vectors.shape
-    out = np.empty((n, directions.shape[1]), dtype=np.float32)
-    for block in row_blocks(n, d):
-        out[block] = (vectors[block].astype(np.float64) - center) @ directions
-    return out
 
 
 def fix_signs(components: np.ndarray) -> np.ndarray:

@@ -18,9 +18,8 @@ from reportgen.analysis.projections.base import (
     check_vectors,
     fix_signs,
     mean_and_covariance,
-    project,
-    row_blocks,
 )
+from reportgen.engine import LOCAL, Engine
 from reportgen.errors import AnalysisError
 
 if TYPE_CHECKING:
@@ -41,6 +40,7 @@ def compute_custom(
     right: str,
     up: str | None = None,
     down: str | None = None,
+    engine: Engine = LOCAL,
 ) -> Projection:
     """The Embedding Projector's custom projection ("custom"): axes between two centroids.
 
@@ -59,6 +59,7 @@ def compute_custom(
         column: the metadata column's name (for messages and the record).
         left, right: regexes of the x axis's ends.
         up, down: regexes of the y axis's ends; both or neither.
+        engine: runs the passes over the rows (centroids, covariance, projection).
 
     Returns:
         A Projection with float32 (N, 2) coordinates.
@@ -80,7 +81,9 @@ def compute_custom(
         if pattern is not None and pattern not in masks:
             masks[pattern] = _match_rows(values, pattern, column)
 
-    x_axis, x_center, x_length = _axis(vectors, masks[left], masks[right], left, right, column)
+    x_axis, x_center, x_length = _axis(
+        vectors, masks[left], masks[right], left, right, column, engine
+    )
     parameters: dict[str, Any] = {
         "column": column,
         "left": left,
@@ -91,7 +94,7 @@ def compute_custom(
     }
     notes = []
     if up is not None and down is not None:
-        y_axis, y_center, _ = _axis(vectors, masks[down], masks[up], down, up, column)
+        y_axis, y_center, _ = _axis(vectors, masks[down], masks[up], down, up, column, engine)
         cosine = float(x_axis @ y_axis)
         parameters["axes_cosine"] = cosine
         if abs(cosine) >= 0.9:
@@ -99,7 +102,7 @@ def compute_custom(
         y_title = f"{down} → {up}"
     else:
         # The residual's covariance is P C P with P the projector orthogonal to x.
-        mean, covariance = mean_and_covariance(vectors)
+        mean, covariance = mean_and_covariance(vectors, engine)
         projector = np.eye(len(x_axis)) - np.outer(x_axis, x_axis)
         eigenvalues, eigenvectors = np.linalg.eigh(projector @ covariance @ projector)
         y_axis = fix_signs(eigenvectors[:, -1:].T)[0]
@@ -111,8 +114,8 @@ def compute_custom(
             "y axis: first principal component of the vectors after removing the x direction"
         )
         y_title = "PC1 of the rest"
-    x = project(vectors, x_center, x_axis[:, None])[:, 0]
-    y = project(vectors, y_center, y_axis[:, None])[:, 0]
+    x = engine.project(vectors, x_center, x_axis[:, None])[:, 0]
+    y = engine.project(vectors, y_center, y_axis[:, None])[:, 0]
     parameters["x_centroid_distance"] = x_length
     return Projection(
         key="custom",
@@ -139,14 +142,8 @@ def _match_rows(values: Sequence[str], pattern: str, column: str) -> np.ndarray:
     return mask
 
 
-def _centroid(vectors: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    n, d = vectors.shape
-    total = np.zeros(d)
-    for block in row_blocks(n, d):
-        rows = mask[block]
-        if rows.any():
-            total += vectors[block][rows].sum(axis=0, dtype=np.float64)
-    return total / mask.sum()
+def _centroid(vectors: np.ndarray, mask: np.ndarray, engine: Engine) -> np.ndarray:
+    return engine.column_sums(vectors, mask) / mask.sum()
 
 
 def _axis(
@@ -156,10 +153,11 @@ def _axis(
     start: str,
     end: str,
     column: str,
+    engine: Engine,
 ) -> tuple[np.ndarray, np.ndarray, float]:
     """Unit vector from one centroid to the other, their midpoint and their distance."""
-    first = _centroid(vectors, start_mask)
-    second = _centroid(vectors, end_mask)
+    first = _centroid(vectors, start_mask, engine)
+    second = _centroid(vectors, end_mask, engine)
     length = float(np.linalg.norm(second - first))
     scale = max(float(np.linalg.norm(first)), float(np.linalg.norm(second)))
     if length <= scale * _CENTROID_TOLERANCE:
@@ -197,7 +195,7 @@ def _fingerprint(dataset: Dataset, config: Config) -> dict[str, Any]:
 
 def _compute(inputs: MethodInputs, view: ViewSpec, params: Mapping[str, Any]) -> Projection:
     values = _values(inputs.dataset, params["column"])
-    return compute_custom(inputs.vectors, values, **params)
+    return compute_custom(inputs.vectors, values, engine=inputs.engine, **params)
 
 
 def _bookmark_fields(

@@ -22,8 +22,8 @@ from reportgen.analysis.projections.base import (
     check_vectors,
     fix_signs,
     mean_and_covariance,
-    project,
 )
+from reportgen.engine import LOCAL, Engine
 from reportgen.validation import SEED, validate_params
 
 if TYPE_CHECKING:
@@ -57,10 +57,11 @@ class PcaResult:
     notes: tuple[str, ...] = ()
 
 
-def compute_pca(vectors: np.ndarray, seed: int = 0) -> PcaResult:
+def compute_pca(vectors: np.ndarray, seed: int = 0, *, engine: Engine = LOCAL) -> PcaResult:
     """The first principal components of ``vectors``.
 
-    The covariance matrix is accumulated in float64 over blocks of rows (centred first, so
+    The covariance matrix is accumulated in float64 over the engine's blocks of rows
+    (centred first, so
     no precision is lost to a large mean), then diagonalised with LAPACK's symmetric
     eigensolver: deterministic, exact (not randomised), and it never copies or upcasts the
     whole matrix, so a read-only memory map of a million rows costs only a D x D matrix and
@@ -75,6 +76,7 @@ def compute_pca(vectors: np.ndarray, seed: int = 0) -> PcaResult:
         vectors: float (N, D), N >= 1, D >= 1; a memory map is read block by block.
         seed: accepted so that every projection takes one; the solver draws no random
             numbers, so the result does not depend on it.
+        engine: runs the two passes over the rows (the sums and Gram, then the projection).
 
     Returns:
         A PcaResult; its coordinates always have 3 columns.
@@ -85,7 +87,7 @@ def compute_pca(vectors: np.ndarray, seed: int = 0) -> PcaResult:
     check_vectors(vectors)
     validate_params("PCA", PCA_PARAMETERS, {"seed": seed})
     n, d = vectors.shape
-    mean, covariance = mean_and_covariance(vectors)
+    mean, covariance = mean_and_covariance(vectors, engine)
     eigenvalues, eigenvectors = np.linalg.eigh(covariance)
     # eigh sorts ascending: largest first, as PCA lists them.
     eigenvalues = np.clip(eigenvalues[::-1], 0.0, None)
@@ -103,7 +105,7 @@ def compute_pca(vectors: np.ndarray, seed: int = 0) -> PcaResult:
 
     coordinates = np.zeros((n, _PCA_COORDINATES), dtype=np.float32)
     if len(components):
-        coordinates[:, : len(components)] = project(vectors, mean, components.T)
+        coordinates[:, : len(components)] = engine.project(vectors, mean, components.T)
     n_ratios = min(_PCA_RATIOS, d, n)
     ratios = eigenvalues[:n_ratios] / total if total > 0.0 else np.zeros(n_ratios)
 

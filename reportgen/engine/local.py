@@ -1,0 +1,374 @@
+"""The local engine: numpy on this machine, blocked scans that read a memory map block by block.
+
+One setting, ``block_bytes``, bounds every block; each operation derives its rows per block
+from it and from what one of its rows holds (see ``LocalEngine``). Every operation maps over
+row blocks in row order and folds the partial results in that same order, so the result
+depends on the block boundaries only where floating-point sums or BLAS products do, and the
+boundaries are a pure function of (N, D, block_bytes).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import BinaryIO, TypeVar
+
+import numpy as np
+
+T = TypeVar("T")
+
+# The default budget: one block's float64 copy of the rows it scans (32 MiB).
+BLOCK_BYTES = 32 * 2**20
+
+# Shares of the budget for the blocks that hold more than a float64 copy of their rows. A
+# block of float32 row-to-all distances gets 4 budgets (128 MiB: 1,677 rows at N = 20,000),
+# so that one large matrix product replaces many small ones; the gathered neighbour vectors
+# of the kNN pairs get 2 (64 MiB). These keep the block boundaries that the results were
+# computed with before the engine existed (a BLAS product's rounding may depend on its shape).
+DISTANCE_SHARE = 4
+PAIR_SHARE = 2
+
+# Rows per argpartition call: its int64 result is twice the size of the float32 rows it reads.
+_PARTITION_ROWS = 256
+
+METRICS = ("cosine", "euclidean")
+
+
+@dataclass(frozen=True)
+class Space:
+    """Rows prepared for blocked row-to-all distances (``LocalEngine.prepare_space``).
+
+    Attributes:
+        metric: "cosine" or "euclidean".
+        data: float32 (N, D): unit rows for cosine (a zero row stays zero, so it has
+            similarity 0 to everything); for euclidean the rows minus their mean, which
+            loses less precision in |x|^2 + |y|^2 - 2 x.y and changes no distance.
+        sq_norms: float32 (N,): squared norms of ``data``'s rows (euclidean only, else empty).
+    """
+
+    metric: str
+    data: np.ndarray
+    sq_norms: np.ndarray
+
+    @property
+    def n(self) -> int:
+        """Number of rows."""
+        return int(self.data.shape[0])
+
+    def distance_block(self, rows: np.ndarray) -> np.ndarray:
+        """float32 (len(rows), N): cosine distance, or SQUARED euclidean distance, from each
+        of ``rows`` (int (R,)) to every row.
+
+        Both are in the order of the true distance, which is all that ranking needs.
+        Unclipped: values may stray below 0 by rounding.
+        """
+        block = self.data[rows] @ self.data.T
+        if self.metric == "cosine":
+            np.subtract(np.float32(1.0), block, out=block)
+        else:
+            block *= np.float32(-2.0)
+            block += self.sq_norms[rows, None]
+            block += self.sq_norms[None, :]
+        return block
+
+
+@dataclass(frozen=True)
+class LocalEngine:
+    """numpy on this machine, in blocks of rows (memory maps are read block by block).
+
+    Attributes:
+        block_bytes: the memory budget of one block, >= 1. Rows per block =
+            max(1, share x block_bytes // row_bytes), where an operation's row_bytes is what
+            one row of its block holds: 8 D for a float64 copy of D values (norms, sums,
+            Gram, projection, finiteness and zero scans), 4 N for a row of float32
+            distances to all N rows (share 4), 4 k D for k gathered neighbour vectors
+            (share 2), the row's bytes for hashing, and the caller's estimate when
+            streaming encoded rows.
+
+    The engine keeps no state between calls: every operation is a pure function of its
+    arguments and ``block_bytes``.
+    """
+
+    block_bytes: int = BLOCK_BYTES
+
+    def __post_init__(self) -> None:
+        if isinstance(self.block_bytes, bool) or not isinstance(self.block_bytes, int):
+            raise TypeError(f"block_bytes={self.block_bytes!r} must be an integer")
+        if self.block_bytes < 1:
+            raise ValueError(f"block_bytes={self.block_bytes} must be >= 1")
+
+    # --- blocks -------------------------------------------------------------------------------
+
+    def row_blocks(self, n_rows: int, row_bytes: int, share: int = 1) -> tuple[slice, ...]:
+        """The blocks of ``n_rows`` rows, in row order, when one row holds ``row_bytes``.
+
+        Each block is ``slice(start, stop)`` with max(1, share x block_bytes // row_bytes)
+        rows (the last may be shorter); they cover range(n_rows) once, in order.
+        """
+        step = max(1, (share * self.block_bytes) // max(1, int(row_bytes)))
+        return tuple(slice(start, min(start + step, n_rows)) for start in range(0, n_rows, step))
+
+    def map_blocks(
+        self, fn: Callable[[slice], T], n_rows: int, row_bytes: int, share: int = 1
+    ) -> list[T]:
+        """[fn(block) for each block of ``row_blocks(n_rows, row_bytes, share)``], in block
+        order whatever order the blocks ran in: the partial results to combine."""
+        return [fn(block) for block in self.row_blocks(n_rows, row_bytes, share)]
+
+    # --- per-row results ----------------------------------------------------------------------
+
+    def row_norms(self, vectors: np.ndarray, *, squared: bool = False) -> np.ndarray:
+        """float64 (N,): each row's L2 norm (or its square) of ``vectors`` (N, D), summed in
+        float64 along D, one row at a time (independent of the blocks)."""
+        n, dim = vectors.shape
+        out = np.empty(n, dtype=np.float64)
+        for rows in self.row_blocks(n, 8 * dim):
+            block = np.asarray(vectors[rows], dtype=np.float64)
+            out[rows] = np.einsum("ij,ij->i", block, block)
+        return out if squared else np.sqrt(out)
+
+    def select_rows(
+        self, vectors: np.ndarray, test: Callable[[np.ndarray], np.ndarray]
+    ) -> np.ndarray:
+        """int64 (R,): the rows of ``vectors`` (N, D), in row order, for which ``test``
+        (a block (B, D) -> bool (B,)) is true; ``test`` must look at each row alone."""
+        n, dim = vectors.shape
+        found = [
+            rows.start + np.flatnonzero(test(vectors[rows]))
+            for rows in self.row_blocks(n, 8 * max(1, dim))
+        ]
+        return np.concatenate(found).astype(np.int64) if found else np.empty(0, dtype=np.int64)
+
+    def transform_rows(
+        self,
+        vectors: np.ndarray,
+        *,
+        shift: np.ndarray | None = None,
+        scale: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """float32 (N, D): (vectors - shift) * scale[:, None], in float32, a new C-order array.
+
+        Args:
+            vectors: (N, D).
+            shift: float32 (D,), subtracted from every row, or None.
+            scale: float32 (N,), one factor per row, or None.
+        """
+        n, dim = vectors.shape
+        out = np.empty((n, dim), dtype=np.float32)
+        for rows in self.row_blocks(n, 8 * dim):
+            # One numpy operation from the input to float32 where there is one, so that a
+            # float64 input is rounded once.
+            if shift is not None:
+                np.subtract(vectors[rows], shift, out=out[rows])
+                if scale is not None:
+                    np.multiply(out[rows], scale[rows, None], out=out[rows])
+            elif scale is not None:
+                np.multiply(vectors[rows], scale[rows, None], out=out[rows])
+            else:
+                out[rows] = vectors[rows]
+        return out
+
+    def project(
+        self, vectors: np.ndarray, center: np.ndarray, directions: np.ndarray
+    ) -> np.ndarray:
+        """float32 (N, m): (vectors - center) @ directions, computed per block in float64.
+
+        Args:
+            vectors: (N, D); center: float64 (D,); directions: float64 (D, m).
+        """
+        n, dim = vectors.shape
+        out = np.empty((n, directions.shape[1]), dtype=np.float32)
+        for rows in self.row_blocks(n, 8 * dim):
+            out[rows] = (vectors[rows].astype(np.float64) - center) @ directions
+        return out
+
+    # --- sums ---------------------------------------------------------------------------------
+
+    def column_sums(self, vectors: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        """float64 (D,): the sum of the rows of ``vectors`` (N, D) (only those where ``mask``,
+        bool (N,), is true), per block in float64, blocks added in row order from 0."""
+        n, dim = vectors.shape
+        total = np.zeros(dim)
+        for rows in self.row_blocks(n, 8 * dim):
+            if mask is None:
+                total += vectors[rows].sum(axis=0, dtype=np.float64)
+            elif mask[rows].any():
+                total += vectors[rows][mask[rows]].sum(axis=0, dtype=np.float64)
+        return total
+
+    def gram(self, vectors: np.ndarray, center: np.ndarray | None = None) -> np.ndarray:
+        """float64 (D, D): sum over rows of (x - center)^T (x - center) (center None: 0), per
+        block in float64, blocks added in row order from 0. Divided by N - 1 with the
+        mean as center, it is the covariance matrix."""
+        n, dim = vectors.shape
+        total = np.zeros((dim, dim))
+        for rows in self.row_blocks(n, 8 * dim):
+            block = vectors[rows].astype(np.float64)
+            if center is not None:
+                block = block - center
+            total += block.T @ block
+        return total
+
+    def group_sums(
+        self, vectors: np.ndarray, groups: np.ndarray, n_groups: int, *, unit: bool = False
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Per group, the float64 sum of its rows (of its unit rows when ``unit``; a zero row
+        stays zero) and its count of nonzero rows.
+
+        Args:
+            vectors: (N, D); groups: int64 (N,) codes in [0, n_groups).
+
+        Returns:
+            float64 (n_groups, D) sums and int64 (n_groups,) nonzero counts; each block's
+            per-group sums (rows in row order) are added in row order from 0.
+        """
+        n, dim = vectors.shape
+        sums = np.zeros((n_groups, dim), dtype=np.float64)
+        nonzero = np.zeros(n_groups, dtype=np.int64)
+        for rows in self.row_blocks(n, 8 * dim):
+            block = unit_rows(vectors[rows]) if unit else np.asarray(vectors[rows], np.float64)
+            codes = groups[rows]
+            order = np.argsort(codes, kind="stable")
+            sorted_codes = codes[order]
+            starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
+            sums[sorted_codes[starts]] += np.add.reduceat(block[order], starts, axis=0)
+            nonzero += np.bincount(codes[block.any(axis=1)], minlength=n_groups)
+        return sums, nonzero
+
+    # --- neighbours ---------------------------------------------------------------------------
+
+    def prepare_space(self, vectors: np.ndarray, metric: str) -> Space:
+        """``vectors`` (N, D) as a float32 ``Space``: unit rows (cosine) or centred (euclidean)."""
+        if metric == "cosine":
+            norms = np.sqrt(self.row_norms(vectors, squared=True))
+            scale = np.zeros_like(norms)
+            np.divide(1.0, norms, out=scale, where=norms > 0)
+            data = self.transform_rows(vectors, scale=scale.astype(np.float32))
+            return Space(metric, data, np.empty(0, dtype=np.float32))
+        mean = (self.column_sums(vectors) / vectors.shape[0]).astype(np.float32)
+        data = self.transform_rows(vectors, shift=mean)
+        return Space(metric, data, self.row_norms(data, squared=True).astype(np.float32))
+
+    def map_distances(
+        self, fn: Callable[[slice, np.ndarray], T], space: Space, rows: np.ndarray
+    ) -> list[T]:
+        """[fn(positions, distances)] over blocks of the query ``rows`` (int (R,)), in order:
+        ``positions`` is the block's slice of ``rows`` and ``distances`` its float32
+        (len, N) ``space.distance_block`` (``fn`` may overwrite it)."""
+        return self.map_blocks(
+            lambda part: fn(part, space.distance_block(rows[part])),
+            len(rows),
+            4 * space.n,
+            DISTANCE_SHARE,
+        )
+
+    def nearest(self, space: Space, rows: np.ndarray, k: int) -> np.ndarray:
+        """The exact k nearest neighbours of ``rows`` (int64 (R,), indices into the space).
+
+        Returns int64 (R, k), each row's set in no particular order; the point itself is
+        excluded by index (a duplicate of it at distance 0 is a neighbour like any other),
+        ties at the k-th distance go to the smaller index.
+        """
+
+        def smallest(part: slice, block: np.ndarray) -> np.ndarray:
+            own = rows[part]
+            block[np.arange(len(own)), own] = np.inf
+            return smallest_k(block, k)
+
+        parts = self.map_distances(smallest, space, rows)
+        return np.concatenate(parts) if parts else np.empty((0, k), dtype=np.int64)
+
+    # --- bytes --------------------------------------------------------------------------------
+
+    def sha256(self, array: np.ndarray, header: bytes = b"") -> str:
+        """Hex sha256 of ``header`` followed by ``array``'s C-order bytes (any shape with a
+        first axis), fed block by block (the digest does not depend on the blocks)."""
+        digest = hashlib.sha256(header)
+        row_bytes = array.itemsize * int(np.prod(array.shape[1:]))
+        for rows in self.row_blocks(array.shape[0], row_bytes):
+            digest.update(np.ascontiguousarray(array[rows]).data)
+        return digest.hexdigest()
+
+    def stream(
+        self,
+        target: BinaryIO,
+        n_rows: int,
+        encode: Callable[[slice], bytes],
+        row_bytes: int,
+    ) -> None:
+        """Write encode(block) for each block of ``n_rows`` rows to ``target``, in row order.
+
+        ``row_bytes`` is what one row costs while it is encoded (its text and any Python
+        objects), so that a block stays within the budget. ``encode`` must encode each row
+        alone, so the bytes written do not depend on the blocks.
+        """
+        for rows in self.row_blocks(n_rows, row_bytes):
+            target.write(encode(rows))
+
+
+def unit_rows(block: np.ndarray) -> np.ndarray:
+    """float64 copy of ``block`` (B, D) with unit rows; a zero row stays zero."""
+    unit = np.asarray(block, dtype=np.float64).copy()
+    norms = np.sqrt(np.einsum("ij,ij->i", unit, unit))
+    np.divide(unit, norms[:, None], out=unit, where=norms[:, None] > 0)
+    return unit
+
+
+def smallest_k(block: np.ndarray, k: int) -> np.ndarray:
+    """Columns of the k smallest values of each row, ties to the smaller column: int64 (B, k).
+
+    Row order within the result is arbitrary. Values must be finite except for at most
+    one +inf per row (the point itself).
+    """
+    result = np.empty((block.shape[0], k), dtype=np.int64)
+    for start in range(0, block.shape[0], _PARTITION_ROWS):
+        rows = slice(start, start + _PARTITION_ROWS)
+        result[rows] = _partition_k(block[rows], k)
+    # argpartition breaks ties at the k-th value arbitrarily; redo the rows that have one.
+    kth = np.take_along_axis(block, result, axis=1).max(axis=1)
+    tied = np.flatnonzero(np.count_nonzero(block <= kth[:, None], axis=1) > k)
+    for row in tied:
+        below = np.flatnonzero(block[row] < kth[row])
+        equal = np.flatnonzero(block[row] == kth[row])[: k - below.size]
+        result[row] = np.concatenate([below, equal])
+    return result
+
+
+def _partition_k(block: np.ndarray, k: int) -> np.ndarray:
+    """Columns of some k smallest values of each row (ties arbitrary): int64 (B, k).
+
+    argpartition over a whole row costs more than the matrix product that made it, so the
+    candidates are cut first: the k-th smallest of every 8th column bounds the k-th smallest of
+    the row from above, and only the values under that bound (about 8 k a row) are partitioned.
+    """
+    b, n = block.shape
+    stride = max(1, min(8, n // (4 * (k + 1))))
+    if stride == 1:
+        return np.argpartition(block, k - 1, axis=1)[:, :k]
+    # The sample holds at least 4 (k + 1) columns, so at most one +inf: its bound is finite.
+    bound = np.partition(block[:, ::stride], k - 1, axis=1)[:, k - 1]
+    rows, cols = np.nonzero(block <= bound[:, None])
+    counts = np.bincount(rows, minlength=b)
+    positions = np.arange(rows.size) - np.repeat(np.cumsum(counts) - counts, counts)
+    candidates = np.zeros((b, int(counts.max())), dtype=np.int64)
+    values = np.full(candidates.shape, np.inf, dtype=block.dtype)
+    candidates[rows, positions] = cols
+    values[rows, positions] = block[rows, cols]
+    chosen = np.argpartition(values, k - 1, axis=1)[:, :k]
+    return np.take_along_axis(candidates, chosen, axis=1)
+
+
+def nonfinite_rows(block: np.ndarray) -> np.ndarray:
+    """bool (B,): the rows of ``block`` that hold a NaN or an Inf (a ``select_rows`` test).
+
+    The cheap check first: a finite float64 sum means no NaN or Inf in the block.
+    """
+    if np.isfinite(block.sum(dtype=np.float64)):
+        return np.zeros(block.shape[0], dtype=bool)
+    return ~np.isfinite(block).all(axis=1)
+
+
+def zero_rows(block: np.ndarray) -> np.ndarray:
+    """bool (B,): the rows of ``block`` whose every value is 0 (a ``select_rows`` test)."""
+    return ~np.any(np.asarray(block) != 0, axis=1)

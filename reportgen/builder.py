@@ -14,6 +14,8 @@ from reportgen.dataset import Dataset
 from reportgen.io import load_dataset
 from reportgen.progress import Progress
 from reportgen.publish import check_file_target, describe_size, publish, publish_file
+from reportgen.render.inputs import render_input
+from reportgen.render.pages import SitePages, build_pages
 from reportgen.render.single_file import single_file
 from reportgen.render.site import render_site
 from reportgen.thresholds import evaluate, read_baseline
@@ -31,6 +33,9 @@ class Report:
     report: dict[str, Any] = field(repr=False)
     timings: dict[str, float] = field(default_factory=dict, repr=False, compare=False)
     single_file: Path | None = None
+    # The pages as rendered, so that the single file can be made later from the folder
+    # (the notebook shows a folder-only report that way); None for a report made by hand.
+    pages: SitePages | None = field(default=None, repr=False, compare=False)
 
     @property
     def index(self) -> Path:
@@ -75,11 +80,13 @@ def run_build(
     cache = Cache.from_config(config.cache)
     results = analyze(dataset, config, progress, cache)
     with progress.step("render"):
-        site = render_site(dataset, results, config, baseline=baseline, cache=cache)
+        inputs = render_input(dataset, results, config, baseline=baseline, cache=cache)
+        pages = build_pages(inputs)
+        site = render_site(inputs, pages)
     document = None
     if config.single_file is not None:
         with progress.step("single file"):
-            document = single_file(site)
+            document = single_file(pages, site)
     out = config.out_folder()
     with progress.step("publish"):
         if out is not None:
@@ -97,4 +104,5 @@ def run_build(
         report=report,
         timings=dict(progress.timings),
         single_file=config.single_file,
+        pages=pages,
     )

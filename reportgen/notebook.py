@@ -1,8 +1,9 @@
 """A report in a notebook: shown inline (Jupyter's ``_repr_html_``) or opened in a browser.
 
 Inline, the report is its single-file form in an ``<iframe srcdoc>``: the file written with
-``--single-file`` when there is one, else made from the published folder when displayed (so
-the build does no extra work for it). The frame is sandboxed (scripts, no same origin), so
+``--single-file`` when there is one, else made when displayed from the pages the build
+rendered (``Report.pages``) and the files of the published folder (so the build does no
+extra work for it). The frame is sandboxed (scripts, no same origin), so
 the report's script cannot reach the notebook. Above ``INLINE_LIMIT`` a short summary and a
 link take its place: a notebook keeps its outputs, and 20 MB in every saved copy is enough.
 """
@@ -60,6 +61,8 @@ def _document(report: Report, limit: int) -> tuple[bytes | None, str]:
         return path.read_bytes(), ""
     if report.out is None or not (report.out / "index.html").is_file():
         return None, "the report's files are not on disk any more"
+    if report.pages is None:
+        return None, "the report's pages are not in memory (build it again to see it here)"
     site = read_site(report.out)
     estimate = sum(
         (report.out / name).stat().st_size
@@ -68,7 +71,7 @@ def _document(report: Report, limit: int) -> tuple[bytes | None, str]:
     )
     if estimate > limit:  # no need to read it all to know
         return None, _too_large(estimate, limit)
-    document = single_file(site)
+    document = single_file(report.pages, site)
     if len(document) > limit:
         return None, _too_large(len(document), limit)
     return document, ""

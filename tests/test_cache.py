@@ -58,13 +58,13 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> Counter:
 @pytest.fixture
 def renders(monkeypatch: pytest.MonkeyPatch) -> Counter:
     """How many times each slow rendered file was formatted (a producer: when it ran)."""
-    from reportgen.render import groups, projector, site
+    from reportgen.render import images, projector, site
 
     counter: Counter = Counter()
     for module, name in (
         (projector, "bookmarks_json"),
-        (groups, "centroid_heatmap_png"),
-        (groups, "cluster_map_png"),
+        (images, "centroid_heatmap_png"),
+        (images, "cluster_map_png"),
     ):
         real = getattr(module, name)
 

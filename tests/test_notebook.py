@@ -62,8 +62,15 @@ def test_shows_the_single_file_in_a_sandboxed_frame(built: Report):
 def test_without_a_single_file_it_is_made_from_the_folder(built: Report):
     folder_only = replace(built, single_file=None)
     source, _ = _frame(folder_only._repr_html_())
-    assert html.unescape(source).encode() == single_file(read_site(built.out))
+    assert html.unescape(source).encode() == single_file(built.pages, read_site(built.out))
     assert html.unescape(source).encode() == built.single_file.read_bytes()
+
+
+def test_a_report_made_by_hand_shows_its_summary(built: Report):
+    """Without the pages the build rendered there is nothing to make the single file of."""
+    by_hand = Report(out=built.out, report=built.report)
+    text = by_hand._repr_html_()
+    assert "<iframe" not in text and "not in memory" in text
 
 
 def test_above_the_cap_a_summary_and_a_link(built: Report, monkeypatch: pytest.MonkeyPatch):

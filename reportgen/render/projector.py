@@ -27,7 +27,6 @@ from reportgen.config import Config
 from reportgen.dataset import Dataset
 from reportgen.engine import LOCAL, Engine
 from reportgen.render.exports import exact_float
-from reportgen.render.pages import Chrome, NavLink
 from reportgen.render.scatter import view_title
 from reportgen.render.site_types import Producer, Site
 
@@ -380,97 +379,3 @@ def projector_site(
         )
         put(BOOKMARKS_JSON, content)
     return site
-
-
-# --------------------------------------------------------------------------------------
-# projector.html
-
-
-@dataclass(frozen=True)
-class ProjectorPage:
-    """Context of ``projector.html``: what was exported and the ways to open it."""
-
-    chrome: Chrome
-    nav: list[NavLink]
-    n: int
-    dim: int
-    files: list[tuple[str, str]]
-    notes: list[str]
-    link: str | None
-    config_url: str | None
-    has_configs: bool
-    has_tsv: bool
-    has_metadata: bool
-    has_bookmarks: bool
-    sprite_dim: int | None
-    bookmark_titles: list[str]
-    tensor_tsv: str = TENSOR_TSV
-    metadata_tsv: str = METADATA_TSV
-    bookmarks: str = BOOKMARKS_JSON
-    script: dict[str, Any] | None = None
-
-
-def projector_page(
-    dataset: Dataset,
-    analysis: Analysis,
-    config: Config,
-    chrome: Chrome,
-    files: ProjectorFiles,
-    table: MetadataTable | None,
-) -> ProjectorPage:
-    """The context of ``projector.html``."""
-    listing: list[tuple[str, str]] = []
-    notes: list[str] = []
-    n, dim = files.shape
-    if files.tensors:
-        listing.append((CONFIG_JSON, "the config of the standalone Embedding Projector"))
-        listing.append((CONFIG_PBTXT, "the config TensorBoard reads from its logdir"))
-        listing.append(
-            (TENSOR_BYTES, f"the vectors: float32, little-endian, {4 * n * dim:,} bytes")
-        )
-        if files.tensor_tsv:
-            listing.append((TENSOR_TSV, "the vectors as text, one per line (TensorBoard reads it)"))
-        else:
-            notes.append(
-                "tensors.tsv was left out (--no-projector-tensor-tsv): TensorBoard reads "
-                "tensors.bytes instead, which works unless the file happens to be valid UTF-8."
-            )
-    else:
-        notes.append(
-            "The vectors were left out (--no-projector-tensors): the Projector needs them "
-            "from elsewhere, and there are no configs."
-        )
-    if table is not None:
-        listing.append((METADATA_TSV, "the metadata, one row per vector"))
-        added = (
-            f"; a '{table.header[-1]}' column of row numbers was added because some rows "
-            "would otherwise be blank, and the Projector skips blank lines"
-            if table.row_column
-            else ""
-        )
-        notes.append(
-            f"In metadata.tsv, tabs and line breaks inside values are replaced by spaces{added}."
-        )
-    if files.bookmarks:
-        listing.append((BOOKMARKS_JSON, "one bookmark per view, with this report's coordinates"))
-    if files.sprite_dim is not None:
-        side = files.sprite_dim
-        listing.append((SPRITE_PNG, f"the images, {side}×{side} px each, in one sprite sheet"))
-    base_url = config.render.base_url
-    link = projector_link(base_url) if files.has_configs else None
-    return ProjectorPage(
-        chrome=chrome,
-        nav=chrome.nav("projector.html"),
-        n=n,
-        dim=dim,
-        files=listing,
-        notes=notes,
-        link=link,
-        config_url=f"{base_url.rstrip('/')}/{PROJECTOR_DIR}/{CONFIG_JSON}" if link else None,
-        has_configs=files.has_configs,
-        has_tsv=files.tensor_tsv,
-        has_metadata=files.metadata,
-        has_bookmarks=files.bookmarks,
-        sprite_dim=files.sprite_dim,
-        bookmark_titles=[f"reportgen: {view_title(view.key)}" for view in analysis.views],
-    )

@@ -2,35 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from importlib import resources
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
-from reportgen.analysis.pipeline import Analysis
-from reportgen.cache import Cache, reuse_stream
-from reportgen.config import Config
-from reportgen.dataset import Dataset
+from reportgen.cache import reuse_stream
 from reportgen.render.exports import clusters_csv, coordinates_csv, neighbors_csv
-from reportgen.render.gallery import gallery_page, sprite_block
-from reportgen.render.groups import (
-    clusters_page,
-    similarity_page,
-    similarity_payloads,
-    static_images,
-)
-from reportgen.render.pages import PAGES, Chrome, index_page, projections_page
-from reportgen.render.projector import (
-    metadata_table,
-    projector_files,
-    projector_page,
-    projector_site,
-    sprite_path,
-)
-from reportgen.render.report import build_provenance, build_report, encode_report, provenance_line
-from reportgen.render.scatter import scatter_block, scatter_payloads
+from reportgen.render.images import static_images
+from reportgen.render.inputs import RenderInput
+from reportgen.render.links import FolderLinks
+from reportgen.render.pages import SitePages
+from reportgen.render.pages.similarity import similarity_payloads
+from reportgen.render.projector import projector_site
+from reportgen.render.report import encode_report
+from reportgen.render.scatter import scatter_payloads
 from reportgen.render.site_types import Producer, Site
-from reportgen.render.sprite import build_sprite
 from reportgen.render.templates import render_template, templates_dir
-from reportgen.thresholds import compare
 
 _COPY_CHUNK = 1 << 20
 
@@ -54,86 +42,118 @@ def static_assets() -> Site:
     return site
 
 
-def render_site(
-    dataset: Dataset,
-    analysis: Analysis,
-    config: Config,
-    *,
-    baseline: dict[str, Any] | None = None,
-    cache: Cache | None = None,
-) -> Site:
-    """Turn the dataset and its analysis into the site's files (nothing written yet);
-    ``baseline`` (a previous report.json) adds the comparison to the overview and summary.
+@dataclass(frozen=True)
+class NavLink:
+    """One entry of the navigation bar."""
+
+    href: str
+    title: str
+    current: bool
+
+
+def render_site(inputs: RenderInput, pages: SitePages) -> Site:
+    """The folder site's files (nothing written yet): each page in the folder layout, then
+    the exports and data files, then the assets.
 
     The files that are slow to format (tensors.tsv, the CSV exports, the PNG plots, the
-    sprite) are copied from ``cache`` when an earlier build wrote the same bytes.
+    sprite) are copied from ``inputs.cache`` when an earlier build wrote the same bytes.
     """
-    provenance = build_provenance(dataset, config)
-    report = build_report(dataset, analysis, provenance)
-    comparisons = compare(report, baseline) if baseline is not None else None
-    sprite = None
-    if dataset.images is not None:
-        sprite = build_sprite(dataset.images, config.render.thumbnail_size, cache=cache)
-    present = {"gallery.html": sprite is not None, "projector.html": config.projector.enabled}
-    pages = tuple(href for href, _ in PAGES if present.get(href, True))
-    chrome = Chrome(
-        title=config.render.title or dataset.name,
-        provenance=provenance_line(provenance),
-        pages=pages,
-    )
-    sprite_href = sprite_path(config)
-    # One inline block for every page with a scatter (it encodes the label codes and samples).
-    scatter = scatter_block(
-        dataset, analysis, config, sprite_block(sprite, sprite_href) if sprite else None
-    )
-    files = None
-    if config.projector.enabled:
-        files = projector_files(dataset, analysis, config, sprite.thumb if sprite else None)
-    table = metadata_table(dataset) if files is not None else None
-    index = index_page(dataset, analysis, config, chrome, scatter, comparisons)
+    links = FolderLinks(pages.hrefs)
+    site: Site = {}
+    for built in pages.built:
+        nav = [NavLink(other.page.href, other.page.title, other is built) for other in pages.built]
+        site[built.page.href] = render_template(
+            "base.html",
+            page=built.page,
+            chrome=pages.chrome,
+            nav=nav,
+            links=links,
+            content=built.content(links),
+            script=built.script,
+        )
+    for export in EXPORTS:
+        site.update(export(inputs, pages))
+    site.update(static_assets())
+    return site
+
+
+def _csv_exports(inputs: RenderInput, pages: SitePages) -> Site:
+    """``exports/``: coordinates, neighbours and clusters, for what the Projector cannot."""
+    analysis, cache = inputs.analysis, inputs.cache
     site: Site = {
-        "index.html": render_template("index.html", page=index),
-        "projections.html": render_template(
-            "projections.html", page=projections_page(dataset, analysis, chrome, scatter)
-        ),
-        "similarity.html": render_template(
-            "similarity.html", page=similarity_page(analysis, chrome)
-        ),
-        "clusters.html": render_template(
-            "clusters.html", page=clusters_page(dataset, analysis, chrome, scatter)
-        ),
         "exports/coordinates.csv": reuse_stream(
             cache,
             "coordinates-csv",
             coordinates_csv,
-            dataset.labels,
+            inputs.dataset.labels,
             [view.projection for view in analysis.views],
         ),
         "exports/neighbors.csv": reuse_stream(
             cache, "neighbors-csv", neighbors_csv, analysis.graph, analysis.k
         ),
-        "report.json": encode_report(report),
-        "summary.md": render_template("summary.md.j2", page=index),
-        # GitHub Pages runs Jekyll on a published folder unless told not to; Jekyll would
-        # drop files and folders whose names start with "_" or ".".
-        ".nojekyll": b"",
     }
     if analysis.clustering is not None:
         site["exports/clusters.csv"] = clusters_csv(
             analysis.clustering.assignments, analysis.clustering.distance_to_centroid
         )
-    if sprite is not None:
-        site[sprite_href] = sprite.png
-        site["gallery.html"] = render_template(
-            "gallery.html", page=gallery_page(dataset, analysis, chrome, scatter, sprite)
-        )
-    if files is not None:
-        site["projector.html"] = render_template(
-            "projector.html", page=projector_page(dataset, analysis, config, chrome, files, table)
-        )
-        site.update(projector_site(dataset, analysis, config, files, table, cache=cache))
-    site.update(scatter_payloads(dataset, analysis))
-    site.update(similarity_payloads(analysis))
-    site.update(static_images(analysis, cache=cache))
-    site.update(static_assets())
     return site
+
+
+def _report_files(inputs: RenderInput, pages: SitePages) -> Site:
+    """``report.json`` and ``summary.md`` (for CI), and ``.nojekyll``."""
+    nav = [NavLink(built.page.href, built.page.title, False) for built in pages.built]
+    return {
+        "report.json": encode_report(inputs.report),
+        "summary.md": render_template(
+            "summary.md.j2",
+            page=pages.context("index.html"),
+            chrome=pages.chrome,
+            nav=nav,
+        ),
+        # GitHub Pages runs Jekyll on a published folder unless told not to; Jekyll would
+        # drop files and folders whose names start with "_" or ".".
+        ".nojekyll": b"",
+    }
+
+
+def _sprite(inputs: RenderInput, pages: SitePages) -> Site:
+    """The images' sprite sheet, where every page's thumbnails come from."""
+    return {} if inputs.sprite is None else {inputs.sprite_href: inputs.sprite.png}
+
+
+def _projector(inputs: RenderInput, pages: SitePages) -> Site:
+    """``projector/``: the Embedding Projector's and TensorBoard's files."""
+    if inputs.projector is None:
+        return {}
+    return projector_site(
+        inputs.dataset,
+        inputs.analysis,
+        inputs.config,
+        inputs.projector,
+        inputs.table,
+        cache=inputs.cache,
+    )
+
+
+def _data(inputs: RenderInput, pages: SitePages) -> Site:
+    """``data/``: the payloads the pages' scripts load when first needed."""
+    return {
+        **scatter_payloads(inputs.dataset, inputs.analysis),
+        **similarity_payloads(inputs.analysis),
+    }
+
+
+def _images(inputs: RenderInput, pages: SitePages) -> Site:
+    """``images/``: the static PNGs."""
+    return static_images(inputs.analysis, cache=inputs.cache)
+
+
+# What the site holds besides its pages and assets, in the order it is gathered.
+EXPORTS: tuple[Callable[[RenderInput, SitePages], Site], ...] = (
+    _csv_exports,
+    _report_files,
+    _sprite,
+    _projector,
+    _data,
+    _images,
+)

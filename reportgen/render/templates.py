@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 
 def templates_dir() -> Path:
@@ -110,7 +111,7 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["script_json"] = lambda value: jinja2.utils.markupsafe.Markup(script_json(value))
+    env.filters["script_json"] = lambda value: Markup(script_json(value))
     env.filters["number"] = format_number
     env.filters["percent"] = percent
     env.filters["short_hash"] = short_hash
@@ -120,4 +121,9 @@ def environment() -> jinja2.Environment:
 
 def render_template(name: str, **context: Any) -> bytes:
     """Render template ``name`` with ``context`` to UTF-8 bytes."""
-    return environment().get_template(name).render(**context).encode("utf-8")
+    return render_fragment(name, **context).encode("utf-8")
+
+
+def render_fragment(name: str, **context: Any) -> Markup:
+    """Render template ``name`` with ``context`` to HTML that a layout puts in as it is."""
+    return Markup(environment().get_template(name).render(**context))

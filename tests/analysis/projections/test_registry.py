@@ -102,7 +102,7 @@ def test_a_method_is_registered_only_once():
 def test_a_new_method_needs_one_declaration(workdir, tiny_vectors, tiny_labels):
     with registered(RP):
         # Its section is validated with the config, before any work.
-        with pytest.raises(ConfigError, match="--rp-scale must be > 0, got 0.0"):
+        with pytest.raises(ConfigError, match=r"--rp-scale must be > 0, got 0\.0"):
             reportgen.build(tiny_vectors, labels=tiny_labels, out="bad", rp={"scale": 0.0})
         report = reportgen.build(
             tiny_vectors,

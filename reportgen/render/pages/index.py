@@ -1,4 +1,4 @@
-"""Page contexts: everything a template displays, already formatted into plain values."""
+"""The overview (``index.html``): dataset card, findings, metric summary, headline scatter."""
 
 from __future__ import annotations
 
@@ -9,45 +9,12 @@ from reportgen.analysis.pipeline import Analysis
 from reportgen.config import Config
 from reportgen.dataset import Dataset
 from reportgen.render.figures import label_counts_figure
+from reportgen.render.inputs import RenderInput
+from reportgen.render.pages.page import Page
 from reportgen.render.scatter import default_view, view_title
 from reportgen.render.static_plots import CENTROID_PNG, CLUSTER_MAP_PNG
 from reportgen.render.templates import shorten
 from reportgen.thresholds import Comparison
-
-# (file, title) of the site's pages, in navigation order. The gallery exists only with
-# images, the projector page only with the export.
-PAGES = (
-    ("index.html", "Overview"),
-    ("projections.html", "Projections"),
-    ("similarity.html", "Similarity"),
-    ("clusters.html", "Clusters"),
-    ("gallery.html", "Gallery"),
-    ("projector.html", "Projector"),
-)
-
-
-@dataclass(frozen=True)
-class NavLink:
-    """One entry of the navigation bar."""
-
-    href: str
-    title: str
-    current: bool
-
-
-@dataclass(frozen=True)
-class Chrome:
-    """What every page shares: the report's title, its navigation and the footer line."""
-
-    title: str
-    provenance: str
-    pages: tuple[str, ...] = tuple(href for href, _ in PAGES)  # the pages this site has
-
-    def nav(self, current: str) -> list[NavLink]:
-        """The navigation bar as seen from page ``current``."""
-        return [
-            NavLink(href, title, href == current) for href, title in PAGES if href in self.pages
-        ]
 
 
 @dataclass(frozen=True)
@@ -180,13 +147,12 @@ def comparison_rows(comparisons: list[Comparison]) -> list[ComparisonRow]:
 class IndexPage:
     """Context of ``index.html``: the dataset card."""
 
-    chrome: Chrome
-    nav: list[NavLink]
     tiles: list[StatTile]
     sources: list[dict[str, str]]
     label_column: str | None
     label_rows: list[tuple[str, int]]
     other_labels: int
+    top_labels: int  # the labels with a bar of their own (all but the other_labels)
     norms: list[tuple[str, float]]
     notes: list[str]
     quality: list[QualityRow]
@@ -210,16 +176,11 @@ def page_link(config: Config, path: str) -> str:
     return f"{base.rstrip('/')}/{path}" if base else path
 
 
-def index_page(
-    dataset: Dataset,
-    analysis: Analysis,
-    config: Config,
-    chrome: Chrome,
-    scatter: dict[str, Any],
-    comparisons: list[Comparison] | None = None,
-) -> IndexPage:
-    """The overview page's context; ``scatter`` is the build's ``scatter_block``;
-    ``comparisons`` the metrics against ``--baseline``."""
+def index_page(inputs: RenderInput) -> IndexPage:
+    """The overview page's context: the dataset card, findings, quality and the headline
+    scatter (the build's scatter block), and the metrics against ``--baseline``."""
+    dataset, analysis, config = inputs.dataset, inputs.analysis, inputs.config
+    scatter, comparisons = inputs.scatter, inputs.comparisons
     summary = analysis.summary
     counts = summary.label_counts
     norms = summary.norms
@@ -251,13 +212,12 @@ def index_page(
             "cosine similarity to anything is undefined."
         )
     return IndexPage(
-        chrome=chrome,
-        nav=chrome.nav("index.html"),
         tiles=tiles,
         sources=[{"role": s.role, "name": s.name, "sha256": s.sha256} for s in dataset.sources],
         label_column=dataset.label_column,
         label_rows=list(zip(counts.labels, counts.counts, strict=True)) if counts else [],
         other_labels=counts.other_labels if counts else 0,
+        top_labels=len(counts.labels) - counts.other_labels if counts else 0,
         norms=[
             ("min", norms.min),
             ("median", norms.median),
@@ -286,38 +246,6 @@ def index_page(
     )
 
 
-@dataclass(frozen=True)
-class ProjectionsPage:
-    """Context of ``projections.html``."""
-
-    chrome: Chrome
-    nav: list[NavLink]
-    has_views: bool
-    has_text: bool
-    k: int
-    notes: list[str]
-    method: str
-    metric: str
-    script: dict[str, Any]
-
-
-def projections_page(
-    dataset: Dataset, analysis: Analysis, chrome: Chrome, scatter: dict[str, Any]
-) -> ProjectionsPage:
-    """The projections page's context; ``scatter`` is the build's ``scatter_block``."""
-    return ProjectionsPage(
-        chrome=chrome,
-        nav=chrome.nav("projections.html"),
-        has_views=bool(analysis.views),
-        has_text=dataset.text_column is not None,
-        k=analysis.k,
-        notes=list(analysis.notes),
-        method=analysis.graph.method,
-        metric=analysis.graph.metric,
-        script=scatter,
-    )
-
-
 def _clusters_sentence(analysis: Analysis) -> str | None:
     clustering = analysis.clustering
     if clustering is None:
@@ -337,3 +265,13 @@ def _static_images(analysis: Analysis) -> list[tuple[str, str]]:
     if analysis.clustering is not None and any(v.projection.dims == 2 for v in analysis.views):
         images.append(("k-means clusters on the 2D map", CLUSTER_MAP_PNG))
     return images
+
+
+PAGE = Page(
+    href="index.html",
+    title="Overview",
+    heading="Overview",
+    template="pages/index.html",
+    context=index_page,
+    plotly=True,
+)

@@ -1,0 +1,108 @@
+"""The one input every page and export is rendered from, gathered once per build."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from reportgen.analysis.pipeline import Analysis
+from reportgen.cache import Cache
+from reportgen.config import Config
+from reportgen.dataset import Dataset
+from reportgen.render.projector import (
+    MetadataTable,
+    ProjectorFiles,
+    metadata_table,
+    projector_files,
+    sprite_path,
+)
+from reportgen.render.report import build_provenance, build_report, provenance_line
+from reportgen.render.scatter import scatter_block
+from reportgen.render.sprite import SpriteSheet, build_sprite
+from reportgen.thresholds import Comparison, compare
+
+
+@dataclass(frozen=True)
+class Chrome:
+    """What every page shares: the report's title and the footer line."""
+
+    title: str
+    provenance: str
+
+
+@dataclass(frozen=True)
+class RenderInput:
+    """Everything the pages and exports are made from; built once by ``render_input``.
+
+    Attributes:
+        dataset, analysis, config: the build's data, numbers and settings.
+        chrome: the title and footer line every page shows.
+        report: the content of report.json.
+        comparisons: the metrics against ``--baseline``; None without one.
+        sprite: the images' sprite sheet; None without images.
+        sprite_href: where the site keeps the sprite (projector/ or images/).
+        scatter: the inline block every page with a scatter shares (``scatter_block``).
+        projector: what the Projector export holds; None when it is turned off.
+        table: metadata.tsv's rows; None without the export or without metadata.
+        cache: where slow files are copied from when an earlier build made the same bytes.
+    """
+
+    dataset: Dataset
+    analysis: Analysis
+    config: Config
+    chrome: Chrome
+    report: dict[str, Any]
+    comparisons: list[Comparison] | None
+    sprite: SpriteSheet | None
+    sprite_href: str
+    scatter: dict[str, Any]
+    projector: ProjectorFiles | None
+    table: MetadataTable | None
+    cache: Cache | None
+
+
+def sprite_block(sprite: SpriteSheet, href: str) -> dict[str, Any]:
+    """What a page's script needs to draw row i's thumbnail from the sprite sheet."""
+    return {"href": href, "thumb": sprite.thumb, "columns": sprite.columns}
+
+
+def render_input(
+    dataset: Dataset,
+    analysis: Analysis,
+    config: Config,
+    *,
+    baseline: dict[str, Any] | None = None,
+    cache: Cache | None = None,
+) -> RenderInput:
+    """Gather what the pages share: the report, the sprite sheet (from ``cache`` when an
+    earlier build drew it), the scatter block and the Projector export's description;
+    ``baseline`` (a previous report.json) adds the comparison."""
+    provenance = build_provenance(dataset, config)
+    report = build_report(dataset, analysis, provenance)
+    sprite = None
+    if dataset.images is not None:
+        sprite = build_sprite(dataset.images, config.render.thumbnail_size, cache=cache)
+    sprite_href = sprite_path(config)
+    # One inline block for every page with a scatter (it encodes the label codes and samples).
+    scatter = scatter_block(
+        dataset, analysis, config, sprite_block(sprite, sprite_href) if sprite else None
+    )
+    files = None
+    if config.projector.enabled:
+        files = projector_files(dataset, analysis, config, sprite.thumb if sprite else None)
+    return RenderInput(
+        dataset=dataset,
+        analysis=analysis,
+        config=config,
+        chrome=Chrome(
+            title=config.render.title or dataset.name, provenance=provenance_line(provenance)
+        ),
+        report=report,
+        comparisons=compare(report, baseline) if baseline is not None else None,
+        sprite=sprite,
+        sprite_href=sprite_href,
+        scatter=scatter,
+        projector=files,
+        table=metadata_table(dataset) if files is not None else None,
+        cache=cache,
+    )

@@ -11,6 +11,7 @@ from typing import Any
 
 from reportgen.analysis.pipeline import CLUSTER_COLUMN, Analysis
 from reportgen.dataset import Dataset
+from reportgen.render.contract import LABEL, NONE
 from reportgen.render.pages import Chrome, NavLink
 from reportgen.render.sprite import SpriteSheet
 
@@ -50,10 +51,10 @@ def gallery_page(
     groupings = []
     if analysis.labels is not None:
         name = dataset.label_column
-        groupings.append(("__label", "label" if name == "label" else f"label ({name})"))
+        groupings.append((LABEL, "label" if name == "label" else f"label ({name})"))
     if analysis.clustering is not None:
         groupings.append((CLUSTER_COLUMN, "k-means cluster"))
-    groupings.append(("__none", "none (row order)"))
+    groupings.append((NONE, "none (row order)"))
     keys = ("n", "k", "labels", "columns", "neighbors", "palette", "otherColor", "sprite")
     script = {key: scatter[key] for key in keys}
     script["groupings"] = [value for value, _ in groupings]

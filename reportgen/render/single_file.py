@@ -43,7 +43,7 @@ _HEAD_SCRIPT = '<script src="assets/plotly.min.js"></script>'
 # Structure of a page as templates/base.html writes it.
 _PARTS = {
     "csp": re.compile(r'<meta http-equiv="Content-Security-Policy" content="[^"]*">'),
-    "body": re.compile(r'<body class="([^"<>]*)">'),
+    "body": re.compile(r'<body class="([^"<>]*)"(?: data-page="[a-z]+")?>'),
     "header": re.compile(r'<header class="rg-header">.*?</header>', re.S),
     "title": re.compile(r'<div class="rg-report-title"[^<>]*>([^<]*)</div>'),
     "main": re.compile(r'<main class="rg-main">\n?(.*)</main>', re.S),

@@ -44,3 +44,17 @@ def test_every_module_is_type_checked_and_only_registers():
                 assert re.match(
                     r"(reportgen\b|var reportgen = \{\};|if \(document|\} else)", line
                 ), f"{name}: {line!r}"
+
+
+def test_every_namespace_member_used_is_registered():
+    """tsc lets a script read any property of the namespace (an object literal), so a
+    misspelt reportgen.name would only fail in the browser: every one used is defined."""
+    texts = [(JS / name).read_text(encoding="utf-8") for name in MODULES]
+    defined = {m for text in texts for m in re.findall(r"^reportgen\.(\w+) =", text, re.M)}
+    defined |= {"controllers"}
+    used = {m for text in texts for m in re.findall(r"(?<![/\w])reportgen\.(\w+)", text)}
+    assert used - defined == set()
+    controllers = {
+        m for text in texts for m in re.findall(r"^reportgen\.controllers\.(\w+) =", text, re.M)
+    }
+    assert controllers == {"index", "projections", "clusters", "gallery"}

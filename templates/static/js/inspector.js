@@ -35,6 +35,7 @@ reportgen.cosineText = function (cosine) {
  * @param {number} length
  * @returns {string[][]} */
 reportgen.detailFields = function (page, points, row, length) {
+  /** @type {string[][]} */
   var fields = [];
   (page.hoverColumns || []).forEach(function (name) {
     var column = points.columns[name];

@@ -18,7 +18,9 @@
 /** The one namespace: a top-level var of a classic script is window.reportgen. */
 var reportgen = {};
 
-/** The page controllers by page name (<body data-page>, or a tab's data-rg-tab). */
+/** The page controllers by page name (<body data-page>, or a tab's data-rg-tab): each
+ * takes the page block and its scope and returns its object (or null).
+ * @type {Object<string, function(PageBlock, PageScope): any>} */
 reportgen.controllers = {};
 
 /** The started page: its controller's object, or the single file's router. */

@@ -41,10 +41,13 @@ reportgen.Scatter = function (element, page, points, options) {
   element.parentNode.appendChild(this.tooltip);
 };
 
+/** @param {string} key @returns {ViewInfo} */
 reportgen.Scatter.prototype.viewInfo = function (key) {
   return this.page.views.filter(function (v) { return v.key === key; })[0];
 };
 
+/** Show view `viewKey` coloured by `colorBy` (a column, or a contract sentinel).
+ * @param {string} viewKey @param {string} colorBy @returns {Promise<void>} */
 reportgen.Scatter.prototype.show = function (viewKey, colorBy) {
   var self = this;
   var view = self.viewInfo(viewKey);
@@ -69,6 +72,7 @@ reportgen.Scatter.prototype.show = function (viewKey, colorBy) {
   });
 };
 
+/** @param {number} row @returns {number} its position among the shown rows, or -1 */
 reportgen.Scatter.prototype.positionOf = function (row) {
   if (!this.rowPosition) {
     this.rowPosition = new Map();
@@ -77,6 +81,8 @@ reportgen.Scatter.prototype.positionOf = function (row) {
   return this.rowPosition.has(row) ? this.rowPosition.get(row) : -1;
 };
 
+/** The coordinates of the shown rows at `positions`, as a trace's x, y (and z).
+ * @param {number[]} positions @returns {{x: Float32Array, y: Float32Array, z?: Float32Array}} */
 reportgen.Scatter.prototype.subset = function (positions) {
   var dims = this.view.dims;
   var axes = [new Float32Array(positions.length), new Float32Array(positions.length)];
@@ -84,24 +90,32 @@ reportgen.Scatter.prototype.subset = function (positions) {
   for (var i = 0; i < positions.length; i++) {
     for (var d = 0; d < dims; d++) { axes[d][i] = this.coordinates[positions[i] * dims + d]; }
   }
+  /** @type {{x: Float32Array, y: Float32Array, z?: Float32Array}} */
   var trace = { x: axes[0], y: axes[1] };
   if (dims === 3) { trace.z = axes[2]; }
   return trace;
 };
 
+/** @returns {Object<string, any>} a fresh copy of the view's trace template */
 reportgen.Scatter.prototype.baseTrace = function () {
   var figure = this.page.figures[this.view.dims === 3 ? "scatter3d" : "scatter2d"];
   return reportgen.clone(figure.trace);
 };
 
+/** One trace per category present, coloured by code, in natural legend order.
+ * @param {any} codes @param {string[]} names @param {function(number): number} codeOfRow
+ * @returns {Object<string, any>[]} */
 reportgen.Scatter.prototype.categoryTraces = function (codes, names, codeOfRow) {
   var palette = this.page.palette;
-  var groups = names.map(function () { return []; });
+  /** @type {number[][]} */
+  var groups = names.map(function () { return /** @type {number[]} */ ([]); });
   for (var i = 0; i < this.rows.length; i++) { groups[codeOfRow(this.rows[i])].push(i); }
   var self = this;
+  /** @type {Object<string, any>[]} */
   var traces = [];
   // Colours follow frequency (the codes); the legend reads in natural order.
   var order = reportgen.naturalOrder(names);
+  /** @type {Object<number, number>} */
   var rank = {};
   order.forEach(function (code, position) { rank[code] = position; });
   groups.forEach(function (positions, code) {
@@ -118,6 +132,7 @@ reportgen.Scatter.prototype.categoryTraces = function (codes, names, codeOfRow) 
   return traces;
 };
 
+/** @param {Column} colour @returns {Object<string, any>[]} */
 reportgen.Scatter.prototype.numberTrace = function (colour) {
   var self = this;
   var finite = [];
@@ -150,11 +165,15 @@ reportgen.Scatter.prototype.numberTrace = function (colour) {
   return traces;
 };
 
+/** @returns {Object<string, any>[]} the matches, neighbours and selected point */
 reportgen.Scatter.prototype.overlayTraces = function () {
   var self = this;
+  /** @type {Object<string, any>[]} */
   var overlays = [];
   var figure = self.page.figures[self.view.dims === 3 ? "scatter3d" : "scatter2d"];
+  /** @param {number[]} rows @param {Object<string, any>} style @param {string} name */
   function overlay(rows, style, name) {
+    /** @type {number[]} */
     var positions = [];
     rows.forEach(function (row) {
       var p = self.positionOf(row);
@@ -175,6 +194,7 @@ reportgen.Scatter.prototype.overlayTraces = function () {
   return overlays;
 };
 
+/** @param {Column | null} colour @returns {Promise<HTMLElement> | undefined} */
 reportgen.Scatter.prototype.draw = function (colour) {
   var self = this;
   if (!window.Plotly) { reportgen.noPlotly(self.element); return; }
@@ -214,9 +234,9 @@ reportgen.Scatter.prototype.draw = function (colour) {
   var first = !self.element.classList.contains("js-plotly-plot");
   var drawn = window.Plotly.react(self.element, traces, layout, figure.config);
   if (first) {
-    self.element.on("plotly_hover", function (event) { self.hover(event); });
+    self.element.on("plotly_hover", function (/** @type {PlotlyPointEvent} */ event) { self.hover(event); });
     self.element.on("plotly_unhover", function () { self.tooltip.hidden = true; });
-    self.element.on("plotly_click", function (event) {
+    self.element.on("plotly_click", function (/** @type {PlotlyPointEvent} */ event) {
       var row = self.rowOf(event.points[0]);
       if (row !== null && self.onClick) { self.onClick(row); }
     });
@@ -228,12 +248,14 @@ reportgen.Scatter.prototype.redrawOverlays = function () {
   if (this.view && this.coordinates) { this.draw(this.colour); }
 };
 
+/** @param {PlotlyPointEvent["points"][0]} point @returns {number | null} */
 reportgen.Scatter.prototype.rowOf = function (point) {
   var rows = this.traceRows[point.curveNumber];
   var index = point.pointNumber != null ? point.pointNumber : point.pointIndex;
   return rows && index != null && index < rows.length ? rows[index] : null;
 };
 
+/** @param {PlotlyPointEvent} event */
 reportgen.Scatter.prototype.hover = function (event) {
   var point = event.points[0];
   var row = this.rowOf(point);

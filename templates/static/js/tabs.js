@@ -19,7 +19,7 @@ reportgen.Tabs = function () {
   self.names = [];
   /** @type {string | null} */
   self.current = null;
-  Array.prototype.forEach.call(document.querySelectorAll("[data-rg-tab]"), function (section) {
+  Array.prototype.forEach.call(document.querySelectorAll("[data-rg-tab]"), function (/** @type {HTMLElement} */ section) {
     var scope = new reportgen.TabScope(self, section);
     self.scopes[scope.name] = scope;
     self.names.push(scope.name);
@@ -47,6 +47,7 @@ reportgen.Tabs = function () {
 
 /* {tab, state} of "#projections/point=3" or "projections.html#point=3"; state is
  * undefined when the link names the page only (the tab then keeps its state). */
+/** @param {string} href @returns {{tab: string, state: string | undefined} | null} */
 reportgen.Tabs.prototype.route = function (href) {
   var match = /^#([\w-]+)(?:\/(.*))?$/.exec(href || "") ||
     /^([\w-]+)\.html(?:#(.*))?$/.exec(href || "");
@@ -54,16 +55,19 @@ reportgen.Tabs.prototype.route = function (href) {
   return { tab: match[1], state: match[2] };
 };
 
+/** @param {string} tab @param {string} [state] @returns {string} */
 reportgen.Tabs.prototype.fragment = function (tab, state) {
   return "#" + tab + (state ? "/" + state : "");
 };
 
+/** @param {string} href */
 reportgen.Tabs.prototype.follow = function (href) {
   var route = this.route(href);
   if (route) { this.show(route.tab, route.state, true); }
 };
 
 /* Write the current tab and its state into the URL (a new history entry when `push`). */
+/** @param {boolean} push */
 reportgen.Tabs.prototype.record = function (push) {
   var fragment = this.fragment(this.current, this.scopes[this.current].state);
   if (window.location.hash === fragment) { return; }
@@ -76,6 +80,7 @@ reportgen.Tabs.prototype.record = function (push) {
 
 /* Show tab `name`, with `state` when given; `push`: true adds a history entry, false
  * replaces the current one, null leaves the URL alone (it already says this). */
+/** @param {string} name @param {string | undefined} state @param {boolean | null} push */
 reportgen.Tabs.prototype.show = function (name, state, push) {
   var self = this;
   if (!self.scopes[name]) { name = self.names[0]; state = undefined; }
@@ -85,7 +90,7 @@ reportgen.Tabs.prototype.show = function (name, state, push) {
   var switched = self.current !== name;
   self.current = name;
   self.names.forEach(function (other) { self.scopes[other].root.hidden = other !== name; });
-  Array.prototype.forEach.call(document.querySelectorAll("[data-rg-tab-link]"), function (link) {
+  Array.prototype.forEach.call(document.querySelectorAll("[data-rg-tab-link]"), function (/** @type {Element} */ link) {
     if (link.getAttribute("data-rg-tab-link") === name) {
       link.setAttribute("aria-current", "page");
     } else {
@@ -105,7 +110,7 @@ reportgen.Tabs.prototype.show = function (name, state, push) {
     scope.listeners.forEach(function (listener) { listener(hash); });
   }
   if (switched && window.Plotly) {  // figures drawn while another width was current
-    Array.prototype.forEach.call(scope.root.querySelectorAll(".js-plotly-plot"), function (plot) {
+    Array.prototype.forEach.call(scope.root.querySelectorAll(".js-plotly-plot"), function (/** @type {HTMLElement} */ plot) {
       var resized = window.Plotly.Plots.resize(plot);
       if (resized && resized.catch) { resized.catch(function () {}); }
     });

@@ -30,7 +30,7 @@ reportgen.GalleryPage = function (page, scope) {
       self.draw();
     });
   }
-  self.container.addEventListener("click", function (event) {
+  self.container.addEventListener("click", function (/** @type {MouseEvent} */ event) {
     var tile = /** @type {Element} */ (event.target).closest("[data-row]");
     if (tile) { self.select(Number(tile.getAttribute("data-row"))); }
   });
@@ -49,6 +49,7 @@ reportgen.GalleryPage = function (page, scope) {
 };
 
 /* A new state in the URL (a link followed within a single-file report). */
+/** @param {Object<string, string>} hash @returns {Promise<void | null>} */
 reportgen.GalleryPage.prototype.applyHash = function (hash) {
   var self = this;
   var ready = Promise.resolve();
@@ -65,6 +66,7 @@ reportgen.GalleryPage.prototype.applyHash = function (hash) {
   }).catch(function (error) { self.fail(error); });
 };
 
+/** @param {any} error  an Error, or what a promise was rejected with */
 reportgen.GalleryPage.prototype.fail = function (error) {
   var status = this.scope.byId("rg-status");
   status.textContent = String(error.message || error);
@@ -78,11 +80,13 @@ reportgen.GalleryPage.prototype.writeHash = function () {
 };
 
 /* The groups of the current grouping: [{name, rows}], in the coding's order. */
+/** @returns {Promise<{name: string, rows: number[]}[]>} */
 reportgen.GalleryPage.prototype.groups = function () {
   var self = this;
   var n = self.page.n;
+  /** @param {any} codes @param {string[]} names */
   function byCodes(codes, names) {
-    var members = names.map(function () { return []; });
+    var members = names.map(function () { return /** @type {number[]} */ ([]); });
     for (var i = 0; i < n; i++) { members[codes[i]].push(i); }
     return reportgen.naturalOrder(names).map(function (code) { return { name: names[code], rows: members[code] }; })
       .filter(function (group) { return group.rows.length; });
@@ -137,9 +141,11 @@ reportgen.GalleryPage.prototype.draw = function () {
   });
 };
 
+/** Draw the next `count` tiles of a group (its first ones by default).
+ * @param {GroupSection} section @param {number} [count] */
 reportgen.GalleryPage.prototype.fillGroup = function (section, count) {
   var self = this;
-  var grid = section.querySelector(".rg-gallery-grid");
+  var grid = /** @type {HTMLElement} */ (section.querySelector(".rg-gallery-grid"));
   var rows = section.rows;
   var end = Math.min(rows.length, section.shown + (count || reportgen.GALLERY.FIRST));
   var fragment = document.createDocumentFragment();
@@ -159,10 +165,12 @@ reportgen.GalleryPage.prototype.fillGroup = function (section, count) {
   }
 };
 
+/** @param {number} row @returns {string} */
 reportgen.GalleryPage.prototype.caption = function (row) {
   return this.points.labelCodes ? this.points.label(row) : "";
 };
 
+/** @param {number} row @param {number} size @param {string} [score] @returns {HTMLElement} */
 reportgen.GalleryPage.prototype.tile = function (row, size, score) {
   var button = reportgen.el("button", { type: "button", "class": "rg-gallery-tile", "data-row": String(row) });
   button.appendChild(reportgen.thumbnail(this.page.sprite, row, size));
@@ -175,16 +183,17 @@ reportgen.GalleryPage.prototype.tile = function (row, size, score) {
   return button;
 };
 
+/** @param {number} row @returns {Promise<void>} */
 reportgen.GalleryPage.prototype.select = function (row) {
   var self = this;
   if (!(row >= 0 && row < self.page.n)) { return Promise.resolve(); }
   self.selected = row;
   self.writeHash();
-  Array.prototype.forEach.call(self.container.querySelectorAll("[aria-pressed]"), function (b) {
+  Array.prototype.forEach.call(self.container.querySelectorAll("[aria-pressed]"), function (/** @type {Element} */ b) {
     b.removeAttribute("aria-pressed");
   });
   Array.prototype.forEach.call(self.container.querySelectorAll("[data-row=\"" + row + "\"]"),
-    function (b) { b.setAttribute("aria-pressed", "true"); });
+    function (/** @type {Element} */ b) { b.setAttribute("aria-pressed", "true"); });
   return self.points.neighbors().then(function (knn) {
     var panel = self.scope.byId("rg-gallery-inspector");
     reportgen.clear(panel);

@@ -10,6 +10,7 @@ reportgen.ProjectionsPage = function (page, scope) {
   self.plot = scope.byId("rg-scatter");
   self.scatter = new reportgen.Scatter(self.plot, page, self.points);
   self.scatter.onClick = function (row) { self.select(row); };
+  /** @type {{view: string, color: string, point: number | null}} */
   self.state = { view: page.defaultView, color: page.labels ? reportgen.contract.LABEL : reportgen.contract.NONE,
                  point: null };
   self.buildControls();
@@ -18,6 +19,7 @@ reportgen.ProjectionsPage = function (page, scope) {
   scope.onHash(function (hash) { self.applyHash(hash); });
 };
 
+/** The view buttons, the colour and search controls. */
 reportgen.ProjectionsPage.prototype.buildControls = function () {
   var self = this;
   var page = self.page;
@@ -30,6 +32,7 @@ reportgen.ProjectionsPage.prototype.buildControls = function () {
     viewBar.appendChild(button);
   });
   var colour = scope.byId("rg-color");
+  /** @param {string} value @param {string} text */
   function option(value, text) { colour.appendChild(reportgen.el("option", { value: value }, text)); }
   if (page.labels) {
     option(reportgen.contract.LABEL, page.labels.name === "label" ? "label" : page.labels.name + " (label)");
@@ -50,20 +53,22 @@ reportgen.ProjectionsPage.prototype.buildControls = function () {
   if (page.textColumn) { searchColumn.value = page.textColumn; }
   var input = scope.byId("rg-search");
   var regex = scope.byId("rg-search-regex");
-  var timer = null;
+  /** @type {number | undefined} */
+  var timer;
   function later() { clearTimeout(timer); timer = setTimeout(function () { self.search(); }, 150); }
   input.addEventListener("input", later);
   regex.addEventListener("change", later);
   searchColumn.addEventListener("change", later);
 };
 
+/** @param {Object<string, string>} hash @returns {Promise<void | null>} */
 reportgen.ProjectionsPage.prototype.applyHash = function (hash) {
   var self = this;
   var known = self.page.views.some(function (v) { return v.key === hash.view; });
   if (known) { self.state.view = hash.view; }
   if (hash.color) {
     var select = self.scope.byId("rg-color");
-    var ok = Array.prototype.some.call(select.options, function (o) { return o.value === hash.color; });
+    var ok = Array.prototype.some.call(select.options, function (/** @type {HTMLOptionElement} */ o) { return o.value === hash.color; });
     if (ok) { self.state.color = hash.color; }
   }
   var point = parseInt(hash.point, 10);
@@ -83,12 +88,14 @@ reportgen.ProjectionsPage.prototype.writeHash = function () {
   this.scope.setHash(parts.join("&"));
 };
 
+/** @param {string} key */
 reportgen.ProjectionsPage.prototype.setView = function (key) {
   this.state.view = key;
   this.writeHash();
   return this.showView();
 };
 
+/** @param {string} value */
 reportgen.ProjectionsPage.prototype.setColor = function (value) {
   this.state.color = value;
   this.writeHash();
@@ -99,7 +106,7 @@ reportgen.ProjectionsPage.prototype.showView = function () {
   var self = this;
   var view = self.scatter.viewInfo(self.state.view);
   self.scope.byId("rg-color").value = self.state.color;
-  Array.prototype.forEach.call(self.scope.all(".rg-view-button"), function (b) {
+  Array.prototype.forEach.call(self.scope.all(".rg-view-button"), function (/** @type {HTMLElement} */ b) {
     b.setAttribute("aria-pressed", String(b.getAttribute("data-view") === view.key));
   });
   self.describeView(view);
@@ -118,6 +125,7 @@ reportgen.ProjectionsPage.prototype.loadHoverColumns = function () {
   }));
 };
 
+/** @param {any} error  an Error, or what a promise was rejected with */
 reportgen.ProjectionsPage.prototype.fail = function (error) {
   var status = this.scope.byId("rg-status");
   status.textContent = String(error.message || error);
@@ -125,6 +133,7 @@ reportgen.ProjectionsPage.prototype.fail = function (error) {
   this.scope.root.classList.remove("rg-loading");
 };
 
+/** @param {ViewInfo} view */
 reportgen.ProjectionsPage.prototype.describeView = function (view) {
   var scope = this.scope;
   scope.byId("rg-quality-recall").textContent = reportgen.fixed(view.quality.recall, 3);
@@ -134,13 +143,13 @@ reportgen.ProjectionsPage.prototype.describeView = function (view) {
     ? " (on a seeded sample of " + view.quality.trustSample + " points)" : "";
   var parameters = scope.byId("rg-parameters");
   reportgen.clear(parameters);
-  view.parameters.forEach(function (pair) {
+  view.parameters.forEach(function (/** @type {string[]} */ pair) {
     parameters.appendChild(reportgen.el("dt", {}, pair[0]));
     parameters.appendChild(reportgen.el("dd", {}, pair[1]));
   });
   var notes = scope.byId("rg-view-notes");
   reportgen.clear(notes);
-  view.notes.forEach(function (note) { notes.appendChild(reportgen.el("li", {}, note)); });
+  view.notes.forEach(function (/** @type {string} */ note) { notes.appendChild(reportgen.el("li", {}, note)); });
   var shown = this.points.sample(view.dims).length;
   var note = scope.byId("rg-sample-note");
   note.hidden = shown >= this.page.n;
@@ -149,6 +158,8 @@ reportgen.ProjectionsPage.prototype.describeView = function (view) {
     " points (a seeded sample, stratified by label); every number uses all points";
 };
 
+/** Select `row`: its neighbours drawn and listed (`fromHash`: the URL says so already).
+ * @param {number} row @param {boolean} [fromHash] @returns {Promise<void>} */
 reportgen.ProjectionsPage.prototype.select = function (row, fromHash) {
   var self = this;
   self.state.point = row;
@@ -162,6 +173,7 @@ reportgen.ProjectionsPage.prototype.select = function (row, fromHash) {
   }).catch(function (error) { self.fail(error); });
 };
 
+/** @param {number} row @returns {HTMLElement | null} its label's colour */
 reportgen.ProjectionsPage.prototype.swatch = function (row) {
   var codes = this.points.labelCodes;
   if (!codes) { return null; }
@@ -173,6 +185,7 @@ reportgen.ProjectionsPage.prototype.swatch = function (row) {
   return swatch;
 };
 
+/** @param {number} row @param {Neighbour[]} neighbours */
 reportgen.ProjectionsPage.prototype.showInspector = function (row, neighbours) {
   var self = this;
   var panel = self.scope.byId("rg-inspector");
@@ -193,7 +206,7 @@ reportgen.ProjectionsPage.prototype.showInspector = function (row, neighbours) {
   }
   panel.appendChild(reportgen.el("h3", {}, "Nearest neighbours in the original space"));
   var list = reportgen.el("ol", { "class": "rg-neighbors", id: self.scope.id("rg-neighbor-list") });
-  neighbours.forEach(function (neighbour) {
+  neighbours.forEach(function (/** @type {Neighbour} */ neighbour) {
     var item = reportgen.el("li", {});
     var button = reportgen.el("button", { type: "button", "data-row": String(neighbour.row) });
     var mark = self.page.sprite ? reportgen.thumbnail(self.page.sprite, neighbour.row, 32)

@@ -1,8 +1,8 @@
 // @ts-check
-/* The payload loader. load(name) inserts <script src="data/<name>.js"> the first time a
- * payload is needed (inserted scripts load from file://, where fetch/XHR do not); the
- * script calls receive(name, content). A single-file report carries its payloads inline
- * as <script type="text/plain" id="rg-payload-<name>">, read first. */
+/* The payload loader. load(name) inserts a script element for data/NAME.js the first time
+ * a payload is needed (inserted scripts load from file://, where fetch/XHR do not); the
+ * script calls receive(name, content). A single-file report carries its payloads inline,
+ * as text/plain script elements with the id rg-payload-NAME, read first. */
 
 /** What has arrived, and who waits for what (name -> callbacks). */
 reportgen.payloads = {

@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 # umap-learn/pynndescent compile numba kernels; keep the ones they cache between runs.
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.cache/numba
 
-.PHONY: demo test lint format chromium bench samples clean
+.PHONY: demo test lint format contract chromium bench samples clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,9 +41,21 @@ chromium:
 		exit 1; \
 	fi
 
-lint: $(VENV)/.installed-test
+# The JavaScript checks' tools (typescript, eslint) from package-lock.json: development only,
+# a build never runs Node. Reinstalled when the lock file changes.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+lint: $(VENV)/.installed-test node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	node_modules/.bin/tsc --noEmit -p .
+	node_modules/.bin/eslint templates/static/js
+
+# templates/static/js/contract.js from reportgen/render/contract.py (a test fails when stale).
+contract: $(VENV)/.installed
+	$(BIN)/python -m reportgen.render.contract
 
 format: $(VENV)/.installed-test
 	$(BIN)/ruff format .
@@ -58,4 +70,4 @@ bench: $(VENV)/.installed-test chromium
 	$(BIN)/python benchmarks/bench_build.py --data digits --json benchmarks/results-digits.json
 
 clean:
-	rm -rf $(VENV) .cache site build dist .pytest_cache .ruff_cache
+	rm -rf $(VENV) .cache site build dist .pytest_cache .ruff_cache node_modules

@@ -16,6 +16,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from reportgen.analysis.summary import LabelCounts
+from reportgen.render.contract import BIND
 
 # Okabe & Ito's colour-blind-safe palette; the first is the site's accent colour.
 PALETTE = (
@@ -41,12 +42,12 @@ PLOTLY_CONFIG = {
 
 def data_ref(path: str) -> dict[str, str]:
     """A reference to a value of the page's data block."""
-    return {"$data": path}
+    return {BIND["DATA"]: path}
 
 
 def text_ref(path: str) -> dict[str, str]:
     """A reference to a list of strings of the page's data block, shown as plain text."""
-    return {"$text": path}
+    return {BIND["TEXT"]: path}
 
 
 def base_layout(**overrides: Any) -> dict[str, Any]:

@@ -3,7 +3,7 @@ fall back on."""
 
 from __future__ import annotations
 
-from reportgen.analysis.pipeline import Analysis, cluster_names
+from reportgen.analysis.results import Analysis, cluster_names
 from reportgen.cache import Cache, reuse_bytes
 from reportgen.render.figures import similarity_range
 from reportgen.render.scatter import default_view

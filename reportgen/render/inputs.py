@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from reportgen.analysis.pipeline import Analysis
+from reportgen.analysis.results import Analysis
 from reportgen.cache import Cache
 from reportgen.config import Config
 from reportgen.dataset import Dataset

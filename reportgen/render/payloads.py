@@ -13,14 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from reportgen.render.contract import DTYPES, PAYLOAD_DIR, RECEIVE
 from reportgen.render.templates import script_json
-
-_DTYPES = {
-    "float32": "<f4",
-    "int32": "<i4",
-    "uint8": "u1",
-    "uint16": "<u2",
-}
 
 
 def encode_array(values: np.ndarray, dtype: str) -> dict[str, Any]:
@@ -28,7 +22,7 @@ def encode_array(values: np.ndarray, dtype: str) -> dict[str, Any]:
 
     ``dtype`` is one of float32, int32, uint8, uint16: the typed arrays JavaScript has.
     """
-    array = np.ascontiguousarray(values, dtype=_DTYPES[dtype])
+    array = np.ascontiguousarray(values, dtype=DTYPES[dtype])
     return {
         "dtype": dtype,
         "shape": list(array.shape),
@@ -38,9 +32,9 @@ def encode_array(values: np.ndarray, dtype: str) -> dict[str, Any]:
 
 def payload_path(name: str) -> str:
     """Where payload ``name`` is written in the site."""
-    return f"data/{name}.js"
+    return f"{PAYLOAD_DIR}{name}.js"
 
 
 def payload_script(name: str, content: dict[str, Any]) -> bytes:
     """The bytes of ``data/<name>.js``; any text inside is escaped as in inline JSON."""
-    return f"reportgen.receive({script_json(name)},{script_json(content)});\n".encode()
+    return f"{RECEIVE}({script_json(name)},{script_json(content)});\n".encode()

@@ -20,8 +20,8 @@ from urllib.parse import quote
 
 import numpy as np
 
-from reportgen.analysis.pipeline import Analysis, View
 from reportgen.analysis.projections import method_of, methods
+from reportgen.analysis.results import Analysis, View
 from reportgen.cache import Cache, reuse_bytes, reuse_stream
 from reportgen.config import Config
 from reportgen.dataset import Dataset

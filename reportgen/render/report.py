@@ -8,7 +8,7 @@ from importlib import metadata
 from typing import Any
 
 from reportgen._version import __version__
-from reportgen.analysis.pipeline import Analysis, cluster_names
+from reportgen.analysis.results import Analysis, cluster_names
 from reportgen.config import Config
 from reportgen.dataset import Dataset
 

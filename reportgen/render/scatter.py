@@ -13,14 +13,18 @@ from typing import Any
 import numpy as np
 
 from reportgen.analysis import projections
-from reportgen.analysis.pipeline import Analysis, View
+from reportgen.analysis.results import Analysis, View
 from reportgen.config import Config
 from reportgen.dataset import Dataset
+from reportgen.render.contract import (
+    NEIGHBORS_PAYLOAD,
+    column_payload,
+    preservation_payload,
+    view_payload,
+)
 from reportgen.render.figures import CATEGORY_PALETTE, OTHER_COLOR, scatter_figures
 from reportgen.render.payloads import encode_array, payload_path, payload_script
 from reportgen.render.site_types import Site
-
-NEIGHBORS_PAYLOAD = "neighbors"
 
 
 def view_title(key: str) -> str:
@@ -52,8 +56,8 @@ def _view_block(view: View, analysis: Analysis) -> dict[str, Any]:
         "title": view_title(view.key),
         "dims": projection.dims,
         "axes": list(projection.axis_titles),
-        "payload": f"view-{view.key}",
-        "preservation": f"preservation-{view.key}",
+        "payload": view_payload(view.key),
+        "preservation": preservation_payload(view.key),
         "quality": {
             "recall": quality.knn_recall,
             "trust": quality.trustworthiness,
@@ -121,7 +125,7 @@ def scatter_block(
             "codes": encode_array(labels.codes, "uint8" if len(labels.names) <= 256 else "uint16"),
         },
         "columns": [
-            {"name": coding.name, "kind": coding.kind, "payload": f"column-{index}"}
+            {"name": coding.name, "kind": coding.kind, "payload": column_payload(index)}
             for index, coding in enumerate(analysis.columns)
         ],
         "textColumn": dataset.text_column,
@@ -143,11 +147,11 @@ def scatter_payloads(dataset: Dataset, analysis: Analysis) -> Site:
         preservation = view.quality.preservation
         if rows is not None:
             coordinates, preservation = coordinates[rows], preservation[rows]
-        name = f"view-{view.key}"
+        name = view_payload(view.key)
         site[payload_path(name)] = payload_script(
             name, {"coordinates": encode_array(coordinates, "float32")}
         )
-        name = f"preservation-{view.key}"
+        name = preservation_payload(view.key)
         site[payload_path(name)] = payload_script(
             name, {"values": encode_array(preservation, "float32")}
         )
@@ -160,7 +164,7 @@ def scatter_payloads(dataset: Dataset, analysis: Analysis) -> Site:
         },
     )
     for index, coding in enumerate(analysis.columns):
-        name = f"column-{index}"
+        name = column_payload(index)
         if coding.kind == "category":  # the clusters' coding has no metadata column behind it
             cats = coding.categories
             dtype = "uint8" if len(cats.names) <= 256 else "uint16"

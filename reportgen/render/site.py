@@ -17,6 +17,7 @@ from reportgen.render.pages.similarity import similarity_payloads
 from reportgen.render.projector import projector_site
 from reportgen.render.report import encode_report
 from reportgen.render.scatter import scatter_payloads
+from reportgen.render.scripts import javascript_bundle
 from reportgen.render.site_types import Producer, Site
 from reportgen.render.templates import render_template, templates_dir
 
@@ -33,13 +34,14 @@ def _copy_file(source: resources.abc.Traversable) -> Producer:
 
 
 def static_assets() -> Site:
-    """``assets/``: plotly.js from the installed plotly package, and reportgen's CSS/JS."""
+    """``assets/``: plotly.js from the installed plotly package, reportgen's CSS, and its
+    JavaScript modules concatenated into one script (``render/scripts.py``)."""
     plotly_js = resources.files("plotly") / "package_data" / "plotly.min.js"
-    site: Site = {"assets/plotly.min.js": _copy_file(plotly_js)}
-    static = templates_dir() / "static"
-    for name in ("reportgen.css", "reportgen.js"):
-        site[f"assets/{name}"] = (static / name).read_bytes()
-    return site
+    return {
+        "assets/plotly.min.js": _copy_file(plotly_js),
+        "assets/reportgen.css": (templates_dir() / "static" / "reportgen.css").read_bytes(),
+        "assets/reportgen.js": javascript_bundle(),
+    }
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from reportgen.render.templates import (
 def test_templates_are_found_in_the_source_tree():
     folder = templates_dir()
     assert (folder / "base.html").is_file()
-    assert (folder / "static" / "reportgen.js").is_file()
+    assert (folder / "static" / "js" / "main.js").is_file()
 
 
 @pytest.mark.parametrize(

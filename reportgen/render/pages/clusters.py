@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from reportgen.analysis.pipeline import CLUSTER_COLUMN, Analysis, Clustering, cluster_names
+from reportgen.analysis.results import CLUSTER_COLUMN, Analysis, Clustering, cluster_names
 from reportgen.render.figures import bar_figure, heatmap_figure, line_figure
 from reportgen.render.inputs import RenderInput
 from reportgen.render.pages.page import Page

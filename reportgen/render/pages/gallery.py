@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from reportgen.analysis.pipeline import CLUSTER_COLUMN
+from reportgen.analysis.results import CLUSTER_COLUMN
+from reportgen.render.contract import LABEL, NONE
 from reportgen.render.inputs import RenderInput
 from reportgen.render.pages.page import Page
 
@@ -48,10 +49,10 @@ def gallery_page(inputs: RenderInput) -> GalleryPage:
     groupings = []
     if analysis.labels is not None:
         name = dataset.label_column
-        groupings.append(("__label", "label" if name == "label" else f"label ({name})"))
+        groupings.append((LABEL, "label" if name == "label" else f"label ({name})"))
     if analysis.clustering is not None:
         groupings.append((CLUSTER_COLUMN, "k-means cluster"))
-    groupings.append(("__none", "none (row order)"))
+    groupings.append((NONE, "none (row order)"))
     script = {key: inputs.scatter[key] for key in _SCRIPT_KEYS}
     script["groupings"] = [value for value, _ in groupings]
     return GalleryPage(

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from reportgen.analysis.pipeline import Analysis
+from reportgen.analysis.results import Analysis
 from reportgen.render.figures import heatmap_figure, histogram_figure, similarity_range
 from reportgen.render.inputs import RenderInput
 from reportgen.render.pages.page import Page

@@ -1,0 +1,148 @@
+// @ts-check
+
+/* The browser contract. Generated from reportgen/render/contract.py by `make contract`:
+ * do not edit. */
+
+/**
+ * A typed array as base64 of its little-endian bytes (payloads.encode_array).
+ * @typedef {Object} EncodedArray
+ * @property {"float32"|"int32"|"uint8"|"uint16"} dtype  which typed array
+ * @property {number[]} shape  row-major, e.g. [n, dims]
+ * @property {string} b64  base64 of the bytes
+ * @property {any} [cache]  the decoded array, kept by the browser (never sent)
+ */
+
+/**
+ * One projection view in the page block (render/scatter.py).
+ * @typedef {Object} ViewInfo
+ * @property {string} key  "umap-2d"
+ * @property {string} title  "UMAP 2D"
+ * @property {number} dims  2 or 3
+ * @property {string[]} axes  the axis titles
+ * @property {string} payload  the ViewPayload's name
+ * @property {string} preservation  the PreservationPayload's name
+ * @property {ViewQuality} quality  how far the view can be trusted
+ * @property {string[][]} parameters  [name, value] pairs, formatted
+ * @property {string[]} notes  what the page says about the view
+ */
+
+/**
+ * A view's quality against the original space.
+ * @typedef {Object} ViewQuality
+ * @property {number} recall  kNN recall
+ * @property {number} trust  trustworthiness
+ * @property {number|null} trustSample  the sample trustworthiness used, if any
+ * @property {number} k  the neighbours both are measured with
+ */
+
+/**
+ * The label codes, inline (rare labels lumped into a last 'other (N values)').
+ * @typedef {Object} Labels
+ * @property {string} name  the label column's name
+ * @property {string[]} names  the name of each code
+ * @property {boolean} other  whether the last code lumps rare labels
+ * @property {EncodedArray} codes  one code per row (uint8 or uint16)
+ */
+
+/**
+ * A metadata column the page can load.
+ * @typedef {Object} ColumnInfo
+ * @property {string} name  its name
+ * @property {"category"|"number"|"text"} kind  how it is coded
+ * @property {string} payload  the ColumnPayload's name
+ */
+
+/**
+ * The sprite sheet every thumbnail is a tile of (render/gallery.py).
+ * @typedef {Object} Sprite
+ * @property {string} href  the sheet's path
+ * @property {number} thumb  px of one tile
+ * @property {number} columns  tiles per row of the sheet
+ * @property {string} [cssClass]  a single file: the class carrying the sheet
+ */
+
+/**
+ * A figure template: a bound figure (traces, layout, config) or a scatter's templates.
+ * @typedef {Object} Figure
+ * @property {string} [payload]  the payload its references read, as payload.*
+ * @property {any[]} [traces]  traces with {$data|$text|$matrix} references
+ * @property {Object<string, any>} layout  Plotly's layout
+ * @property {Object<string, any>} config  Plotly's config
+ * @property {Object<string, any>} [trace]  scatter: the base trace
+ * @property {Object<string, any>} [overlay]  scatter: the highlight trace
+ * @property {Object<string, Object<string, any>>} [styles]  scatter: match, ...
+ */
+
+/**
+ * A page's inline block; each page sends the fields it uses.
+ * @typedef {Object} PageBlock
+ * @property {number} [n]  the number of points
+ * @property {number} [k]  neighbours the inspector lists
+ * @property {string|null} [defaultView]  the view a page opens on
+ * @property {ViewInfo[]} [views]  the projection views, in order
+ * @property {Object<string, EncodedArray|null>} [samples]  rows per '2d'/'3d'
+ * @property {Labels|null} [labels]  the label codes
+ * @property {ColumnInfo[]} [columns]  the loadable metadata columns
+ * @property {string|null} [textColumn]  the column searched by default
+ * @property {string[]} [hoverColumns]  columns shown on hover
+ * @property {string} [neighbors]  the NeighborsPayload's name
+ * @property {string[]} [palette]  category colours, by code
+ * @property {string} [otherColor]  the colour of 'other' and empty
+ * @property {Object<string, Figure>} [figures]  by data-rg-figure name
+ * @property {Object<string, any>} [data]  what figure references read
+ * @property {Sprite|null} [sprite]  thumbnails, with images
+ * @property {string} [clusterColumn]  clusters: the cluster column's name
+ * @property {string[]} [groupings]  gallery: the group-by choices
+ */
+
+/**
+ * view-<key>: a view's coordinates for its shown rows, dims per row.
+ * @typedef {Object} ViewPayload
+ * @property {EncodedArray} coordinates  float32 [rows, dims]
+ */
+
+/**
+ * preservation-<key>: a view's per-point neighbourhood preservation.
+ * @typedef {Object} PreservationPayload
+ * @property {EncodedArray} values  float32, one per shown row
+ */
+
+/**
+ * neighbors: the k nearest neighbours of every row in the original space.
+ * @typedef {Object} NeighborsPayload
+ * @property {EncodedArray} indices  int32 [n, k]
+ * @property {EncodedArray} cosines  float32 [n, k]
+ */
+
+/**
+ * column-<i>: a category (codes, names, text with 'other'), number or text column.
+ * @typedef {Object} ColumnPayload
+ * @property {EncodedArray} [codes]  category: one code per row
+ * @property {string[]} [names]  category: the name of each code
+ * @property {string[]} [text]  text, or a category's values as written
+ * @property {EncodedArray} [values]  number: float32, NaN where empty
+ */
+
+/**
+ * similarity-sample: the sample heatmap, quantised to uint8.
+ * @typedef {Object} SimilaritySamplePayload
+ * @property {EncodedArray} matrix  uint8 [m, m]
+ * @property {number[]} rows  the sample's rows
+ * @property {string[]} groups  each sample row's group name
+ */
+
+/** The sentinels and names Python writes; compare against these, never literals. */
+
+reportgen.contract = Object.freeze({
+  "BIND": {
+    "DATA": "$data",
+    "MATRIX": "$matrix",
+    "TEXT": "$text"
+  },
+  "LABEL": "__label",
+  "NONE": "__none",
+  "PAGE_BLOCK_ID": "rg-page",
+  "PAYLOAD_DIR": "data/",
+  "PAYLOAD_ELEMENT_PREFIX": "rg-payload-",
+  "PRESERVATION": "__preservation"
+});

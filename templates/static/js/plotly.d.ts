@@ -1,0 +1,11 @@
+// The part of plotly.js's global that reportgen's modules use (development only: the
+// type check; plotly.min.js itself comes from the installed plotly package).
+interface PlotlyStatic {
+  newPlot(element: HTMLElement, data: any[], layout?: object, config?: object): Promise<HTMLElement>;
+  react(element: HTMLElement, data: any[], layout?: object, config?: object): Promise<HTMLElement>;
+  Plots: { resize(element: HTMLElement): Promise<void> | void };
+}
+
+interface Window {
+  Plotly?: PlotlyStatic;
+}

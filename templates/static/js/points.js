@@ -1,0 +1,111 @@
+// @ts-check
+/* Everything about the points that a scatter needs, loaded lazily and cached. */
+
+/**
+ * A loaded metadata column: its values as text, and its codes or numbers.
+ * @typedef {Object} Column
+ * @property {string} name
+ * @property {"category" | "number" | "text"} kind
+ * @property {function(number): string} value  row -> the value as text
+ * @property {any} [codes]  category: a typed array of codes, one per row
+ * @property {string[]} [names]  category: the name of each code
+ * @property {string[] | null} [text]  the values as written (category with "other", text)
+ * @property {any} [numbers]  number: a Float32Array, NaN where empty
+ * @property {boolean} [sampled]  numbers follow the view's sample, not all rows
+ */
+
+/**
+ * The neighbour lists: row r's i-th neighbour is indices[r * k + i].
+ * @typedef {Object} Knn
+ * @property {number} k
+ * @property {Int32Array} indices
+ * @property {Float32Array} cosines
+ */
+
+/** @param {PageBlock} page */
+reportgen.PointData = function (page) {
+  this.page = page;
+  this.n = page.n;
+  /** @type {any} */
+  this.labelCodes = page.labels ? reportgen.decode(page.labels.codes) : null;
+  /** @type {Object<string, Column>} */
+  this.columns = {};
+  /** @type {Object<string, Int32Array>} every row, when a view shows all of them */
+  this.everyRow = {};
+  /** @type {Knn | null} */
+  this.knn = null;
+};
+
+/** The rows a view of `dims` dimensions shows (the browser sample, else all).
+ * @param {number} dims
+ * @returns {Int32Array} */
+reportgen.PointData.prototype.sample = function (dims) {
+  var key = dims === 3 ? "3d" : "2d";
+  var encoded = this.page.samples[key];
+  if (encoded) { return reportgen.decode(encoded); }
+  if (!this.everyRow[key]) {
+    var all = new Int32Array(this.n);
+    for (var i = 0; i < this.n; i++) { all[i] = i; }
+    this.everyRow[key] = all;
+  }
+  return this.everyRow[key];
+};
+
+/** A row's label as written: the coded names lump rare labels into "other", so the
+ * label column itself is used once it has loaded (it loads after the first view).
+ * @param {number} index
+ * @returns {string | null} */
+reportgen.PointData.prototype.label = function (index) {
+  if (!this.labelCodes) { return null; }
+  var column = this.columns[this.page.labels.name];
+  if (this.page.labels.other && column) { return column.value(index); }
+  return this.page.labels.names[this.labelCodes[index]];
+};
+
+/** A metadata column, loaded once.
+ * @param {string} name
+ * @returns {Promise<Column>} */
+reportgen.PointData.prototype.column = function (name) {
+  var self = this;
+  if (self.columns[name]) { return Promise.resolve(self.columns[name]); }
+  var info = self.page.columns.filter(function (c) { return c.name === name; })[0];
+  if (!info) { return Promise.reject(new Error("no column " + name)); }
+  return reportgen.load(info.payload).then(function (/** @type {ColumnPayload} */ content) {
+    /** @type {Column} */
+    var column = { name: name, kind: info.kind, value: null };
+    if (info.kind === "category") {
+      column.codes = reportgen.decode(content.codes);
+      column.names = content.names;
+      column.text = content.text ? content.text : null;
+      column.value = function (i) {
+        return column.text ? column.text[i] : column.names[column.codes[i]];
+      };
+    } else if (info.kind === "number") {
+      column.numbers = reportgen.decode(content.values);
+      column.value = function (i) {
+        var v = column.numbers[i];
+        return isNaN(v) ? "" : String(Number(v.toPrecision(6)));
+      };
+    } else {
+      column.text = content.text;
+      column.value = function (i) { return column.text[i]; };
+    }
+    self.columns[name] = column;
+    return column;
+  });
+};
+
+/** The neighbour lists, loaded once.
+ * @returns {Promise<Knn>} */
+reportgen.PointData.prototype.neighbors = function () {
+  var self = this;
+  if (self.knn) { return Promise.resolve(self.knn); }
+  return reportgen.load(self.page.neighbors).then(function (/** @type {NeighborsPayload} */ content) {
+    self.knn = {
+      k: content.indices.shape[1],
+      indices: reportgen.decode(content.indices),
+      cosines: reportgen.decode(content.cosines)
+    };
+    return self.knn;
+  });
+};

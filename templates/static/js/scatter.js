@@ -1,0 +1,279 @@
+// @ts-check
+/* The scatter: one plot element showing one view at a time (browsers allow few WebGL
+ * contexts), coloured by label, a column or a per-point score, with the selected point,
+ * its neighbours and the search matches drawn over it. */
+
+/** @typedef {{points: {curveNumber: number, pointNumber?: number, pointIndex?: number}[], event?: MouseEvent}} PlotlyPointEvent */
+
+/**
+ * @param {HTMLElement} element  the plot's element (its parent also holds the tooltip)
+ * @param {PageBlock} page
+ * @param {InstanceType<typeof reportgen.PointData>} points
+ * @param {Object<string, any>} [options]
+ */
+reportgen.Scatter = function (element, page, points, options) {
+  /** @type {any} the plot element, with Plotly's on() once drawn */
+  this.element = element;
+  this.page = page;
+  this.points = points;
+  this.options = options || {};
+  /** @type {Int32Array[]} per trace: the global row of each of its points */
+  this.traceRows = [];
+  /** @type {{selected: number | null, neighbors: number[], matches: number[] | null}} */
+  this.highlight = { selected: null, neighbors: [], matches: null };
+  /** @type {function(number): void | null} called with the row of a clicked point */
+  this.onClick = null;
+  /** @type {ViewInfo} */
+  this.view = null;
+  /** @type {string} */
+  this.colorBy = null;
+  /** @type {Column | null} */
+  this.colour = null;
+  /** @type {Float32Array} the view's coordinates, dims per shown row */
+  this.coordinates = null;
+  /** @type {Int32Array} the rows the view shows */
+  this.rows = null;
+  /** @type {Map<number, number> | null} row -> its position in rows */
+  this.rowPosition = null;
+  this.baseCount = 0;
+  this.tooltip = reportgen.el("div", { "class": "rg-tooltip", role: "tooltip" });
+  this.tooltip.hidden = true;
+  element.parentNode.appendChild(this.tooltip);
+};
+
+/** @param {string} key @returns {ViewInfo} */
+reportgen.Scatter.prototype.viewInfo = function (key) {
+  return this.page.views.filter(function (v) { return v.key === key; })[0];
+};
+
+/** Show view `viewKey` coloured by `colorBy` (a column, or a contract sentinel).
+ * @param {string} viewKey @param {string} colorBy @returns {Promise<void>} */
+reportgen.Scatter.prototype.show = function (viewKey, colorBy) {
+  var self = this;
+  var view = self.viewInfo(viewKey);
+  self.view = view;
+  self.colorBy = colorBy;
+  var wanted = [reportgen.load(view.payload)];
+  if (colorBy === reportgen.contract.PRESERVATION) {
+    wanted.push(reportgen.load(view.preservation));
+  } else if (colorBy && colorBy !== reportgen.contract.LABEL && colorBy !== reportgen.contract.NONE) {
+    wanted.push(self.points.column(colorBy));
+  }
+  return Promise.all(wanted).then(function (loaded) {
+    self.coordinates = reportgen.decode(loaded[0].coordinates);
+    self.rows = self.points.sample(view.dims);
+    self.rowPosition = null;
+    var colour = loaded[1];
+    if (colorBy === reportgen.contract.PRESERVATION) {
+      colour = { kind: "number", name: "neighbourhood preservation",
+                 numbers: reportgen.decode(colour.values), sampled: true };
+    }
+    self.draw(colour);
+  });
+};
+
+/** @param {number} row @returns {number} its position among the shown rows, or -1 */
+reportgen.Scatter.prototype.positionOf = function (row) {
+  if (!this.rowPosition) {
+    this.rowPosition = new Map();
+    for (var i = 0; i < this.rows.length; i++) { this.rowPosition.set(this.rows[i], i); }
+  }
+  return this.rowPosition.has(row) ? this.rowPosition.get(row) : -1;
+};
+
+/** The coordinates of the shown rows at `positions`, as a trace's x, y (and z).
+ * @param {number[]} positions @returns {{x: Float32Array, y: Float32Array, z?: Float32Array}} */
+reportgen.Scatter.prototype.subset = function (positions) {
+  var dims = this.view.dims;
+  var axes = [new Float32Array(positions.length), new Float32Array(positions.length)];
+  if (dims === 3) { axes.push(new Float32Array(positions.length)); }
+  for (var i = 0; i < positions.length; i++) {
+    for (var d = 0; d < dims; d++) { axes[d][i] = this.coordinates[positions[i] * dims + d]; }
+  }
+  /** @type {{x: Float32Array, y: Float32Array, z?: Float32Array}} */
+  var trace = { x: axes[0], y: axes[1] };
+  if (dims === 3) { trace.z = axes[2]; }
+  return trace;
+};
+
+/** @returns {Object<string, any>} a fresh copy of the view's trace template */
+reportgen.Scatter.prototype.baseTrace = function () {
+  var figure = this.page.figures[this.view.dims === 3 ? "scatter3d" : "scatter2d"];
+  return reportgen.clone(figure.trace);
+};
+
+/** One trace per category present, coloured by code, in natural legend order.
+ * @param {any} codes @param {string[]} names @param {function(number): number} codeOfRow
+ * @returns {Object<string, any>[]} */
+reportgen.Scatter.prototype.categoryTraces = function (codes, names, codeOfRow) {
+  var palette = this.page.palette;
+  /** @type {number[][]} */
+  var groups = names.map(function () { return /** @type {number[]} */ ([]); });
+  for (var i = 0; i < this.rows.length; i++) { groups[codeOfRow(this.rows[i])].push(i); }
+  var self = this;
+  /** @type {Object<string, any>[]} */
+  var traces = [];
+  // Colours follow frequency (the codes); the legend reads in natural order.
+  var order = reportgen.naturalOrder(names);
+  /** @type {Object<number, number>} */
+  var rank = {};
+  order.forEach(function (code, position) { rank[code] = position; });
+  groups.forEach(function (positions, code) {
+    if (!positions.length) { return; }
+    var trace = Object.assign(self.baseTrace(), self.subset(positions));
+    var isOther = reportgen.isOtherName(names, code);
+    trace.name = reportgen.plotlyText(reportgen.truncate(names[code] === "" ? "(empty)" : names[code], 40));
+    trace.marker = Object.assign({}, trace.marker,
+      { color: isOther ? self.page.otherColor : palette[code % palette.length] });
+    trace.legendrank = rank[code];
+    traces.push(trace);
+    self.traceRows.push(Int32Array.from(positions, function (p) { return self.rows[p]; }));
+  });
+  return traces;
+};
+
+/** @param {Column} colour @returns {Object<string, any>[]} */
+reportgen.Scatter.prototype.numberTrace = function (colour) {
+  var self = this;
+  var finite = [];
+  var missing = [];
+  var values = [];
+  for (var i = 0; i < self.rows.length; i++) {
+    var v = colour.sampled ? colour.numbers[i] : colour.numbers[self.rows[i]];
+    if (isNaN(v)) { missing.push(i); } else { finite.push(i); values.push(v); }
+  }
+  var traces = [];
+  var trace = Object.assign(self.baseTrace(), self.subset(finite));
+  trace.name = reportgen.plotlyText(reportgen.truncate(colour.name, 40));
+  trace.showlegend = false;
+  trace.marker = Object.assign({}, trace.marker, {
+    color: Float32Array.from(values),
+    colorscale: "Viridis",
+    showscale: true,
+    colorbar: { title: { text: reportgen.plotlyText(reportgen.truncate(colour.name, 30)), side: "right" },
+                thickness: 12, len: 0.8 }
+  });
+  traces.push(trace);
+  self.traceRows.push(Int32Array.from(finite, function (p) { return self.rows[p]; }));
+  if (missing.length) {
+    var empty = Object.assign(self.baseTrace(), self.subset(missing));
+    empty.name = "(empty)";
+    empty.marker = Object.assign({}, empty.marker, { color: self.page.otherColor });
+    traces.push(empty);
+    self.traceRows.push(Int32Array.from(missing, function (p) { return self.rows[p]; }));
+  }
+  return traces;
+};
+
+/** @returns {Object<string, any>[]} the matches, neighbours and selected point */
+reportgen.Scatter.prototype.overlayTraces = function () {
+  var self = this;
+  /** @type {Object<string, any>[]} */
+  var overlays = [];
+  var figure = self.page.figures[self.view.dims === 3 ? "scatter3d" : "scatter2d"];
+  /** @param {number[]} rows @param {Object<string, any>} style @param {string} name */
+  function overlay(rows, style, name) {
+    /** @type {number[]} */
+    var positions = [];
+    rows.forEach(function (row) {
+      var p = self.positionOf(row);
+      if (p >= 0) { positions.push(p); }
+    });
+    var trace = Object.assign(reportgen.clone(figure.overlay), self.subset(positions), style);
+    trace.name = name;
+    overlays.push(trace);
+    self.traceRows.push(Int32Array.from(positions, function (p) { return self.rows[p]; }));
+  }
+  if (self.highlight.matches) { overlay(self.highlight.matches, figure.styles.match, "matches"); }
+  if (self.highlight.neighbors.length) {
+    overlay(self.highlight.neighbors, figure.styles.neighbor, "neighbours");
+  }
+  if (self.highlight.selected !== null) {
+    overlay([self.highlight.selected], figure.styles.selected, "selected");
+  }
+  return overlays;
+};
+
+/** @param {Column | null} colour @returns {Promise<HTMLElement> | undefined} */
+reportgen.Scatter.prototype.draw = function (colour) {
+  var self = this;
+  if (!window.Plotly) { reportgen.noPlotly(self.element); return; }
+  self.colour = colour;
+  self.traceRows = [];
+  var traces;
+  var points = self.points;
+  if (colour && colour.kind === "number") {
+    traces = self.numberTrace(colour);
+  } else if (colour && colour.kind === "category") {
+    traces = self.categoryTraces(colour.codes, colour.names,
+                                 function (row) { return colour.codes[row]; });
+  } else if (self.colorBy === reportgen.contract.LABEL && points.labelCodes) {
+    traces = self.categoryTraces(points.labelCodes, self.page.labels.names,
+                                 function (row) { return points.labelCodes[row]; });
+  } else {
+    var all = [];
+    for (var i = 0; i < self.rows.length; i++) { all.push(i); }
+    traces = [Object.assign(self.baseTrace(), self.subset(all), { name: "points" })];
+    traces[0].showlegend = false;
+    self.traceRows.push(self.rows);
+  }
+  self.baseCount = traces.length;
+  traces = traces.concat(self.overlayTraces());
+  var figure = self.page.figures[self.view.dims === 3 ? "scatter3d" : "scatter2d"];
+  var layout = reportgen.clone(figure.layout);
+  var titles = self.view.axes.map(reportgen.plotlyText);
+  if (self.view.dims === 3) {
+    ["xaxis", "yaxis", "zaxis"].forEach(function (axis, d) {
+      layout.scene[axis] = Object.assign({}, layout.scene[axis], { title: { text: titles[d] } });
+    });
+  } else {
+    layout.xaxis = Object.assign({}, layout.xaxis, { title: { text: titles[0] } });
+    layout.yaxis = Object.assign({}, layout.yaxis, { title: { text: titles[1] } });
+  }
+  layout.uirevision = self.view.key;
+  var first = !self.element.classList.contains("js-plotly-plot");
+  var drawn = window.Plotly.react(self.element, traces, layout, figure.config);
+  if (first) {
+    self.element.on("plotly_hover", function (/** @type {PlotlyPointEvent} */ event) { self.hover(event); });
+    self.element.on("plotly_unhover", function () { self.tooltip.hidden = true; });
+    self.element.on("plotly_click", function (/** @type {PlotlyPointEvent} */ event) {
+      var row = self.rowOf(event.points[0]);
+      if (row !== null && self.onClick) { self.onClick(row); }
+    });
+  }
+  return drawn;
+};
+
+reportgen.Scatter.prototype.redrawOverlays = function () {
+  if (this.view && this.coordinates) { this.draw(this.colour); }
+};
+
+/** @param {PlotlyPointEvent["points"][0]} point @returns {number | null} */
+reportgen.Scatter.prototype.rowOf = function (point) {
+  var rows = this.traceRows[point.curveNumber];
+  var index = point.pointNumber != null ? point.pointNumber : point.pointIndex;
+  return rows && index != null && index < rows.length ? rows[index] : null;
+};
+
+/** @param {PlotlyPointEvent} event */
+reportgen.Scatter.prototype.hover = function (event) {
+  var point = event.points[0];
+  var row = this.rowOf(point);
+  if (row === null) { return; }
+  var tooltip = this.tooltip;
+  reportgen.clear(tooltip);
+  if (this.page.sprite) {
+    tooltip.appendChild(reportgen.thumbnail(this.page.sprite, row, 96)).classList.add("rg-tooltip-thumb");
+  }
+  tooltip.appendChild(reportgen.el("div", { "class": "rg-tooltip-title" }, "#" + row +
+    (this.points.labelCodes ? " · " + reportgen.truncate(this.points.label(row), 60) : "")));
+  tooltip.appendChild(reportgen.detailList(this.page, this.points, row, 160, {}));
+  var bounds = this.element.getBoundingClientRect();
+  /** @type {{clientX?: number, clientY?: number}} */
+  var mouse = event.event || {};
+  var x = (mouse.clientX || bounds.left + bounds.width / 2) - bounds.left + 14;
+  var y = (mouse.clientY || bounds.top + bounds.height / 2) - bounds.top + 14;
+  tooltip.style.left = Math.min(x, bounds.width - 280) + "px";
+  tooltip.style.top = Math.min(y, bounds.height - 80) + "px";
+  tooltip.hidden = false;
+};

@@ -1,0 +1,42 @@
+// @ts-check
+/* Search: which rows of a column match a query (a substring, or a regular expression). */
+
+/** A test of one value's text, or null when `query` is not a valid regular expression.
+ * Both ignore case.
+ * @param {string} query
+ * @param {boolean} useRegex
+ * @returns {(function(string): boolean) | null} */
+reportgen.matcher = function (query, useRegex) {
+  if (useRegex) {
+    try {
+      var pattern = new RegExp(query, "i");
+      return function (text) { return pattern.test(text); };
+    } catch (error) {
+      return null;
+    }
+  }
+  var needle = query.toLowerCase();
+  return function (text) { return text.toLowerCase().indexOf(needle) >= 0; };
+};
+
+/** The rows 0..n-1 whose value in `column` passes `test`.
+ * @param {{value: function(number): string}} column
+ * @param {number} n
+ * @param {function(string): boolean} test
+ * @returns {number[]} */
+reportgen.matchingRows = function (column, n, test) {
+  var matches = [];
+  for (var i = 0; i < n; i++) {
+    if (test(String(column.value(i)))) { matches.push(i); }
+  }
+  return matches;
+};
+
+/** "12 matches (3 in this view)"
+ * @param {number} matches
+ * @param {number} shown
+ * @returns {string} */
+reportgen.matchText = function (matches, shown) {
+  return matches.toLocaleString("en-US") + (matches === 1 ? " match" : " matches") +
+    (shown < matches ? " (" + shown + " in this view)" : "");
+};

@@ -15,6 +15,7 @@ what does not (k-means), so new labels recompute no projection.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -592,6 +593,7 @@ def _assemble(context: StepContext) -> Analysis:
         knn_confusion=context["knn-confusion"],
         findings=context["findings"],
         notes=tuple(notes),
+        skipped=MappingProxyType(dict(context.skipped)),
     )
 
 

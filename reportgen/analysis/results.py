@@ -6,7 +6,9 @@ not how they are run.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
 
 import numpy as np
 
@@ -93,6 +95,8 @@ class Analysis:
         knn_confusion: the group pairs with most kNN edges between them.
         findings: kNN label accuracy, near-duplicates, zero vectors, outliers, hubness.
         notes: what was changed or chosen and why (parameters lowered, methods used).
+        skipped: the optional steps that could not run, each with its note
+            ({"clusters": "no clusters: ..."}).
     """
 
     summary: DatasetSummary
@@ -110,6 +114,7 @@ class Analysis:
     knn_confusion: tuple[dict, ...]
     findings: Findings
     notes: tuple[str, ...]
+    skipped: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
 
 def cluster_names(clustering: Clustering) -> list[str]:

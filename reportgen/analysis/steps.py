@@ -46,6 +46,7 @@ class StepContext:
     engine: Engine = LOCAL
     results: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)  # optional step -> its note
 
     def __getitem__(self, name: str) -> Any:
         return self.results[name]
@@ -168,7 +169,9 @@ def _run(
     except AnalysisError as error:
         if step.optional is None or not step.optional(context):
             raise
-        context.notes.append(f"no {step.name}: {error}")
+        note = f"no {step.name}: {error}"
+        context.notes.append(note)
+        context.skipped[step.name] = note
         context.results[step.name] = None
         return
     if step.codec is not None:

@@ -157,3 +157,15 @@ def test_findings_examples_name_label_and_text(workdir, tiny_vectors, tiny_label
     )
     html = (report.out / "index.html").read_text()
     assert "#3 (cat) “&lt;b&gt;caption 3&lt;/b&gt;”" in html
+
+
+def test_a_skipped_step_says_why_in_its_own_field(workdir):
+    # The clusters page reads this field, not the text of a note.
+    vectors = np.random.default_rng(0).normal(size=(3, 4)).astype(np.float32)
+    config = Config(input=InputConfig(), projections=ProjectionsConfig(umap=False, tsne=False))
+    analysis = pipeline.analyze(_dataset(vectors, None), config, Progress(mode="quiet"))
+    assert analysis.clustering is None
+    assert analysis.skipped["clusters"].startswith("no clusters: ")
+    assert analysis.skipped["clusters"] in analysis.notes
+    report = reportgen.build(vectors, out="site", umap=False, tsne=False)
+    assert analysis.skipped["clusters"] in (report.out / "clusters.html").read_text()

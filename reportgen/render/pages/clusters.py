@@ -96,9 +96,7 @@ def clusters_page(inputs: RenderInput) -> ClustersPage:
 
 
 def _no_clusters_reason(analysis: Analysis) -> str:
-    # The analysis says why k-means was skipped only in its notes ("no clusters: ...").
-    note = next((n for n in analysis.notes if n.startswith("no clusters")), "")
-    return note or "clustering is turned off"
+    return analysis.skipped.get("clusters", "clustering is turned off")
 
 
 def _figures(

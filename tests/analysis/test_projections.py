@@ -319,9 +319,10 @@ def test_umap_of_tiny_data_is_deterministic():
     ("kwargs", "message"),
     [
         ({"n_components": 4}, "n_components=4 must be one of"),
-        ({"n_neighbors": 1}, "n_neighbors=1 must be an integer >= 2"),
+        ({"n_neighbors": 1}, "n_neighbors=1 must be >= 2"),
+        ({"n_neighbors": 2.5}, "n_neighbors=2.5 must be an integer >= 2"),
         ({"min_dist": 1.5}, "min_dist=1.5 must be between 0 and 1"),
-        ({"n_epochs": 0}, "n_epochs=0 must be an integer >= 1"),
+        ({"n_epochs": 0}, "n_epochs=0 must be >= 1 or None"),
         ({"seed": -1}, "seed=-1 must be between 0 and"),
     ],
 )
@@ -483,8 +484,9 @@ def test_tsne_starts_at_random_when_pca_is_flat():
         ({"n_components": 1}, "n_components=1 must be one of"),
         ({"perplexity": 0.2}, r"perplexity=0.2 must be >= 1/3"),
         ({"perplexity": float("inf")}, r"perplexity=inf must be >= 1/3"),
-        ({"n_iter": 0}, "n_iter=0 must be an integer >= 1"),
-        ({"n_jobs": 0}, "n_jobs=0 must be an integer >= 1"),
+        ({"n_iter": 0}, "n_iter=0 must be >= 1"),
+        ({"n_iter": "9"}, "n_iter='9' must be an integer >= 1"),
+        ({"n_jobs": 0}, "n_jobs=0 must be >= 1"),
         ({"seed": 2**32}, "seed=4294967296 must be between 0 and"),
     ],
 )

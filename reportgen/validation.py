@@ -129,11 +129,17 @@ def _number(value: float | None) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def describe(constraints: Iterable[Constraint], value: Any = None) -> str:
+_NO_VALUE = object()
+
+
+def describe(constraints: Iterable[Constraint], value: Any = _NO_VALUE) -> str:
     """What a parameter must be: its constraints' descriptions joined by "or"; the number's
-    kind is said too when ``value`` is not even a number of that kind."""
+    kind is said too when a ``value`` is given that is not even a number of that kind."""
     return " or ".join(
-        c.describe(with_kind=isinstance(c, Interval) and not c.is_kind(value)) for c in constraints
+        c.describe(
+            with_kind=value is not _NO_VALUE and isinstance(c, Interval) and not c.is_kind(value)
+        )
+        for c in constraints
     )
 
 

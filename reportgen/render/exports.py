@@ -101,7 +101,14 @@ def neighbors_csv(graph: KnnGraph, k: int, *, engine: Engine = LOCAL) -> Produce
 def clusters_csv(
     assignments: np.ndarray, distances: np.ndarray, *, engine: Engine = LOCAL
 ) -> Producer:
-    """``clusters.csv``: index, cluster (numbered by size, from 0), distance_to_centroid."""
+    """``clusters.csv``: index, cluster (numbered by size, from 0), distance_to_centroid.
+
+    Raises ValueError when the two arrays do not have one value per point each.
+    """
+    if len(assignments) != len(distances):
+        raise ValueError(
+            f"{len(assignments)} cluster assignments but {len(distances)} distances"
+        )  # a bug in the caller
     header = ["index", "cluster", "distance_to_centroid"]
 
     def rows_of(rows: slice) -> Iterator[list[str]]:

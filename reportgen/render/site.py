@@ -73,10 +73,17 @@ def render_site(inputs: RenderInput, pages: SitePages) -> Site:
             content=built.content(links),
             script=built.script,
         )
-    for export in EXPORTS:
-        site.update(export(inputs, pages))
-    site.update(static_assets())
+    for files in (*(export(inputs, pages) for export in EXPORTS), static_assets()):
+        _add(site, files)
     return site
+
+
+def _add(site: Site, files: Site) -> None:
+    """Add ``files`` to ``site``; two producers of one path are a bug, not a silent win."""
+    clash = sorted(set(site) & set(files))
+    if clash:
+        raise ValueError(f"two parts of the site write {', '.join(clash)}")
+    site.update(files)
 
 
 def _csv_exports(inputs: RenderInput, pages: SitePages) -> Site:

@@ -6,7 +6,7 @@ import pytest
 
 from reportgen.analysis.neighbors import KnnGraph
 from reportgen.analysis.projections import Projection
-from reportgen.render.exports import coordinates_csv, neighbors_csv, neutralise
+from reportgen.render.exports import clusters_csv, coordinates_csv, neighbors_csv, neutralise
 
 
 def _run(producer) -> list[list[str]]:
@@ -65,3 +65,8 @@ def test_neighbors_csv_lists_k_ranked_neighbours_with_angles():
     assert rows[1:3] == [["0", "1", "1", "1", "0.00"], ["0", "2", "2", "0.5", "60.00"]]
     assert len(rows) == 1 + 3 * 2
     assert rows[-1][:3] == ["2", "2", "0"]
+
+
+def test_clusters_csv_needs_one_distance_per_assignment():
+    with pytest.raises(ValueError, match="3 cluster assignments but 2 distances"):
+        clusters_csv(np.zeros(3, dtype=np.int64), np.zeros(2))

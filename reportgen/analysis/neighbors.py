@@ -292,11 +292,6 @@ def _as_vectors(vectors: np.ndarray) -> np.ndarray:
     return vectors
 
 
-def _check_metric(metric: str) -> None:
-    if metric not in METRICS:
-        raise AnalysisError(f"metric={metric!r} must be one of {', '.join(METRICS)}")
-
-
 def _check_k(k: int, n: int) -> None:
     if k < 1:
         raise AnalysisError(f"k={k} must be >= 1")

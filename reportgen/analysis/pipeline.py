@@ -114,7 +114,9 @@ def analysis_steps() -> tuple[Step, ...]:
             parents=(DATA,),
             uses=("plan",),
             params=_graph_params,
-            libraries=_graph_libraries(),
+            # The approximate graph's numbers depend on pynndescent too; listing it always
+            # costs an exact graph only a new key when pynndescent is upgraded.
+            libraries=("numpy", "pynndescent", "numba"),
             codec=Codec(records.encode_graph, _decode_graph),
             progress="neighbors",
         ),
@@ -149,23 +151,21 @@ def analysis_steps() -> tuple[Step, ...]:
             progress="clusters",
             wanted=_describe_wanted,
         ),
+        Step("groups", _groups, uses=("columns", "clusters", "clusters-labels")),
         Step(
             "similarity",
             _similarity,
             parents=(DATA,),
-            uses=("columns", "clusters", "clusters-labels"),
+            uses=("groups",),
             params=_similarity_params,
             fingerprint=_similarity_fingerprint,
             libraries=("numpy", "scipy"),
             codec=Codec(records.encode_similarity, _decode_similarity),
             progress="similarity",
-            wanted=lambda c: _groups(c) is not None,
+            wanted=lambda c: c.get("groups") is not None,
         ),
         Step(
-            "knn-confusion",
-            _confusion,
-            uses=("knn-graph", "plan", "columns", "clusters", "clusters-labels"),
-            progress="similarity",
+            "knn-confusion", _confusion, uses=("knn-graph", "plan", "groups"), progress="similarity"
         ),
         # The only finding that needs scipy.stats (a second to import): cached.
         Step(
@@ -271,12 +271,6 @@ def _graph_params(context: StepContext) -> dict[str, Any]:
     }
 
 
-def _graph_libraries() -> tuple[str, ...]:
-    # The approximate graph's numbers depend on pynndescent too; listing it always costs
-    # an exact graph nothing but a new key when pynndescent is upgraded.
-    return ("numpy", "pynndescent", "numba")
-
-
 def _graph(context: StepContext, params: dict[str, Any]) -> Any:
     return compute_knn_graph(
         context.dataset.vectors,
@@ -330,11 +324,10 @@ def _view_step(method: ProjectionMethod, view: ViewSpec) -> Step:
             arrays, value, n=context.dataset.n, key=view.key, dims=view.dims
         )
 
-    parents = tuple(name for name in method.parents) or (DATA,)
     return Step(
         view.key,
         compute,
-        parents=parents,
+        parents=method.parents or (DATA,),
         params=lambda c: method.params(c.config),
         fingerprint=lambda c: method.fingerprint(c.dataset, c.config),
         libraries=method.libraries,
@@ -468,7 +461,9 @@ def _labels(context: StepContext) -> Categories | None:
     return next((c.categories for c in context["columns"] if c.name == label_column), None)
 
 
-def _groups(context: StepContext) -> _Groups | None:
+def _groups(context: StepContext, params: dict[str, Any]) -> _Groups | None:
+    """What the similarity and the kNN confusion group the points by: the labels, else the
+    k-means clusters, else nothing."""
     labels = _labels(context)
     if labels is not None:
         return _Groups("label", np.asarray(labels.codes), tuple(labels.names))
@@ -483,18 +478,18 @@ def _groups(context: StepContext) -> _Groups | None:
 def _similarity_params(context: StepContext) -> dict[str, Any]:
     config = context.config
     return {
-        "group_names": _groups(context).names,
+        "group_names": context["groups"].names,
         "sample_size": min(config.similarity.sample_size, context.dataset.n),
         "seed": config.seed,
     }
 
 
 def _similarity_fingerprint(context: StepContext) -> dict[str, Any]:
-    return {"groups": array_key(np.asarray(_groups(context).codes, dtype=np.int64))}
+    return {"groups": array_key(np.asarray(context["groups"].codes, dtype=np.int64))}
 
 
 def _similarity(context: StepContext, params: dict[str, Any]) -> Any:
-    codes = np.asarray(_groups(context).codes, dtype=np.int64)
+    codes = np.asarray(context["groups"].codes, dtype=np.int64)
     return compute_similarity(context.dataset.vectors, codes, engine=context.engine, **params)
 
 
@@ -505,7 +500,7 @@ def _decode_similarity(arrays: Any, value: Any, context: StepContext, params: An
 
 
 def _confusion(context: StepContext, params: dict[str, Any]) -> tuple[dict, ...]:
-    groups = _groups(context)
+    groups = context["groups"]
     if groups is None:
         return ()
     graph, k = context["knn-graph"], context["plan"].k
@@ -575,7 +570,7 @@ def _assemble(context: StepContext) -> Analysis:
         )
         columns = (*columns, cluster_column)
     pca = context.get("pca")
-    groups = _groups(context)
+    groups = context["groups"]
     samples = context["samples"]
     return Analysis(
         summary=context["summary"],

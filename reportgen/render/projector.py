@@ -20,14 +20,13 @@ from urllib.parse import quote
 
 import numpy as np
 
-from reportgen.analysis.projections import method_of, methods
+from reportgen.analysis.projections import method_of, methods, view_title
 from reportgen.analysis.results import Analysis, View
 from reportgen.cache import Cache, reuse_bytes, reuse_stream
 from reportgen.config import Config
 from reportgen.dataset import Dataset
 from reportgen.engine import LOCAL, Engine
 from reportgen.render.exports import exact_float
-from reportgen.render.scatter import view_title
 from reportgen.render.site_types import Producer, Site
 
 PROJECTOR_DIR = "projector"
@@ -165,12 +164,17 @@ def _points_json(view: View) -> str:
     return "[" + ",".join(parts) + "]"
 
 
+def bookmark_label(view_key: str) -> str:
+    """The name a view's bookmark has in the Projector: "reportgen: UMAP 2D"."""
+    return f"reportgen: {view_title(view_key)}"
+
+
 def _state(view: View, dataset: Dataset, config: Config, label_column: str | None) -> dict:
     """Every field the Projector's ``loadState`` and panels read from a bookmark."""
     projection = view.projection
     own = method_of(view.key)
     state: dict[str, Any] = {
-        "label": f"reportgen: {view_title(view.key)}",
+        "label": bookmark_label(view.key),
         "isSelected": False,
         "selectedProjection": projection.method,
         "dataSetDimensions": [dataset.n, dataset.dim],

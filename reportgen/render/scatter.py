@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from reportgen.analysis import projections
+from reportgen.analysis.projections import view_title
 from reportgen.analysis.results import Analysis, View
 from reportgen.config import Config
 from reportgen.dataset import Dataset
@@ -25,11 +25,6 @@ from reportgen.render.contract import (
 from reportgen.render.figures import CATEGORY_PALETTE, OTHER_COLOR, scatter_figures
 from reportgen.render.payloads import encode_array, payload_path, payload_script
 from reportgen.render.site_types import Site
-
-
-def view_title(key: str) -> str:
-    """A view's button title: "UMAP 2D", "t-SNE 3D", "Custom" (the method's own)."""
-    return projections.view_title(key)
 
 
 def _format_parameter(value: Any) -> str:

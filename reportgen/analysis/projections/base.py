@@ -50,7 +50,7 @@ class Projection:
 # A principal component whose variance is below this fraction of the first one's is
 # rounding noise (float32 data, float64 sums), not structure: it is set to exactly 0 so a
 # plot's autoscaled axis does not blow the noise up into a picture.
-_PCA_RANK_TOLERANCE = 1e-10
+PCA_RANK_TOLERANCE = 1e-10
 
 
 @dataclass(frozen=True)

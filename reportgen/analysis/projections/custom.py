@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from reportgen.analysis.projections.base import (
-    _PCA_RANK_TOLERANCE,
+    PCA_RANK_TOLERANCE,
     MethodInputs,
     Projection,
     ProjectionMethod,
@@ -106,7 +106,7 @@ def compute_custom(
         projector = np.eye(len(x_axis)) - np.outer(x_axis, x_axis)
         eigenvalues, eigenvectors = np.linalg.eigh(projector @ covariance @ projector)
         y_axis = fix_signs(eigenvectors[:, -1:].T)[0]
-        if eigenvalues[-1] <= max(float(np.trace(covariance)), 0.0) * _PCA_RANK_TOLERANCE:
+        if eigenvalues[-1] <= max(float(np.trace(covariance)), 0.0) * PCA_RANK_TOLERANCE:
             y_axis = np.zeros_like(x_axis)
             notes.append("y is 0: the vectors do not vary beyond the x axis")
         y_center = mean

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from reportgen.analysis.projections.base import (
-    _PCA_RANK_TOLERANCE,
+    PCA_RANK_TOLERANCE,
     MethodInputs,
     Projection,
     ProjectionMethod,
@@ -97,7 +97,7 @@ def compute_pca(vectors: np.ndarray, seed: int = 0, *, engine: Engine = LOCAL) -
     # first component, is rounding noise.
     rank = min(d, n - 1)
     if total > 0.0:
-        rank = min(rank, int(np.count_nonzero(eigenvalues > eigenvalues[0] * _PCA_RANK_TOLERANCE)))
+        rank = min(rank, int(np.count_nonzero(eigenvalues > eigenvalues[0] * PCA_RANK_TOLERANCE)))
     else:
         rank = 0
     eigenvalues[rank:] = 0.0
@@ -173,7 +173,7 @@ def _bookmark_fields(
 ) -> dict[str, Any]:
     # The Projector's PCA panel: which components are on the axes.
     dims = projection.dims if projection is not None else 3
-    return {"pcaComponentDimensions": list(range(dims)) if projection is not None else [0, 1, 2]}
+    return {"pcaComponentDimensions": list(range(dims))}
 
 
 METHOD = ProjectionMethod(

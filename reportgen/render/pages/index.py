@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from reportgen.analysis.projections import view_title
 from reportgen.analysis.results import Analysis
 from reportgen.config import Config
 from reportgen.dataset import Dataset
 from reportgen.render.figures import label_counts_figure
 from reportgen.render.inputs import RenderInput
 from reportgen.render.pages.page import Page
-from reportgen.render.scatter import default_view, view_title
+from reportgen.render.scatter import default_view
 from reportgen.render.static_plots import CENTROID_PNG, CLUSTER_MAP_PNG
 from reportgen.render.templates import shorten
 from reportgen.thresholds import Comparison

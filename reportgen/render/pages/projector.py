@@ -19,9 +19,9 @@ from reportgen.render.projector import (
     SPRITE_PNG,
     TENSOR_BYTES,
     TENSOR_TSV,
+    bookmark_label,
     projector_link,
 )
-from reportgen.render.scatter import view_title
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,7 @@ def projector_page(inputs: RenderInput) -> ProjectorPage:
         has_metadata=files.metadata,
         has_bookmarks=files.bookmarks,
         sprite_dim=files.sprite_dim,
-        bookmark_titles=[f"reportgen: {view_title(view.key)}" for view in inputs.analysis.views],
+        bookmark_titles=[bookmark_label(view.key) for view in inputs.analysis.views],
     )
 
 

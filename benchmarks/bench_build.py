@@ -155,19 +155,29 @@ def main() -> None:
         default="clusters",
         help="synthetic clusters of --n x --dim, or the digits demo's 1,797 x 64",
     )
+    parser.add_argument(
+        "--text",
+        type=Path,
+        help="real text embeddings made by benchmarks/text_data.py (a folder with vectors.npy "
+        "and metadata.tsv: label column 'module', text column 'text') instead of --data",
+    )
     parser.add_argument("--skip-naive", action="store_true", help="skip (c), the slowest")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
     python = sys.executable
     with tempfile.TemporaryDirectory(prefix="reportgen-bench-") as tmp:
         folder = Path(tmp)
-        if args.data == "digits":
+        label_flags: list[str] = []
+        if args.text is not None:
+            vectors_path, metadata_path = args.text / "vectors.npy", args.text / "metadata.tsv"
+            label_flags = ["--label-column", "module", "--text-column", "text"]
+        elif args.data == "digits":
             vectors_path, metadata_path = digits_data(folder)
         else:
             vectors_path, metadata_path = make_data(folder, args.n, args.dim, args.clusters, seed=0)
         n, dim = np.load(vectors_path, mmap_mode="r").shape
         results: dict[str, object] = {
-            "data": args.data,
+            "data": str(args.text) if args.text is not None else args.data,
             "n": n,
             "dim": dim,
             "cores": os.cpu_count(),
@@ -181,6 +191,7 @@ def main() -> None:
                 str(vectors_path),
                 "--metadata",
                 str(metadata_path),
+                *label_flags,
                 "--out",
                 str(folder / "site"),
                 # a fresh cache: this is a first (cold) build, cache writes included
@@ -196,7 +207,7 @@ def main() -> None:
         results["plain_umap"] = run(
             [python, "-c", PLAIN_UMAP, str(vectors_path), str(folder / "plain.npy")], folder
         )
-        if not args.skip_naive:
+        if not args.skip_naive and args.text is None:  # its label reader wants one column
             naive_out = folder / "naive"
             naive_out.mkdir()
             results["naive"] = run(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-from reportgen.render.scripts import MODULES, javascript_bundle
+import pytest
+
+from reportgen.render.scripts import MODULES, _without_comment_lines, javascript_bundle
 from reportgen.render.templates import templates_dir
 
 JS = templates_dir() / "static" / "js"
@@ -25,12 +27,39 @@ def test_the_bundle_is_the_modules_in_order():
     bundle = javascript_bundle().decode("utf-8")
     position = 0
     for name in MODULES:
-        text = (JS / name).read_text(encoding="utf-8")
+        text = _without_comment_lines((JS / name).read_text(encoding="utf-8"), name)
         found = bundle.find(text, position)
         assert found == position, f"{name} is not where MODULES puts it"
         position += len(text)
     assert position == len(bundle)
     assert javascript_bundle() == javascript_bundle()  # deterministic
+
+
+def test_the_bundle_leaves_out_comment_lines_and_keeps_every_line_of_code():
+    text = (
+        "// @ts-check\n"
+        "/** A block\n * @param {number} x */\n"
+        "reportgen.a = 1; // a trailing comment stays\n"
+        "  /* one line */\n"
+        "/* a comment */ reportgen.b = 2;\n"
+        "/* open\n  still */ reportgen.c = 3;\n"
+    )
+    assert _without_comment_lines(text, "x.js") == (
+        "reportgen.a = 1; // a trailing comment stays\n"
+        "/* a comment */ reportgen.b = 2;\n"
+        "/* open\n  still */ reportgen.c = 3;\n"
+    )
+    with pytest.raises(ValueError, match="never closed"):
+        _without_comment_lines("/* open\nreportgen.a = 1;\n", "x.js")
+    bundle = javascript_bundle().decode("utf-8")
+    assert "@typedef" not in bundle and "// @ts-check" not in bundle
+    code = [
+        line
+        for name in MODULES
+        for line in (JS / name).read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.strip().startswith(("//", "/*", "*"))
+    ]
+    assert all(line in bundle for line in code)
 
 
 def test_every_module_is_type_checked_and_only_registers():

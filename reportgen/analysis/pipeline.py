@@ -14,7 +14,7 @@ what does not (k-means), so new labels recompute no projection.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -47,6 +47,12 @@ from reportgen.analysis.results import (
     Findings,
     View,
     cluster_names,
+)
+from reportgen.analysis.scale import (
+    PLACEMENT,
+    hash_sample,
+    place_projection,
+    placement_width,
 )
 from reportgen.analysis.similarity import compute_similarity, knn_confusion
 from reportgen.analysis.steps import DATA, Codec, Step, StepContext, run_steps
@@ -109,6 +115,14 @@ def analysis_steps() -> tuple[Step, ...]:
         Step("summary", _summary, progress="summarize"),
         Step("columns", _columns, progress="summarize"),
         Step(
+            "fit-sample",
+            _fit_sample,
+            uses=("plan", "columns"),
+            params=lambda c: {"size": c["plan"].fit_size, "seed": c.config.seed},
+            fingerprint=_fit_sample_fingerprint,
+            wanted=lambda c: c["plan"].fit_size is not None,
+        ),
+        Step(
             "knn-graph",
             _graph,
             parents=(DATA,),
@@ -119,6 +133,17 @@ def analysis_steps() -> tuple[Step, ...]:
             libraries=("numpy", "pynndescent", "numba"),
             codec=Codec(records.encode_graph, _decode_graph),
             progress="neighbors",
+        ),
+        Step(
+            "fit-graph",
+            _fit_graph,
+            parents=(DATA, "fit-sample"),
+            uses=("plan",),
+            params=_fit_graph_params,
+            libraries=("numpy", "pynndescent", "numba"),
+            codec=Codec(records.encode_graph, _decode_fit_graph),
+            progress="neighbors",
+            wanted=lambda c: c.get("fit-sample") is not None,
         ),
         Step(
             "pca",
@@ -197,6 +222,10 @@ class Plan:
         graph_k: the one kNN graph's width: enough for every consumer that is on.
         graph_method: "exact" or "approximate".
         notes: one sentence per lowered size.
+        fit_size: rows of the fit sample UMAP and t-SNE are fitted on (above ``[scale]
+            fit_sample`` points); None when they are fitted on all N.
+        fit_graph_k: the width of the fit sample's own kNN graph (0 without a sample).
+        fit_graph_method: how that graph is built ("" without a sample).
     """
 
     k: int
@@ -204,6 +233,9 @@ class Plan:
     graph_k: int
     graph_method: str
     notes: tuple[str, ...]
+    fit_size: int | None = None
+    fit_graph_k: int = 0
+    fit_graph_method: str = ""
 
 
 def _plan_params(context: StepContext) -> dict[str, Any]:
@@ -213,6 +245,10 @@ def _plan_params(context: StepContext) -> dict[str, Any]:
         "exact_max_n": config.neighbors.exact_max_n,
         "umap_n_neighbors": config.umap.n_neighbors if config.projections.umap else 0,
         "tsne_perplexity": config.tsne.perplexity if config.projections.tsne else 0,
+        "fit_sample": config.scale.fit_sample,
+        "fits_on_sample": any(
+            method.fit_on_sample and method.selected(config) for method in methods()
+        ),
     }
 
 
@@ -226,9 +262,27 @@ def _plan(context: StepContext, params: dict[str, Any]) -> Plan:
     quality_k = min(k, (n - 1) // 2)
     if quality_k < k:
         notes.append(f"quality k lowered from {k} to {quality_k}: N = {n} (k < N/2)")
-    width = graph_width(n, k, params["umap_n_neighbors"], params["tsne_perplexity"])
+    umap_n_neighbors, perplexity = params["umap_n_neighbors"], params["tsne_perplexity"]
     method = graph_method(n, params["exact_max_n"])
-    return Plan(k, quality_k, width, method, tuple(notes))
+    fit_size = params["fit_sample"]
+    if not (params["fits_on_sample"] and n > fit_size):
+        width = graph_width(n, k, umap_n_neighbors, perplexity)
+        return Plan(k, quality_k, width, method, tuple(notes))
+    # UMAP and t-SNE read the sample's own graph; the graph of all N serves the inspector,
+    # the metrics and the placement, wide enough that a placed point usually finds its
+    # nearest fitted point among its neighbours (the rare one that does not is searched
+    # for against the sample).
+    width = min(n - 1, max(k, placement_width(n, fit_size)))
+    return Plan(
+        k,
+        quality_k,
+        width,
+        method,
+        tuple(notes),
+        fit_size=fit_size,
+        fit_graph_k=graph_width(fit_size, k, umap_n_neighbors, perplexity),
+        fit_graph_method=graph_method(fit_size, params["exact_max_n"]),
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -288,6 +342,53 @@ def _decode_graph(arrays: Any, value: Any, context: StepContext, params: dict[st
     )
 
 
+# --------------------------------------------------------------------------------------
+# Large N: the fit sample and its own kNN graph
+
+
+def _label_codes(context: StepContext) -> np.ndarray:
+    labels = _labels(context)
+    if labels is None:
+        return np.zeros(context.dataset.n, dtype=np.int64)
+    return np.asarray(labels.codes, dtype=np.int64)
+
+
+def _fit_sample_fingerprint(context: StepContext) -> dict[str, Any]:
+    # The sample is stratified by label: other labels, another sample.
+    return {"labels": array_key(_label_codes(context))}
+
+
+def _fit_sample(context: StepContext, params: dict[str, Any]) -> np.ndarray:
+    return hash_sample(_label_codes(context), params["size"], params["seed"])
+
+
+def _fit_graph_params(context: StepContext) -> dict[str, Any]:
+    plan = context["plan"]
+    return {
+        "k": plan.fit_graph_k,
+        "metric": context.config.neighbors.metric,
+        "method": plan.fit_graph_method,
+        "seed": context.config.seed * (plan.fit_graph_method != "exact"),
+    }
+
+
+def _fit_graph(context: StepContext, params: dict[str, Any]) -> Any:
+    rows = context["fit-sample"]
+    return compute_knn_graph(
+        np.ascontiguousarray(context.dataset.vectors[rows]),
+        params["k"],
+        metric=params["metric"],
+        exact_max_n=context.config.neighbors.exact_max_n,
+        seed=context.config.seed,
+        engine=context.engine,
+    )
+
+
+def _decode_fit_graph(arrays: Any, value: Any, context: StepContext, params: Any) -> Any:
+    n = len(context["fit-sample"])
+    return records.decode_graph(arrays, value, n=n, k=params["k"], metric=params["metric"])
+
+
 def _pca_wanted(context: StepContext) -> bool:
     return any("pca" in method.parents and method.selected(context.config) for method in methods())
 
@@ -314,21 +415,38 @@ def _view_steps() -> list[Step]:
 
 
 def _view_step(method: ProjectionMethod, view: ViewSpec) -> Step:
+    def params(context: StepContext) -> dict[str, Any]:
+        values = dict(method.params(context.config))
+        if _fitted_on_sample(method, context):
+            values[_PLACEMENT] = PLACEMENT
+        return values
+
     def compute(context: StepContext, params: dict[str, Any]) -> Any:
-        parents = {name: context[name] for name in method.parents}
-        inputs = MethodInputs(context.dataset, parents, context.engine)
-        return method.compute(inputs, view, params)
+        if not _fitted_on_sample(method, context):
+            parents = {name: context[name] for name in method.parents}
+            inputs = MethodInputs(context.dataset, parents, context.engine)
+            return method.compute(inputs, view, params)
+        rows = context["fit-sample"]
+        parents = {name: _restricted(context, name, rows) for name in method.parents}
+        inputs = MethodInputs(context.dataset, parents, context.engine, rows=rows)
+        method_params = {name: value for name, value in params.items() if name != _PLACEMENT}
+        fitted = method.compute(inputs, view, method_params)
+        return place_projection(
+            fitted, rows, context["knn-graph"], context.dataset.vectors, context.config.seed
+        )
 
     def decode(arrays: Any, value: Any, context: StepContext, params: dict[str, Any]) -> Any:
         return records.decode_projection(
             arrays, value, n=context.dataset.n, key=view.key, dims=view.dims
         )
 
+    # A method fitted on the sample also reads the sample's graph (when there is one).
+    sample_parents = ("fit-graph",) if method.fit_on_sample else ()
     return Step(
         view.key,
         compute,
-        parents=method.parents or (DATA,),
-        params=lambda c: method.params(c.config),
+        parents=(*(method.parents or (DATA,)), *sample_parents),
+        params=params,
         fingerprint=lambda c: method.fingerprint(c.dataset, c.config),
         libraries=method.libraries,
         codec=Codec(records.encode_projection, decode) if method.cached else None,
@@ -336,6 +454,36 @@ def _view_step(method: ProjectionMethod, view: ViewSpec) -> Step:
         progress=view.key if method.cached else method.parents[0],
         wanted=lambda c: view.key in method.selected(c.config),
     )
+
+
+# A parameter of a view fitted on the sample (absent without one): how the other points
+# were placed, so that a change of placement is a new cache key.
+_PLACEMENT = "placement"
+
+
+def _fitted_on_sample(method: ProjectionMethod, context: StepContext) -> bool:
+    return method.fit_on_sample and context.get("fit-sample") is not None
+
+
+def _sampled_views(context: StepContext) -> set[str]:
+    """The views fitted on the sample in this build (none without one)."""
+    return {
+        view.key
+        for method in methods()
+        if _fitted_on_sample(method, context)
+        for view in method.views
+    }
+
+
+def _restricted(context: StepContext, name: str, rows: np.ndarray) -> Any:
+    """A parent's result restricted to the fit sample's rows: the sample's own kNN graph,
+    or the rows' coordinates of a layout (t-SNE's PCA start)."""
+    if name == "knn-graph":
+        return context["fit-graph"]
+    value = context[name]
+    if hasattr(value, "coordinates"):
+        return replace(value, coordinates=np.ascontiguousarray(value.coordinates[rows]))
+    raise RuntimeError(f"a method fitted on the sample cannot restrict its parent {name!r}")
 
 
 def _quality_step(view: ViewSpec) -> Step:
@@ -353,12 +501,14 @@ def _quality_step(view: ViewSpec) -> Step:
         coordinates = context[view.key].coordinates
         k = params["k"]
         rest = {name: value for name, value in params.items() if name != "k"}
+        fitted_rows = context.get("fit-sample") if view.key in _sampled_views(context) else None
         return compute_quality(
             context.dataset.vectors,
             context["knn-graph"],
             coordinates,
             k,
             engine=context.engine,
+            fitted_rows=fitted_rows,
             **rest,
         )
 

@@ -29,6 +29,27 @@ _MATCH_BYTES = 32 * 2**20
 
 
 @dataclass(frozen=True)
+class PartQuality:
+    """The quality of one part of a projection's points: the fitted or the placed ones.
+
+    Attributes:
+        name: "fitted" or "placed".
+        points: how many points the part has.
+        knn_recall: the mean ``preservation`` over the part's points.
+        trustworthiness: trustworthiness@k with the part's points as the queries (their
+            projection neighbours ranked among all N); its normalisation is the whole
+            set's, so a part of perfect points scores 1.
+        queries: how many of the part's points were queries (all of them when exact).
+    """
+
+    name: str
+    points: int
+    knn_recall: float
+    trustworthiness: float
+    queries: int
+
+
+@dataclass(frozen=True)
 class ProjectionQuality:
     """How well a projection keeps each point's neighbourhood.
 
@@ -43,6 +64,8 @@ class ProjectionQuality:
             seeded query points its estimate used.
         preservation: float32 (N,): per point, the share of its k high-dimensional neighbours
             that are among its k nearest neighbours in the projection (usable as a colour).
+        parts: for a layout fitted on a sample, the fitted and the placed points' quality;
+            empty otherwise.
     """
 
     k: int
@@ -50,6 +73,7 @@ class ProjectionQuality:
     trustworthiness: float
     trustworthiness_sample: int | None
     preservation: np.ndarray
+    parts: tuple[PartQuality, ...] = ()
 
 
 def compute_quality(
@@ -63,6 +87,7 @@ def compute_quality(
     sample_size: int = 2000,
     seed: int = 0,
     engine: Engine = LOCAL,
+    fitted_rows: np.ndarray | None = None,
 ) -> ProjectionQuality:
     """Compare a projection's neighbourhoods with the original space's.
 
@@ -93,6 +118,9 @@ def compute_quality(
         sample_size: query points of the sampled trustworthiness.
         seed: seed of the query sample.
         engine: runs the blocks of distances from the query rows to all N.
+        fitted_rows: the rows a layout was fitted on when the others were placed: the
+            result then also reports the fitted and the placed points apart (``parts``),
+            from the same queries (with a sample, its queries in each part).
 
     Returns:
         A ``ProjectionQuality``.
@@ -127,8 +155,28 @@ def compute_quality(
         rng = np.random.default_rng(seed)
         queries = np.sort(rng.choice(n, size=sample_size, replace=False))
         sample = sample_size
-    penalty = _rank_penalty(vectors, metric, queries, low[queries], k, engine)
-    trust = 1.0 - 2.0 * penalty / (queries.size * k * (2.0 * n - 3.0 * k - 1.0))
+    penalties = _rank_penalty(vectors, metric, queries, low[queries], k, engine)
+    scale = k * (2.0 * n - 3.0 * k - 1.0)
+    trust = 1.0 - 2.0 * float(penalties.sum()) / (queries.size * scale)
+
+    parts = []
+    if fitted_rows is not None:
+        is_fitted = np.zeros(n, dtype=bool)
+        is_fitted[np.asarray(fitted_rows, dtype=np.int64)] = True
+        for name, mask in (("fitted", is_fitted), ("placed", ~is_fitted)):
+            in_part = mask[queries]
+            if not mask.any() or not in_part.any():
+                continue
+            part_trust = 1.0 - 2.0 * float(penalties[in_part].sum()) / (int(in_part.sum()) * scale)
+            parts.append(
+                PartQuality(
+                    name=name,
+                    points=int(mask.sum()),
+                    knn_recall=float(shared[mask].sum()) / (int(mask.sum()) * k),
+                    trustworthiness=part_trust,
+                    queries=int(in_part.sum()),
+                )
+            )
 
     return ProjectionQuality(
         k=k,
@@ -136,6 +184,7 @@ def compute_quality(
         trustworthiness=float(trust),
         trustworthiness_sample=sample,
         preservation=preservation,
+        parts=tuple(parts),
     )
 
 
@@ -223,8 +272,9 @@ def _rank_penalty(
     low: np.ndarray,
     k: int,
     engine: Engine,
-) -> float:
-    """sum over queries i and their projection neighbours j of max(0, r(i, j) - k).
+) -> np.ndarray:
+    """int64 (Q,): per query i, the sum over its projection neighbours j of
+    max(0, r(i, j) - k).
 
     r(i, j) is j's rank among all other points by original distance to i (1 = nearest; ties
     to the smaller index). Computed by the engine's blocks of query rows (one matrix product
@@ -234,14 +284,14 @@ def _rank_penalty(
     n = space.n
     chunk = max(1, _RANK_BYTES // (k * n))
 
-    def penalty(part: slice, block: np.ndarray) -> int:
+    def penalty(part: slice, block: np.ndarray) -> np.ndarray:
         rows = queries[part]
         block[np.arange(rows.size), rows] = np.inf
         # Clipped at 0 as scikit-learn's pairwise distances are: near-duplicates tie at 0.
         np.maximum(block, np.float32(0.0), out=block)
         block_low = low[part]
         targets = np.take_along_axis(block, block_low, axis=1)
-        total = 0
+        totals = np.zeros(rows.size, dtype=np.int64)
         for first in range(0, rows.size, chunk):
             piece = slice(first, first + chunk)
             values = block[piece, None, :]
@@ -252,7 +302,7 @@ def _rank_penalty(
                 # Tied points count as nearer when their index is smaller (duplicates).
                 j = block_low[first + r, c]
                 nearer[r, c] += np.count_nonzero(block[first + r, :j] == targets[first + r, c])
-            total += int(np.maximum(nearer + 1 - k, 0).sum())
-        return total
+            totals[piece] = np.maximum(nearer + 1 - k, 0).sum(axis=1)
+        return totals
 
-    return float(sum(engine.map_distances(penalty, space, queries)))
+    return np.concatenate(engine.map_distances(penalty, space, queries))

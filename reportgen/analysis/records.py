@@ -19,7 +19,7 @@ import numpy as np
 from reportgen.analysis.clusters import Clustering, keyword_names
 from reportgen.analysis.neighbors import KnnGraph
 from reportgen.analysis.projections import PcaResult, Projection
-from reportgen.analysis.quality import ProjectionQuality
+from reportgen.analysis.quality import PartQuality, ProjectionQuality
 from reportgen.analysis.similarity import Similarity
 
 Arrays = Mapping[str, np.ndarray]
@@ -100,6 +100,7 @@ def encode_quality(quality: ProjectionQuality) -> Record:
         "knn_recall": quality.knn_recall,
         "trustworthiness": quality.trustworthiness,
         "trustworthiness_sample": quality.trustworthiness_sample,
+        "parts": [dataclasses.asdict(part) for part in quality.parts],
     }
     return {"preservation": quality.preservation}, value
 
@@ -114,6 +115,16 @@ def decode_quality(arrays: Arrays, value: Any, *, n: int, k: int) -> ProjectionQ
         trustworthiness=_float(value, "trustworthiness"),
         trustworthiness_sample=None if sample is None else _int(value, "trustworthiness_sample"),
         preservation=_array(arrays, "preservation", np.float32, (n,)),
+        parts=tuple(
+            PartQuality(
+                name=_text(part, "name"),
+                points=_int(part, "points"),
+                knn_recall=_float(part, "knn_recall"),
+                trustworthiness=_float(part, "trustworthiness"),
+                queries=_int(part, "queries"),
+            )
+            for part in value["parts"]
+        ),
     )
 
 

@@ -82,7 +82,8 @@ class Step:
         name: its name: the key of its result in the context, and its cache entries' name.
         compute: ``compute(context, params) -> result``: pure (no I/O, no global state).
         parents: the steps whose results it takes AND whose cache keys its key chains
-            (``DATA`` for the vectors themselves).
+            (``DATA`` for the vectors themselves). A parent this build does not run (not
+            wanted) is left out of both: ``context.get`` gives None.
         uses: the steps whose results it takes without chaining their keys (they may not
             have run: ``context.get`` is then None); whatever it takes from them must be in
             its ``params`` or ``fingerprint`` (a coding of the labels, the build's plan).
@@ -124,6 +125,7 @@ def run_steps(
     """
     root = array_key(context.dataset.vectors, engine=context.engine) if cache else None
     keys = {DATA: root} if root is not None else {}
+    unwanted: set[str] = set()
     for line, group in groupby(steps, key=lambda step: step.progress):
         with ExitStack() as stack:
             status = StepStatus()  # replaced by the line's own once a step is wanted
@@ -131,11 +133,12 @@ def run_steps(
             for step in group:
                 # Asked only now: a step may be wanted because of what the one before gave.
                 if not step.wanted(context):
+                    unwanted.add(step.name)
                     continue
                 if line is not None and not opened:
                     status = stack.enter_context(progress.step(line))
                     opened = True
-                _run(step, context, keys, cache, status)
+                _run(step, context, keys, cache, status, unwanted)
     _say_cache_use(progress, cache)
     return context
 
@@ -146,8 +149,9 @@ def _run(
     keys: dict[str, str],
     cache: Cache | None,
     status: StepStatus,
+    unwanted: set[str],
 ) -> None:
-    missing = [name for name in step.parents if _absent(name, context)]
+    missing = [name for name in step.parents if _absent(name, context) and name not in unwanted]
     if missing:  # a bug in the table: a step before its parents
         raise RuntimeError(f"step {step.name!r} runs before {', '.join(missing)}")
     params = dict(step.params(context))

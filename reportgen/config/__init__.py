@@ -26,6 +26,7 @@ from reportgen.analysis.clusters import CLUSTER_PARAMETERS
 from reportgen.analysis.findings import NEAR_DUPLICATE_PARAMETERS
 from reportgen.analysis.neighbors import GRAPH_PARAMETERS
 from reportgen.analysis.quality import QUALITY_PARAMETERS
+from reportgen.analysis.scale import SCALE_PARAMETERS
 from reportgen.analysis.similarity import SIMILARITY_PARAMETERS
 from reportgen.config.declare import option, section
 from reportgen.errors import ConfigError
@@ -119,6 +120,19 @@ class ProjectionsConfig:
         2_000,
         "query points of the sampled trustworthiness",
         constraint=QUALITY_PARAMETERS["sample_size"],
+    )
+
+
+@dataclass(frozen=True)
+class ScaleConfig:
+    """What changes above a size: the layouts fitted on a sample, the rest placed."""
+
+    fit_sample: int = option(
+        50_000,
+        "above this many points, UMAP and t-SNE are fitted on a seeded sample of this many "
+        "(stratified by label) and the other points placed next to their nearest fitted point",
+        constraint=SCALE_PARAMETERS["fit_sample"],
+        flag="--fit-sample",
     )
 
 
@@ -271,6 +285,7 @@ class Config:
     input: InputConfig = section(InputConfig, "", "inputs and how to read them")
     neighbors: NeighborsConfig = section(NeighborsConfig, "neighbors-", "the kNN graph")
     projections: ProjectionsConfig = section(ProjectionsConfig, "", "views and their quality")
+    scale: ScaleConfig = section(ScaleConfig, "", "large N: fit on a sample, place the rest")
     clusters: ClustersConfig = section(ClustersConfig, "clusters-", "k-means clusters")
     similarity: SimilarityConfig = section(SimilarityConfig, "similarity-", "similarity")
     render: RenderConfig = section(RenderConfig, "", "presentation")

@@ -120,6 +120,19 @@ SHAPES: tuple[Shape, ...] = (
             Field("trust", "number", "trustworthiness"),
             Field("trustSample", "number|null", "the sample trustworthiness used, if any"),
             Field("k", "number", "the neighbours both are measured with"),
+            Field("fit", "string|null", "how a layout fitted on a sample was made, if it was"),
+            Field("parts", "QualityPart[]", "the fitted and the placed points apart (or none)"),
+        ),
+    ),
+    Shape(
+        "QualityPart",
+        "The quality of the fitted or of the placed points of a view fitted on a sample.",
+        (
+            Field("name", "string", '"fitted" or "placed"'),
+            Field("points", "number", "how many points the part has"),
+            Field("recall", "number", "their kNN recall"),
+            Field("trust", "number", "their trustworthiness"),
+            Field("queries", "number", "how many of them the trustworthiness queried"),
         ),
     ),
     Shape(

@@ -11,6 +11,7 @@ from reportgen._version import __version__
 from reportgen.analysis.results import Analysis, cluster_names
 from reportgen.config import Config
 from reportgen.dataset import Dataset
+from reportgen.render.scatter import fit_sentence
 
 SCHEMA = "reportgen/report/v1"
 
@@ -105,6 +106,16 @@ def build_report(dataset: Dataset, analysis: Analysis, provenance: dict[str, Any
                 "trustworthiness": view.quality.trustworthiness,
                 "trustworthiness_sample": view.quality.trustworthiness_sample,
                 "k": view.quality.k,
+                "fit": fit_sentence(view.projection),
+                "parts": {
+                    part.name: {
+                        "points": part.points,
+                        "knn_recall": part.knn_recall,
+                        "trustworthiness": part.trustworthiness,
+                        "trustworthiness_queries": part.queries,
+                    }
+                    for part in view.quality.parts
+                },
                 "parameters": view.projection.parameters,
                 "notes": list(view.projection.notes),
             }

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from reportgen.analysis.projections import view_title
+from reportgen.analysis.projections import Projection, method_of, view_title
 from reportgen.analysis.results import Analysis, View
 from reportgen.config import Config
 from reportgen.dataset import Dataset
@@ -58,10 +58,36 @@ def _view_block(view: View, analysis: Analysis) -> dict[str, Any]:
             "trust": quality.trustworthiness,
             "trustSample": quality.trustworthiness_sample,
             "k": quality.k,
+            "fit": fit_sentence(projection),
+            "parts": [
+                {
+                    "name": part.name,
+                    "points": part.points,
+                    "recall": part.knn_recall,
+                    "trust": part.trustworthiness,
+                    "queries": part.queries,
+                }
+                for part in quality.parts
+            ],
         },
         "parameters": parameters,
         "notes": list(projection.notes),
     }
+
+
+def fit_sentence(projection: Projection) -> str | None:
+    """ "UMAP fitted on 50,000 of 200,000 points; the others placed from their 15 nearest
+    fitted points", or None for a view fitted on all of them."""
+    fitted = projection.parameters.get("fit_sample")
+    if fitted is None:
+        return None
+    title = method_of(projection.key).title
+    n = projection.coordinates.shape[0]
+    return (
+        f"{title} fitted on {fitted:,} of {n:,} points (a seeded sample stratified by "
+        "label); each other point placed next to its nearest fitted point in the original "
+        "space"
+    )
 
 
 def default_view(analysis: Analysis) -> str | None:

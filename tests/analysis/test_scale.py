@@ -9,12 +9,15 @@ import numpy as np
 import pytest
 
 from reportgen.analysis.scale import (
+    fitted_neighbors,
     hash_sample,
+    jitter,
     label_quotas,
+    layout_spacing,
     merge_candidates,
-    place_points,
     row_keys,
     sample_candidates,
+    search_fitted,
 )
 from reportgen.errors import AnalysisError
 
@@ -66,23 +69,64 @@ def test_the_sample_is_the_same_however_the_rows_are_split(cuts):
     assert np.array_equal(merge_candidates(parts[::-1], quotas), whole)
 
 
-def test_placed_points_land_among_their_neighbours():
-    rng = np.random.default_rng(0)
-    fitted = rng.normal(size=(50, 2)).astype(np.float32)
-    neighbors = np.array([[0, 1, 2], [3, 3, 3], [4, 5, 6]])
-    similarities = np.array([[0.9, 0.9, 0.9], [0.5, 0.2, 0.1], [-0.2, -0.3, -0.1]])
-    placed = place_points(fitted, neighbors, similarities)
-    assert placed.dtype == np.float32 and placed.shape == (3, 2)
-    np.testing.assert_allclose(placed[0], fitted[[0, 1, 2]].mean(axis=0), rtol=1e-6)
-    np.testing.assert_allclose(placed[1], fitted[3], rtol=1e-6)
-    # All neighbours dissimilar: their plain average, not a division by zero.
-    np.testing.assert_allclose(placed[2], fitted[[4, 5, 6]].mean(axis=0), rtol=1e-6)
-    weighted = place_points(fitted, np.array([[0, 1]]), np.array([[0.75, 0.25]]))
-    np.testing.assert_allclose(weighted[0], 0.75 * fitted[0] + 0.25 * fitted[1], rtol=1e-5)
+def test_jitter_is_seeded_by_row_and_fills_the_ball():
+    rows = np.arange(20_000)
+    for dims in (2, 3):
+        offsets = jitter(rows, seed=3, dims=dims, radius=2.0)
+        assert offsets.shape == (20_000, dims)
+        radii = np.linalg.norm(offsets, axis=1)
+        assert radii.max() <= 2.0
+        # Uniform in the ball: the share within half the radius is 0.5 ** dims.
+        assert abs((radii < 1.0).mean() - 0.5**dims) < 0.02
+        assert np.abs(offsets.mean(axis=0)).max() < 0.05
+        # A row's offset depends on the row and the seed, not on the rows beside it.
+        np.testing.assert_array_equal(jitter(rows[5:9], 3, dims, 2.0), offsets[5:9])
+        assert not np.array_equal(jitter(rows[:9], 4, dims, 2.0), offsets[:9])
 
 
-def test_placement_refuses_neighbours_outside_the_fitted_points():
-    with pytest.raises(AnalysisError, match="index the 2 fitted points"):
-        place_points(np.zeros((2, 2)), np.array([[0, 2]]), np.array([[1.0, 1.0]]))
-    with pytest.raises(AnalysisError, match="same"):
-        place_points(np.zeros((2, 2)), np.array([[0, 1]]), np.array([1.0, 1.0]))
+def test_layout_spacing_is_the_median_nearest_distance():
+    layout = np.array([[0.0, 0.0], [1.0, 0.0], [3.0, 0.0], [10.0, 0.0]])
+    assert layout_spacing(layout) == 1.5  # nearest distances 1, 1, 2, 7
+
+
+def _brute_fitted(graph_indices, graph_similarities, fitted_rows, k):
+    """The first k fitted neighbours of each row, by a plain loop."""
+    position = {row: i for i, row in enumerate(fitted_rows)}
+    result = []
+    for row_i, row_s in zip(graph_indices, graph_similarities, strict=True):
+        found = [(position[j], s) for j, s in zip(row_i, row_s, strict=True) if j in position]
+        result.append(found[:k])
+    return result
+
+
+def test_fitted_neighbors_are_the_graphs_fitted_columns_in_order():
+    rng = np.random.default_rng(3)
+    n, width, k = 200, 12, 4
+    indices = np.array([rng.permutation(n)[:width] for _ in range(n)])
+    similarities = np.sort(rng.uniform(size=(n, width)), axis=1)[:, ::-1].astype(np.float32)
+    fitted_rows = np.sort(rng.choice(n, size=40, replace=False))
+    neighbors, sims, counts = fitted_neighbors(indices, similarities, fitted_rows, k)
+    expected = _brute_fitted(indices, similarities, fitted_rows, k)
+    assert counts.tolist() == [len(found) for found in expected]
+    for row, found in enumerate(expected):
+        assert neighbors[row, : len(found)].tolist() == [p for p, _ in found]
+        np.testing.assert_array_equal(sims[row, : len(found)], [s for _, s in found])
+        assert (sims[row, len(found) :] == 0).all()
+    # A block of rows of a larger graph: the same answer for those rows.
+    block = slice(50, 90)
+    got = fitted_neighbors(indices[block], similarities[block], fitted_rows, k, n_rows=n)
+    np.testing.assert_array_equal(got[0], neighbors[block])
+
+
+def test_search_fitted_matches_brute_force():
+    rng = np.random.default_rng(4)
+    vectors = rng.normal(size=(300, 16)).astype(np.float32)
+    fitted_rows = np.arange(0, 300, 3)
+    queries = np.array([1, 2, 4, 299])
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    found = search_fitted(vectors, queries, fitted_rows, block_rows=2)
+    expected = np.argmax(unit[queries] @ unit[fitted_rows].T, axis=1)
+    assert found.tolist() == expected.tolist()
+    found = search_fitted(vectors, queries, fitted_rows, metric="euclidean")
+    gaps = ((vectors[queries, None] - vectors[None, fitted_rows]) ** 2).sum(axis=2)
+    assert found.tolist() == np.argmin(gaps, axis=1).tolist()

@@ -66,16 +66,23 @@ class ViewSpec:
 class MethodInputs:
     """What a method's compute function may read: the dataset (its vectors, its columns),
     the results of the analysis steps the method names as its parents, and the engine its
-    passes over all rows go through."""
+    passes over all rows go through.
+
+    When the method is fitted on a sample, ``rows`` are the sample's rows: ``vectors`` are
+    theirs and the parents are already restricted to them.
+    """
 
     dataset: Dataset
     parents: Mapping[str, Any]
     engine: Engine
+    rows: np.ndarray | None = None
 
     @property
     def vectors(self) -> np.ndarray:
-        """float32 (N, D): the validated vectors."""
-        return self.dataset.vectors
+        """float32 (N, D): the validated vectors (the fit sample's, in row order)."""
+        if self.rows is None:
+            return self.dataset.vectors
+        return np.ascontiguousarray(self.dataset.vectors[self.rows])
 
 
 @dataclass(frozen=True)
@@ -123,6 +130,10 @@ class ProjectionMethod:
             of a Projector State; ``projection`` is None for another method's view (the
             State always carries every field).
         not_selected_hint: the flag that turns a view on, for "not computed" messages.
+        fit_on_sample: whether, above ``[scale] fit_sample`` points, it is fitted on the
+            seeded fit sample (its parents restricted to those rows: the kNN graph among
+            them, their PCA coordinates) and every other point is placed from its nearest
+            fitted points. ``compute`` then sees only the sample and need not know.
     """
 
     key: str
@@ -142,6 +153,7 @@ class ProjectionMethod:
     section: ConfigSection | None = None
     aliases: bool = True
     not_selected_hint: Callable[[str], str] | None = None
+    fit_on_sample: bool = False
 
     def view(self, key: str) -> ViewSpec:
         """The view of this method called ``key``."""

@@ -273,5 +273,6 @@ METHOD = ProjectionMethod(
     projector_axes=axes_by_method,
     bookmark_fields=_bookmark_fields,
     section=ConfigSection("tsne", TsneConfig, "tsne-", "t-SNE"),
+    fit_on_sample=True,
     not_selected_hint=lambda view: "--tsne-3d" if view == "tsne-3d" else "",
 )

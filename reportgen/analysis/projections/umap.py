@@ -244,4 +244,5 @@ METHOD = ProjectionMethod(
     projector_axes=axes_by_method,
     bookmark_fields=_bookmark_fields,
     section=ConfigSection("umap", UmapConfig, "umap-", "UMAP"),
+    fit_on_sample=True,
 )

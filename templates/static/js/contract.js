@@ -33,6 +33,18 @@
  * @property {number} trust  trustworthiness
  * @property {number|null} trustSample  the sample trustworthiness used, if any
  * @property {number} k  the neighbours both are measured with
+ * @property {string|null} fit  how a layout fitted on a sample was made, if it was
+ * @property {QualityPart[]} parts  the fitted and the placed points apart (or none)
+ */
+
+/**
+ * The quality of the fitted or of the placed points of a view fitted on a sample.
+ * @typedef {Object} QualityPart
+ * @property {string} name  "fitted" or "placed"
+ * @property {number} points  how many points the part has
+ * @property {number} recall  their kNN recall
+ * @property {number} trust  their trustworthiness
+ * @property {number} queries  how many of them the trustworthiness queried
  */
 
 /**

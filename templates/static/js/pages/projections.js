@@ -141,6 +141,16 @@ reportgen.ProjectionsPage.prototype.describeView = function (view) {
   scope.byId("rg-quality-k").textContent = String(view.quality.k);
   scope.byId("rg-quality-sample").textContent = view.quality.trustSample
     ? " (on a seeded sample of " + view.quality.trustSample + " points)" : "";
+  var fit = scope.byId("rg-fit-note");
+  fit.hidden = !view.quality.fit;
+  fit.textContent = view.quality.fit || "";
+  var parts = scope.byId("rg-quality-parts");
+  parts.hidden = view.quality.parts.length === 0;
+  parts.textContent = view.quality.parts.map(function (/** @type {QualityPart} */ part) {
+    return part.name + " " + part.points.toLocaleString("en-US") + " points: recall " +
+      reportgen.fixed(part.recall, 3) + ", trustworthiness " + reportgen.fixed(part.trust, 3) +
+      (part.queries < part.points ? " (" + part.queries.toLocaleString("en-US") + " queries)" : "");
+  }).join("; ");
   var parameters = scope.byId("rg-parameters");
   reportgen.clear(parameters);
   view.parameters.forEach(function (/** @type {string[]} */ pair) {

@@ -1,0 +1,151 @@
+"""Above [scale] fit_sample points, UMAP and t-SNE are fitted on a sample and the other
+points placed: the fitted layout is the plain fit of the sample, placed points land among
+their neighbours, and the quality is reported for both parts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import reportgen
+from reportgen.analysis import pipeline
+from reportgen.analysis.neighbors import compute_knn_graph
+from reportgen.analysis.projections.umap import compute_umap
+from reportgen.analysis.scale import PLACE_JITTER, hash_sample, layout_spacing, placement_width
+from reportgen.config import Config, ProjectionsConfig, ScaleConfig
+from reportgen.io import dataset_from_arrays
+from reportgen.progress import Progress
+
+N, FIT, CLUSTERS = 2000, 300, 8
+
+
+def _data() -> tuple[np.ndarray, list[str]]:
+    rng = np.random.default_rng(11)
+    centres = rng.normal(size=(CLUSTERS, 24)) * 4
+    codes = rng.choice(CLUSTERS, size=N, p=np.arange(1, CLUSTERS + 1) / 36)
+    vectors = (centres[codes] + rng.normal(size=(N, 24))).astype(np.float32)
+    return vectors, [f"group {c}" for c in codes]
+
+
+@pytest.fixture(scope="module")
+def sampled():
+    vectors, labels = _data()
+    config = Config(
+        scale=ScaleConfig(fit_sample=FIT),
+        projections=ProjectionsConfig(pca=True, umap=True, tsne=True),
+    )
+    dataset = dataset_from_arrays(vectors, labels=labels)
+    analysis = pipeline.analyze(dataset, config, Progress(mode="quiet"))
+    return vectors, labels, analysis
+
+
+def _view(analysis, key):
+    return next(v for v in analysis.views if v.key == key)
+
+
+def test_the_fitted_points_are_the_plain_fit_of_the_sample(sampled):
+    vectors, labels, analysis = sampled
+    codes = np.unique(labels, return_inverse=True)[1]
+    rows = hash_sample(codes, FIT, seed=0)
+    # The sample's own graph is as wide as t-SNE needs: 3 x perplexity 30.
+    sample_graph = compute_knn_graph(vectors[rows], 90, metric="cosine")
+    plain = compute_umap(vectors[rows], sample_graph, 2, seed=0)
+    umap_2d = _view(analysis, "umap-2d").projection
+    np.testing.assert_array_equal(umap_2d.coordinates[rows], plain.coordinates)
+    assert umap_2d.parameters["fit_sample"] == FIT
+    assert "nearest fitted point" in umap_2d.parameters["placement"]
+
+
+def test_a_placed_point_sits_next_to_its_nearest_fitted_point(sampled):
+    vectors, labels, analysis = sampled
+    codes = np.unique(labels, return_inverse=True)[1]
+    rows = hash_sample(codes, FIT, seed=0)
+    placed = np.setdiff1d(np.arange(N), rows)
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    nearest = rows[np.argmax(unit[placed] @ unit[rows].T, axis=1)]
+    layout = _view(analysis, "umap-2d").projection.coordinates
+    spacing = layout_spacing(layout[rows])
+    offsets = np.linalg.norm(layout[placed] - layout[nearest], axis=1)
+    assert offsets.max() <= PLACE_JITTER * spacing * (1 + 1e-4)
+    # Not stacked on top of it: the offsets are spread over the allowed disc.
+    assert np.median(offsets) > 0.4 * PLACE_JITTER * spacing
+
+
+def test_placed_points_land_among_their_own_cluster(sampled):
+    _, labels, analysis = sampled
+    codes = np.unique(labels, return_inverse=True)[1]
+    rows = hash_sample(codes, FIT, seed=0)
+    placed = np.setdiff1d(np.arange(N), rows)
+    for key in ("umap-2d", "tsne-2d"):
+        layout = _view(analysis, key).projection.coordinates
+        assert np.isfinite(layout).all()
+        # The nearest fitted point on the map belongs to the placed point's own cluster.
+        gaps = ((layout[placed, None, :] - layout[None, rows, :]) ** 2).sum(axis=2)
+        nearest = rows[np.argmin(gaps, axis=1)]
+        agreement = (codes[nearest] == codes[placed]).mean()
+        assert agreement > 0.95, (key, agreement)
+
+
+def test_quality_is_reported_for_fitted_and_placed_points(sampled):
+    _, _, analysis = sampled
+    for key in ("umap-2d", "umap-3d", "tsne-2d"):
+        quality = _view(analysis, key).quality
+        parts = {part.name: part for part in quality.parts}
+        assert set(parts) == {"fitted", "placed"}
+        assert parts["fitted"].points == FIT and parts["placed"].points == N - FIT
+        # The parts are the whole: their recall averages to the view's.
+        total = parts["fitted"].knn_recall * FIT + parts["placed"].knn_recall * (N - FIT)
+        assert total / N == pytest.approx(quality.knn_recall)
+        preservation = quality.preservation
+        fitted_mask = np.zeros(N, dtype=bool)
+        fitted_mask[hash_sample(np.unique(sampled[1], return_inverse=True)[1], FIT, 0)] = True
+        assert parts["placed"].knn_recall == pytest.approx(preservation[~fitted_mask].mean())
+        for part in parts.values():
+            assert 0 <= part.trustworthiness <= 1
+    # PCA is exact on all N: no parts.
+    assert _view(analysis, "pca-2d").quality.parts == ()
+
+
+def test_the_all_n_graph_is_as_wide_as_placement_needs(sampled):
+    _, _, analysis = sampled
+    # t-SNE reads the sample's own graph, so the graph of all N only needs the inspector's
+    # k and the width at which 99 % of placed points find a fitted neighbour: with 15 % of
+    # the points fitted, (0.85) ** 29 < 1 %.
+    assert placement_width(N, FIT) == 29
+    assert analysis.graph.k == 29
+    assert placement_width(1_000_000, 50_000) == 90
+    assert placement_width(100, 100) == 1
+
+
+def test_the_site_states_the_sample(workdir):
+    vectors, labels = _data()
+    report = reportgen.build(
+        vectors[:600], labels=labels[:600], out="site", fit_sample=200, tsne=False
+    )
+    view = report.report["projections"]["umap-2d"]
+    assert view["fit"] == (
+        "UMAP fitted on 200 of 600 points (a seeded sample stratified by label); each other "
+        "point placed next to its nearest fitted point in the original space"
+    )
+    assert view["parts"]["fitted"]["points"] == 200
+    assert view["parts"]["placed"]["points"] == 400
+    assert "pca-2d" in report.report["projections"]
+    assert report.report["projections"]["pca-2d"]["fit"] is None
+    page = (report.out / "projections.html").read_text()
+    assert "rg-fit-note" in page and "UMAP fitted on 200 of 600 points" in page
+
+
+def test_below_the_threshold_nothing_changes(workdir):
+    vectors, labels = _data()
+    small = dataset_from_arrays(vectors[:400], labels=labels[:400])
+    config = Config(scale=ScaleConfig(fit_sample=400), projections=ProjectionsConfig(tsne=False))
+    analysis = pipeline.analyze(small, config, Progress(mode="quiet"))
+    umap_2d = _view(analysis, "umap-2d")
+    assert "fit_sample" not in umap_2d.projection.parameters
+    assert umap_2d.quality.parts == ()
+
+
+def test_the_fit_sample_flag_is_validated(workdir):
+    from reportgen.cli import main
+
+    assert main(["build", "--demo", "digits", "--fit-sample", "5", "--out", "x"]) == 2

@@ -46,3 +46,34 @@ def test_a_failed_step_is_not_timed():
     with pytest.raises(ValueError), progress.step("load"):
         raise ValueError("boom")
     assert progress.timings == {}
+
+
+def test_a_long_step_says_how_far_it_is_in_ci_logs():
+    import time
+
+    stream = io.StringIO()
+    progress = Progress(stream, mode="plain", heartbeat_seconds=0.05)
+    with progress.step("neighbors") as status:
+        status.advance(450_000, 1_000_000)
+        time.sleep(0.3)
+    lines = stream.getvalue().splitlines()
+    running = [line for line in lines if " running " in line]
+    assert running, lines
+    assert running[0].startswith("reportgen: neighbors running ")
+    assert running[0].endswith(" s 45 % (450,000 of 1,000,000 rows)")
+    assert lines[-1].startswith("reportgen: neighbors ") and " running " not in lines[-1]
+    # The heartbeat stops with the step.
+    time.sleep(0.15)
+    assert stream.getvalue().splitlines() == lines
+
+
+def test_a_long_step_redraws_its_live_line_with_its_share():
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    stream = Terminal()
+    progress = Progress(stream)
+    with progress.step("tsne-2d") as status:
+        status.advance(750, 750, "iterations")
+    assert "… tsne-2d 100 % (750 of 750 iterations)" in stream.getvalue()

@@ -424,15 +424,24 @@ def _view_step(method: ProjectionMethod, view: ViewSpec) -> Step:
     def compute(context: StepContext, params: dict[str, Any]) -> Any:
         if not _fitted_on_sample(method, context):
             parents = {name: context[name] for name in method.parents}
-            inputs = MethodInputs(context.dataset, parents, context.engine)
+            inputs = MethodInputs(
+                context.dataset, parents, context.engine, advance=context.status.advance
+            )
             return method.compute(inputs, view, params)
         rows = context["fit-sample"]
         parents = {name: _restricted(context, name, rows) for name in method.parents}
-        inputs = MethodInputs(context.dataset, parents, context.engine, rows=rows)
+        inputs = MethodInputs(
+            context.dataset, parents, context.engine, rows=rows, advance=context.status.advance
+        )
         method_params = {name: value for name, value in params.items() if name != _PLACEMENT}
         fitted = method.compute(inputs, view, method_params)
         return place_projection(
-            fitted, rows, context["knn-graph"], context.dataset.vectors, context.config.seed
+            fitted,
+            rows,
+            context["knn-graph"],
+            context.dataset.vectors,
+            context.config.seed,
+            advance=context.status.advance,
         )
 
     def decode(arrays: Any, value: Any, context: StepContext, params: dict[str, Any]) -> Any:

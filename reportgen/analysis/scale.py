@@ -13,6 +13,7 @@ sample that ``hash_sample`` picks from the whole array.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -247,6 +248,8 @@ def place_projection(
     graph: KnnGraph,
     vectors: np.ndarray,
     seed: int,
+    *,
+    advance: Callable[[int, int, str], None] | None = None,
 ) -> Projection:
     """The projection of all N points from a layout fitted on the sample ``rows``.
 
@@ -264,6 +267,7 @@ def place_projection(
         graph: the kNN graph of all N points.
         vectors: float32 (N, D): all the vectors (read only for the rare searched point).
         seed: the build's seed (the offsets).
+        advance: called with (rows placed, rows to place, "placed rows") after each block.
     """
     rows = np.asarray(rows, dtype=np.int64)
     n, m = graph.n, len(rows)
@@ -289,6 +293,8 @@ def place_projection(
             searched += lost.size
         offsets = jitter(block, seed, fitted.dims, PLACE_JITTER * spacing)
         coordinates[block] = (layout[nearest] + offsets).astype(np.float32)
+        if advance is not None:
+            advance(start + len(block), len(others), "placed rows")
     notes = fitted.notes
     if searched:
         notes = (

@@ -47,6 +47,8 @@ class StepContext:
     results: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)  # optional step -> its note
+    # The running step's status: a long step says how far it is (``status.advance``).
+    status: StepStatus = field(default_factory=StepStatus)
 
     def __getitem__(self, name: str) -> Any:
         return self.results[name]
@@ -168,6 +170,7 @@ def _run(
             status.from_cache += 1
             context.results[step.name] = found
             return
+    context.status = status
     try:
         result = step.compute(context, params)
     except AnalysisError as error:

@@ -149,3 +149,37 @@ def test_the_fit_sample_flag_is_validated(workdir):
     from reportgen.cli import main
 
     assert main(["build", "--demo", "digits", "--fit-sample", "5", "--out", "x"]) == 2
+
+
+def test_tsne_reports_its_iterations_without_changing_its_layout():
+    from reportgen.analysis.projections.pca import compute_pca
+    from reportgen.analysis.projections.tsne import compute_tsne
+
+    vectors, _ = _data()
+    vectors = vectors[:400]
+    graph = compute_knn_graph(vectors, 30)
+    start = compute_pca(vectors).coordinates
+    seen = []
+    reported = compute_tsne(
+        graph, start, perplexity=10, n_iter=100, advance=lambda *a: seen.append(a)
+    )
+    plain = compute_tsne(graph, start, perplexity=10, n_iter=100)
+    np.testing.assert_array_equal(reported.coordinates, plain.coordinates)
+    assert seen[-1] == (350, 350, "iterations")
+    assert [done for done, _, _ in seen] == sorted(done for done, _, _ in seen)
+
+
+def test_placement_reports_the_rows_it_placed(sampled):
+    from reportgen.analysis.scale import place_projection
+
+    vectors, labels, analysis = sampled
+    codes = np.unique(labels, return_inverse=True)[1]
+    rows = hash_sample(codes, FIT, seed=0)
+    umap_2d = _view(analysis, "umap-2d").projection
+    fitted = type(umap_2d)(key="umap-2d", method="umap", coordinates=umap_2d.coordinates[rows])
+    seen = []
+    placed = place_projection(
+        fitted, rows, analysis.graph, vectors, 0, advance=lambda *a: seen.append(a)
+    )
+    np.testing.assert_array_equal(placed.coordinates, umap_2d.coordinates)
+    assert seen[-1] == (N - FIT, N - FIT, "placed rows")

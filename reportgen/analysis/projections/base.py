@@ -62,6 +62,10 @@ class ViewSpec:
     title: str
 
 
+def _no_advance(done: int, total: int, unit: str) -> None:
+    return None
+
+
 @dataclass(frozen=True)
 class MethodInputs:
     """What a method's compute function may read: the dataset (its vectors, its columns),
@@ -76,6 +80,8 @@ class MethodInputs:
     parents: Mapping[str, Any]
     engine: Engine
     rows: np.ndarray | None = None
+    # advance(done, total, unit): how far a long fit is, for the progress line.
+    advance: Callable[[int, int, str], None] = _no_advance
 
     @property
     def vectors(self) -> np.ndarray:

@@ -114,9 +114,9 @@ def analysis_steps() -> tuple[Step, ...]:
             parents=(DATA,),
             uses=("plan",),
             params=_graph_params,
-            # The approximate graph's numbers depend on pynndescent too; listing it always
-            # costs an exact graph only a new key when pynndescent is upgraded.
-            libraries=("numpy", "pynndescent", "numba"),
+            # The approximate graph's numbers depend on faiss or pynndescent too; listing them
+            # always costs an exact graph only a new key when one of them is upgraded.
+            libraries=("numpy", "faiss-cpu", "pynndescent", "numba"),
             codec=Codec(records.encode_graph, _decode_graph),
             progress="neighbors",
         ),
@@ -195,7 +195,7 @@ class Plan:
         k: neighbours the inspector lists (the configured k, at most N - 1).
         quality_k: neighbours the quality metrics compare (k < N / 2 for trustworthiness).
         graph_k: the one kNN graph's width: enough for every consumer that is on.
-        graph_method: "exact" or "approximate".
+        graph_method: "exact", "faiss" or "nndescent".
         notes: one sentence per lowered size.
     """
 
@@ -211,6 +211,7 @@ def _plan_params(context: StepContext) -> dict[str, Any]:
     return {
         "k": config.neighbors.k,
         "exact_max_n": config.neighbors.exact_max_n,
+        "method": config.neighbors.method,
         "umap_n_neighbors": config.umap.n_neighbors if config.projections.umap else 0,
         "tsne_perplexity": config.tsne.perplexity if config.projections.tsne else 0,
     }
@@ -227,7 +228,7 @@ def _plan(context: StepContext, params: dict[str, Any]) -> Plan:
     if quality_k < k:
         notes.append(f"quality k lowered from {k} to {quality_k}: N = {n} (k < N/2)")
     width = graph_width(n, k, params["umap_n_neighbors"], params["tsne_perplexity"])
-    method = graph_method(n, params["exact_max_n"])
+    method = graph_method(n, params["exact_max_n"], params["method"])
     return Plan(k, quality_k, width, method, tuple(notes))
 
 
@@ -276,7 +277,7 @@ def _graph(context: StepContext, params: dict[str, Any]) -> Any:
         context.dataset.vectors,
         params["k"],
         metric=params["metric"],
-        exact_max_n=context.config.neighbors.exact_max_n,
+        method=params["method"],
         seed=context.config.seed,
         engine=context.engine,
     )

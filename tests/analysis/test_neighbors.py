@@ -1,4 +1,3 @@
-
 import numpy as np
 import pytest
 from sklearn.metrics.pairwise import cosine_similarity, pairwise_distances

@@ -269,3 +269,16 @@ def test_angle_degrees():
     angles = angle_degrees(np.array([1.0, 0.674, 0.0, -1.0, 1.0000001], dtype=np.float32))
     assert angles.dtype == np.float32
     np.testing.assert_allclose(angles, [0.0, 47.62, 90.0, 180.0, 0.0], atol=0.01)
+
+
+def test_the_cache_record_keeps_the_recall(rng):
+    from reportgen.analysis import records
+
+    rows = _blobs(rng, 600, 8)
+    graph = compute_knn_graph(rows, 6, method="faiss", probe_size=100, seed=2)
+    arrays, value = records.encode_graph(graph)
+    back = records.decode_graph(arrays, value, n=600, k=6, metric="cosine")
+    assert (back.method, back.recall, back.probe_size) == ("faiss", graph.recall, 100)
+    np.testing.assert_array_equal(back.indices, graph.indices)
+    with pytest.raises(ValueError, match="recall"):
+        records.decode_graph(arrays, {**value, "recall": None}, n=600, k=6, metric="cosine")

@@ -164,3 +164,25 @@ def test_build_stays_the_function_after_its_module_is_imported():
     import reportgen.builder
 
     assert callable(reportgen.build) and reportgen.build.__module__ == "reportgen.api"
+
+
+def test_an_approximate_graph_states_its_recall(tmp_path: Path):
+    """Above [neighbors] exact_max_n (lowered here) the graph is faiss's; report.json and the
+    pages carry its recall measured on the seeded probe rows."""
+    rng = np.random.default_rng(0)
+    middles = rng.normal(size=(6, 16)) * 3
+    vectors = (middles[rng.integers(0, 6, 2000)] + rng.normal(size=(2000, 16))).astype(np.float32)
+    np.save(tmp_path / "vectors.npy", vectors)
+    report = reportgen.build(
+        tmp_path / "vectors.npy",
+        out=tmp_path / "site",
+        neighbors={"exact_max_n": 500},
+        projections={"umap": False, "tsne": False},
+        clusters={"enabled": False},
+    )
+    neighbors = report.report["neighbors"]
+    assert neighbors["method"] == "faiss" and neighbors["probe_size"] == 2000
+    assert 0.9 <= neighbors["recall"] <= 1
+    stated = f"faiss IVF-Flat, recall {neighbors['recall']:.3f} on 2,000 probe points"
+    for page in ("index.html", "projections.html", "summary.md"):
+        assert stated in (report.out / page).read_text(), page

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from reportgen.analysis.scale import row_keys
 from reportgen.engine import LOCAL, Engine
 from reportgen.engine.local import PAIR_SHARE
 from reportgen.errors import AnalysisError
@@ -26,7 +29,11 @@ class KnnGraph:
             the metric (the inspector shows it with its angle). A zero vector has
             similarity 0 to everything (as scikit-learn's ``cosine_similarity`` gives).
         metric: "cosine" or "euclidean".
-        method: "exact" (blocked matrix products) or "nndescent" (pynndescent).
+        method: "exact" (blocked matrix products), "faiss" (faiss's IVF-Flat index) or
+            "nndescent" (pynndescent).
+        recall: for an approximate graph, its recall@k against exact search on
+            ``probe_size`` seeded probe rows (see ``graph_recall``); None for an exact one.
+        probe_size: rows the recall was measured on (0 for an exact graph).
     """
 
     indices: np.ndarray
@@ -34,6 +41,8 @@ class KnnGraph:
     similarities: np.ndarray
     metric: str
     method: str
+    recall: float | None = None
+    probe_size: int = 0
 
     @property
     def k(self) -> int:
@@ -47,14 +56,36 @@ class KnnGraph:
 
 
 METRICS = ("cosine", "euclidean")
+# "auto": exact up to exact_max_n points, faiss above (faster than pynndescent at every size
+# measured, see the README's "Neighbours at scale").
+METHODS = ("auto", "exact", "faiss", "nndescent")
 
 # compute_knn_graph's parameters; the [neighbors] options point at the same constraints.
 GRAPH_PARAMETERS = {
     "k": (Interval(int, 1),),
     "metric": (Choices(METRICS),),
+    "method": (Choices(METHODS),),
     "exact_max_n": (Interval(int, 3),),
+    "probe_size": (Interval(int, 1),),
     "seed": SEED,
 }
+
+# The approximate graph's recall is measured on this many seeded rows (exact search of each
+# against all N: 2,000 rows cost what 2,000 / N of the exact graph costs).
+PROBE_SIZE = 2_000
+# faiss's nprobe is tuned on other seeded rows (not the probes, so the recall reported is
+# not the one the tuning stopped on): the smallest power of two >= _FIRST_NPROBE whose
+# recall on them reaches _TARGET_RECALL.
+_TUNE_SIZE = 500
+_TARGET_RECALL = 0.99
+_FIRST_NPROBE = 8
+# IVF lists: about 2 sqrt(N) (nlist between sqrt(N) and 16 sqrt(N) is faiss's advice; fewer,
+# larger lists train faster and need a smaller nprobe), each trained on _TRAIN_PER_LIST rows
+# (faiss warns below 39) in _KMEANS_ITERATIONS iterations: the lists need only to group
+# near rows, nprobe makes up for a rough quantizer.
+_LISTS_PER_SQRT_N = 2
+_TRAIN_PER_LIST = 40
+_KMEANS_ITERATIONS = 10
 
 # pynndescent finds far fewer true neighbours when asked for few (kNN recall 0.87 at k = 10 on
 # 20,000 x 384 clustered vectors, 0.999 when built with 31 and cut to 10): build with at least
@@ -67,17 +98,21 @@ def compute_knn_graph(
     k: int,
     *,
     metric: str = "cosine",
-    exact_max_n: int = 20_000,
+    method: str = "auto",
+    exact_max_n: int = 10_000,
+    probe_size: int = PROBE_SIZE,
     seed: int = 0,
     engine: Engine = LOCAL,
 ) -> KnnGraph:
     """Each point's ``k`` nearest neighbours in the original space (never the point itself).
 
-    Up to ``exact_max_n`` points the graph is exact: the engine's blocked float32 matrix
-    products (``Engine.nearest``), the k smallest per row, ties to the smaller index. Above it,
-    pynndescent's approximate graph (``random_state=seed``). Either way the distances and cosine
-    similarities are then computed from the vectors for each (point, neighbour) pair, in the
-    same way for both methods, and each row is sorted by (distance, index).
+    "exact": the engine's blocked float32 matrix products (``Engine.nearest``), the k
+    smallest per row, ties to the smaller index. "faiss": an IVF-Flat index of faiss (see
+    ``_faiss_indices``). "nndescent": pynndescent's graph (``random_state=seed``). "auto":
+    exact up to ``exact_max_n`` points, faiss above. Whatever the method, the distances and
+    cosine similarities are then computed from the vectors for each (point, neighbour) pair,
+    in the same way, and each row is sorted by (distance, index). An approximate graph's
+    recall is measured on ``probe_size`` seeded rows (``graph_recall``).
 
     Args:
         vectors: float32 (N, D), C order; may be a read-only memory map (it is never written,
@@ -85,8 +120,11 @@ def compute_knn_graph(
         k: neighbours per point, 1 <= k <= N - 1 (see ``graph_width``).
         metric: "cosine" (1 - cosine similarity; a zero vector is at distance 1 from
             everything, itself included) or "euclidean".
-        exact_max_n: largest N for the exact graph.
-        seed: pynndescent's random state (the exact graph uses no randomness).
+        method: "auto", "exact", "faiss" or "nndescent".
+        exact_max_n: largest N for the exact graph under "auto".
+        probe_size: rows an approximate graph's recall is measured on (at most N).
+        seed: the probe rows, faiss's k-means and pynndescent's random state (the exact
+            graph uses no randomness).
         engine: runs the passes over the rows (norms, the exact search, the pairs' values).
 
     Returns:
@@ -94,19 +132,79 @@ def compute_knn_graph(
 
     Raises:
         AnalysisError: ``vectors`` is not 2-D or has fewer than 2 rows, ``k`` is out of range,
-            or ``metric`` is unknown.
+            or ``metric`` or ``method`` is unknown.
     """
     vectors = _as_vectors(vectors)
     n = vectors.shape[0]
     validate_params(
-        "", GRAPH_PARAMETERS, {"k": k, "metric": metric, "exact_max_n": exact_max_n, "seed": seed}
+        "",
+        GRAPH_PARAMETERS,
+        {
+            "k": k,
+            "metric": metric,
+            "method": method,
+            "exact_max_n": exact_max_n,
+            "probe_size": probe_size,
+            "seed": seed,
+        },
     )
     _check_k(k, n)
-    method = graph_method(n, exact_max_n)
+    method = graph_method(n, exact_max_n, method)
     if method == "exact":
         indices = engine.nearest(engine.prepare_space(vectors, metric), np.arange(n), k)
+        return _sorted_graph(vectors, indices, metric, method, engine)
+
+    probes, tune = _probe_rows(n, min(probe_size, n), _TUNE_SIZE, seed)
+    checked = np.concatenate([probes, tune])
+    exact = engine.nearest(engine.prepare_space(vectors, metric), checked, k)
+    if method == "faiss":
+        indices = _faiss_indices(vectors, k, metric, seed, engine, tune, exact[len(probes) :])
     else:
         indices = _nndescent_indices(vectors, k, metric, seed, engine)
+    indices = _fix_rows(vectors, indices, metric, engine)
+    graph = _sorted_graph(vectors, indices, metric, method, engine)
+    recall = graph_recall(vectors, graph.indices[probes], probes, exact[: len(probes)], metric)
+    return dataclasses.replace(graph, recall=recall, probe_size=len(probes))
+
+
+def graph_recall(
+    vectors: np.ndarray,
+    found: np.ndarray,
+    rows: np.ndarray,
+    exact: np.ndarray,
+    metric: str,
+    engine: Engine = LOCAL,
+) -> float:
+    """Recall@k of ``found`` neighbours against the ``exact`` ones, over ``rows``.
+
+    A neighbour found counts when its distance is at most the largest distance among the
+    exact k (so a tie that the two searches broke differently is no miss); both distances
+    are computed by the same pairwise function as the graph's (``_pair_values``). A missing
+    neighbour (-1) counts as a miss. The recall is the mean over rows of the share of the k
+    counted: 1.0 when every row lists its exact neighbours.
+
+    Args:
+        vectors: float32 (N, D).
+        found: int (R, k): the graph's neighbours of ``rows``.
+        rows: int (R,): the rows, indices into ``vectors``.
+        exact: int (R, k): their exact k nearest neighbours (``Engine.nearest``).
+        metric: "cosine" or "euclidean".
+    """
+    if len(rows) == 0:
+        raise AnalysisError("the recall needs at least one probe row")
+    found = np.asarray(found)
+    present = found >= 0
+    placeholders = np.where(present, found, 0)
+    found_distances = _row_pair_values(vectors, rows, placeholders, metric, engine)[0]
+    exact_distances = _row_pair_values(vectors, rows, exact, metric, engine)[0]
+    bound = exact_distances.max(axis=1, keepdims=True)
+    return float(np.mean(present & (found_distances <= bound)))
+
+
+def _sorted_graph(
+    vectors: np.ndarray, indices: np.ndarray, metric: str, method: str, engine: Engine
+) -> KnnGraph:
+    """The graph of ``indices`` (N, k), with its pairs' values, rows by (distance, index)."""
     distances, similarities = _pair_values(vectors, indices, metric, engine)
     order = np.lexsort((indices, distances), axis=-1)
     return KnnGraph(
@@ -118,10 +216,21 @@ def compute_knn_graph(
     )
 
 
-def graph_method(n: int, exact_max_n: int) -> str:
-    """How ``compute_knn_graph`` builds the graph of ``n`` points: "exact" up to
-    ``exact_max_n`` points, else "nndescent" (the only one that uses the seed)."""
-    return "exact" if n <= exact_max_n else "nndescent"
+def graph_method(n: int, exact_max_n: int, method: str = "auto") -> str:
+    """How ``compute_knn_graph`` builds the graph of ``n`` points: ``method`` itself unless it
+    is "auto", then "exact" up to ``exact_max_n`` points, else "faiss"."""
+    if method != "auto":
+        return method
+    return "exact" if n <= exact_max_n else "faiss"
+
+
+def describe_graph(graph: KnnGraph) -> str:
+    """How the page names the graph's method and its measured recall: "exact", or
+    "faiss IVF-Flat, recall 0.993 on 2,000 probe points"."""
+    if graph.recall is None:
+        return graph.method
+    name = {"faiss": "faiss IVF-Flat", "nndescent": "pynndescent"}.get(graph.method, graph.method)
+    return f"{name}, recall {graph.recall:.3f} on {graph.probe_size:,} probe points"
 
 
 def graph_width(n: int, inspector_k: int, umap_n_neighbors: int, tsne_perplexity: float) -> int:
@@ -216,18 +325,46 @@ def _pair_values(
     n, k = indices.shape
     dim = vectors.shape[1]
     sq_norms = np.empty(n, dtype=np.float32)
-    distances = np.empty((n, k), dtype=np.float32)
-    similarities = np.empty((n, k), dtype=np.float32)
     # Blocks of gathered neighbour vectors, float32 (B, k, D).
     blocks = engine.row_blocks(n, 4 * k * dim, PAIR_SHARE)
     for rows in blocks:
         block = np.asarray(vectors[rows])
         sq_norms[rows] = (block * block).sum(axis=1)
-    for rows in blocks:
-        block = np.asarray(vectors[rows])[:, None, :]
+    return _values_of_pairs(vectors, np.arange(n), indices, sq_norms, metric, engine)
+
+
+def _row_pair_values(
+    vectors: np.ndarray, rows: np.ndarray, indices: np.ndarray, metric: str, engine: Engine
+) -> tuple[np.ndarray, ...]:
+    """``_pair_values`` of the pairs (rows[i], indices[i, j]) only: float32 (R, k) each,
+    equal to the full graph's values of the same pairs."""
+    needed = np.unique(np.concatenate([np.asarray(rows).ravel(), np.asarray(indices).ravel()]))
+    sq_norms = np.zeros(vectors.shape[0], dtype=np.float32)
+    block = np.asarray(vectors[needed])
+    sq_norms[needed] = (block * block).sum(axis=1)
+    return _values_of_pairs(vectors, np.asarray(rows), indices, sq_norms, metric, engine)
+
+
+def _values_of_pairs(
+    vectors: np.ndarray,
+    points: np.ndarray,
+    indices: np.ndarray,
+    sq_norms: np.ndarray,
+    metric: str,
+    engine: Engine,
+) -> tuple[np.ndarray, ...]:
+    """Distance and similarity of each (points[i], indices[i, j]), float32 (R, k) each;
+    ``sq_norms`` (N,) holds the squared norms of every row involved."""
+    r, k = indices.shape
+    dim = vectors.shape[1]
+    distances = np.empty((r, k), dtype=np.float32)
+    similarities = np.empty((r, k), dtype=np.float32)
+    for rows in engine.row_blocks(r, 4 * k * dim, PAIR_SHARE):
+        own = points[rows]
+        block = np.asarray(vectors[own])[:, None, :]
         neighbours = np.asarray(vectors[indices[rows]])
         dots = (block * neighbours).sum(axis=2).astype(np.float64)
-        norms = np.sqrt(sq_norms[rows, None].astype(np.float64) * sq_norms[indices[rows]])
+        norms = np.sqrt(sq_norms[own, None].astype(np.float64) * sq_norms[indices[rows]])
         cosine = np.zeros_like(dots)
         np.divide(dots, norms, out=cosine, where=norms > 0)
         similarities[rows] = np.clip(cosine, -1.0, 1.0)
@@ -239,31 +376,41 @@ def _pair_values(
     return distances, similarities
 
 
-def _nndescent_indices(
-    vectors: np.ndarray, k: int, metric: str, seed: int, engine: Engine
-) -> np.ndarray:
-    """pynndescent's k neighbours of each point, self removed: int64 (N, k), rows unordered.
+def _probe_rows(n: int, probe_size: int, tune_size: int, seed: int) -> tuple[np.ndarray, ...]:
+    """The seeded probe rows (``probe_size``, sorted) and, after them in key order, the rows
+    that tune faiss (at most ``tune_size``, sorted, none of them a probe): the rows with the
+    smallest ``row_keys`` (a hash of the row index and the seed, the same on every split)."""
+    order = np.argsort(row_keys(np.arange(n), seed), kind="stable")
+    probes = np.sort(order[:probe_size])
+    tune = np.sort(order[probe_size : probe_size + tune_size])
+    return probes, tune
 
-    Rows pynndescent leaves incomplete (-1) or repeats a neighbour in are recomputed exactly;
-    a zero vector under cosine is equally far (1) from everything, so its neighbours are the
-    k smallest other indices, as the exact graph gives.
-    """
-    from pynndescent import NNDescent  # heavy import (numba): only when the graph needs it
 
-    n = vectors.shape[0]
-    width = min(n, max(k + 1, _NNDESCENT_MIN_NEIGHBORS))
-    index = NNDescent(vectors, metric=metric, n_neighbors=width, random_state=seed)
-    raw = np.asarray(index.neighbor_graph[0], dtype=np.int64)
-    # Keep the first k columns that are neither the point itself nor padding (-1).
-    keep = (raw != np.arange(n)[:, None]) & (raw >= 0)
+def _first_k_others(raw: np.ndarray, k: int, rows: np.ndarray | None = None) -> np.ndarray:
+    """int64 (R, k): the first k entries of each row of ``raw`` (R, w) that are neither the
+    point itself (``rows[i]``; by default row i) nor padding (-1); a row with fewer than k
+    such gets -1 in the columns it lacks."""
+    points = np.arange(raw.shape[0]) if rows is None else np.asarray(rows)
+    keep = (raw != points[:, None]) & (raw >= 0)
     keep &= np.cumsum(keep, axis=1) <= k
-    short = keep.sum(axis=1) < k
-    keep[short] = False
-    keep[short, :k] = True  # placeholder columns, recomputed exactly below
-    indices = raw[keep].reshape(n, k)
+    indices = np.full((raw.shape[0], k), -1, dtype=np.int64)
+    columns = np.cumsum(keep, axis=1) - 1
+    where = np.broadcast_to(np.arange(raw.shape[0])[:, None], raw.shape)
+    indices[where[keep], columns[keep]] = raw[keep]
+    return indices
 
+
+def _fix_rows(vectors: np.ndarray, indices: np.ndarray, metric: str, engine: Engine) -> np.ndarray:
+    """An approximate graph's rows made whole: int64 (N, k).
+
+    Rows with padding (-1) or a neighbour listed twice are recomputed exactly; a zero vector
+    under cosine is equally far (1) from everything, so its neighbours are the k smallest
+    other indices, as the exact graph gives.
+    """
+    k = indices.shape[1]
+    indices = np.array(indices, dtype=np.int64)
     ordered = np.sort(indices, axis=1)
-    bad = short | (ordered[:, 1:] == ordered[:, :-1]).any(axis=1)
+    bad = (indices < 0).any(axis=1) | (ordered[:, 1:] == ordered[:, :-1]).any(axis=1)
     if metric == "cosine":
         zero = np.flatnonzero(engine.row_norms(vectors, squared=True) == 0)
         if zero.size:
@@ -275,6 +422,92 @@ def _nndescent_indices(
     if bad_rows.size:
         indices[bad_rows] = engine.nearest(engine.prepare_space(vectors, metric), bad_rows, k)
     return indices
+
+
+def _nndescent_indices(
+    vectors: np.ndarray, k: int, metric: str, seed: int, engine: Engine
+) -> np.ndarray:
+    """pynndescent's k neighbours of each point, self removed: int64 (N, k), rows unordered,
+    -1 where pynndescent found too few (``_fix_rows`` completes them)."""
+    from pynndescent import NNDescent  # heavy import (numba): only when the graph needs it
+
+    n = vectors.shape[0]
+    width = min(n, max(k + 1, _NNDESCENT_MIN_NEIGHBORS))
+    index = NNDescent(vectors, metric=metric, n_neighbors=width, random_state=seed)
+    return _first_k_others(np.asarray(index.neighbor_graph[0], dtype=np.int64), k)
+
+
+def _faiss_indices(
+    vectors: np.ndarray,
+    k: int,
+    metric: str,
+    seed: int,
+    engine: Engine,
+    tune: np.ndarray,
+    tune_exact: np.ndarray,
+) -> np.ndarray:
+    """faiss's k neighbours of each point from an IVF-Flat index: int64 (N, k), self removed,
+    -1 where the probed lists held too few points (``_fix_rows`` completes them).
+
+    The rows are prepared as ``Engine.prepare_space`` prepares them (unit rows for cosine,
+    searched by inner product; centred rows for euclidean, by L2), one block at a time, so
+    that only faiss's own copy of the rows is held. The coarse quantizer is faiss's k-means
+    (``seed``) on the rows with the smallest ``row_keys``. Each query scans its ``nprobe``
+    nearest lists exhaustively, one query per thread, in list order: the result does not
+    depend on the number of threads, and two builds are identical. ``nprobe`` is the smallest
+    power of two from 8 whose recall (``graph_recall``) on the ``tune`` rows, whose exact
+    neighbours are ``tune_exact``, reaches 0.99 (at most every list: an exhaustive scan).
+    """
+    import faiss  # a large library: only when the graph needs it
+
+    n, dim = vectors.shape
+    prepare = _row_preparer(vectors, metric, engine)
+    nlist = int(min(max(1, round(_LISTS_PER_SQRT_N * np.sqrt(n))), n))
+    faiss_metric = faiss.METRIC_INNER_PRODUCT if metric == "cosine" else faiss.METRIC_L2
+    quantizer = faiss.IndexFlatIP(dim) if metric == "cosine" else faiss.IndexFlatL2(dim)
+    index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss_metric)
+    index.cp.seed = seed
+    index.cp.niter = _KMEANS_ITERATIONS
+    index.cp.spherical = metric == "cosine"
+    # The train size is chosen here (below 39 rows per list only when N is small): no warning.
+    index.cp.min_points_per_centroid = 1
+    train_size = min(n, _TRAIN_PER_LIST * nlist)
+    train_rows = np.sort(np.argsort(row_keys(np.arange(n), seed), kind="stable")[:train_size])
+    index.train(prepare(train_rows))
+    for rows in engine.row_blocks(n, 8 * dim):
+        index.add(prepare(rows))
+
+    def search(rows: np.ndarray) -> np.ndarray:
+        found = [
+            index.search(prepare(rows[part]), min(n, k + 1))[1]
+            for part in engine.row_blocks(len(rows), 8 * dim)
+        ]
+        return _first_k_others(np.concatenate(found).astype(np.int64), k, rows)
+
+    nprobe = min(_FIRST_NPROBE, nlist)
+    while len(tune) and nprobe < nlist:
+        index.nprobe = nprobe
+        recall = graph_recall(vectors, search(tune), tune, tune_exact, metric, engine)
+        if recall >= _TARGET_RECALL:
+            break
+        nprobe = min(2 * nprobe, nlist)
+    index.nprobe = nprobe
+    return search(np.arange(n))
+
+
+def _row_preparer(
+    vectors: np.ndarray, metric: str, engine: Engine
+) -> Callable[[np.ndarray], np.ndarray]:
+    """A function of rows (int (R,)) -> their float32 (R, D) rows as ``Engine.prepare_space``
+    gives them (unit rows for cosine, centred rows for euclidean), C order."""
+    if metric == "cosine":
+        norms = np.sqrt(engine.row_norms(vectors, squared=True))
+        scale = np.zeros_like(norms)
+        np.divide(1.0, norms, out=scale, where=norms > 0)
+        scale = scale.astype(np.float32)
+        return lambda rows: engine.transform_rows(vectors[rows], scale=scale[rows])
+    mean = (engine.column_sums(vectors) / vectors.shape[0]).astype(np.float32)
+    return lambda rows: engine.transform_rows(vectors[rows], shift=mean)
 
 
 def _as_vectors(vectors: np.ndarray) -> np.ndarray:

@@ -128,9 +128,9 @@ def analysis_steps() -> tuple[Step, ...]:
             parents=(DATA,),
             uses=("plan",),
             params=_graph_params,
-            # The approximate graph's numbers depend on pynndescent too; listing it always
-            # costs an exact graph only a new key when pynndescent is upgraded.
-            libraries=("numpy", "pynndescent", "numba"),
+            # The approximate graph's numbers depend on faiss or pynndescent too; listing them
+            # always costs an exact graph only a new key when one of them is upgraded.
+            libraries=("numpy", "faiss-cpu", "pynndescent", "numba"),
             codec=Codec(records.encode_graph, _decode_graph),
             progress="neighbors",
         ),
@@ -140,7 +140,7 @@ def analysis_steps() -> tuple[Step, ...]:
             parents=(DATA, "fit-sample"),
             uses=("plan",),
             params=_fit_graph_params,
-            libraries=("numpy", "pynndescent", "numba"),
+            libraries=("numpy", "faiss-cpu", "pynndescent", "numba"),
             codec=Codec(records.encode_graph, _decode_fit_graph),
             progress="neighbors",
             wanted=lambda c: c.get("fit-sample") is not None,
@@ -220,7 +220,7 @@ class Plan:
         k: neighbours the inspector lists (the configured k, at most N - 1).
         quality_k: neighbours the quality metrics compare (k < N / 2 for trustworthiness).
         graph_k: the one kNN graph's width: enough for every consumer that is on.
-        graph_method: "exact" or "approximate".
+        graph_method: "exact", "faiss" or "nndescent".
         notes: one sentence per lowered size.
         fit_size: rows of the fit sample UMAP and t-SNE are fitted on (above ``[scale]
             fit_sample`` points); None when they are fitted on all N.
@@ -243,6 +243,7 @@ def _plan_params(context: StepContext) -> dict[str, Any]:
     return {
         "k": config.neighbors.k,
         "exact_max_n": config.neighbors.exact_max_n,
+        "method": config.neighbors.method,
         "umap_n_neighbors": config.umap.n_neighbors if config.projections.umap else 0,
         "tsne_perplexity": config.tsne.perplexity if config.projections.tsne else 0,
         "fit_sample": config.scale.fit_sample,
@@ -263,7 +264,7 @@ def _plan(context: StepContext, params: dict[str, Any]) -> Plan:
     if quality_k < k:
         notes.append(f"quality k lowered from {k} to {quality_k}: N = {n} (k < N/2)")
     umap_n_neighbors, perplexity = params["umap_n_neighbors"], params["tsne_perplexity"]
-    method = graph_method(n, params["exact_max_n"])
+    method = graph_method(n, params["exact_max_n"], params["method"])
     fit_size = params["fit_sample"]
     if not (params["fits_on_sample"] and n > fit_size):
         width = graph_width(n, k, umap_n_neighbors, perplexity)
@@ -281,7 +282,7 @@ def _plan(context: StepContext, params: dict[str, Any]) -> Plan:
         tuple(notes),
         fit_size=fit_size,
         fit_graph_k=graph_width(fit_size, k, umap_n_neighbors, perplexity),
-        fit_graph_method=graph_method(fit_size, params["exact_max_n"]),
+        fit_graph_method=graph_method(fit_size, params["exact_max_n"], params["method"]),
     )
 
 
@@ -330,7 +331,7 @@ def _graph(context: StepContext, params: dict[str, Any]) -> Any:
         context.dataset.vectors,
         params["k"],
         metric=params["metric"],
-        exact_max_n=context.config.neighbors.exact_max_n,
+        method=params["method"],
         seed=context.config.seed,
         engine=context.engine,
     )
@@ -378,7 +379,7 @@ def _fit_graph(context: StepContext, params: dict[str, Any]) -> Any:
         np.ascontiguousarray(context.dataset.vectors[rows]),
         params["k"],
         metric=params["metric"],
-        exact_max_n=context.config.neighbors.exact_max_n,
+        method=params["method"],
         seed=context.config.seed,
         engine=context.engine,
     )

@@ -32,7 +32,13 @@ def encode_graph(graph: KnnGraph) -> Record:
         "distances": graph.distances,
         "similarities": graph.similarities,
     }
-    return arrays, {"metric": graph.metric, "method": graph.method}
+    value = {
+        "metric": graph.metric,
+        "method": graph.method,
+        "recall": graph.recall,
+        "probe_size": graph.probe_size,
+    }
+    return arrays, value
 
 
 def decode_graph(arrays: Arrays, value: Any, *, n: int, k: int, metric: str) -> KnnGraph:
@@ -45,9 +51,13 @@ def decode_graph(arrays: Arrays, value: Any, *, n: int, k: int, metric: str) -> 
         similarities=_array(arrays, "similarities", np.float32, (n, k)),
         metric=_text(value, "metric"),
         method=_text(value, "method"),
+        recall=None if value["recall"] is None else _float(value, "recall"),
+        probe_size=_int(value, "probe_size"),
     )
     if graph.metric != metric:
         raise ValueError(f"graph metric {graph.metric!r}, expected {metric!r}")
+    if (graph.method == "exact") != (graph.recall is None) or not 0 <= (graph.recall or 0) <= 1:
+        raise ValueError(f"graph recall {graph.recall!r} does not fit method {graph.method!r}")
     return graph
 
 

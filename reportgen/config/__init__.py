@@ -24,7 +24,7 @@ from typing import Any, get_args, get_origin, get_type_hints
 
 from reportgen.analysis.clusters import CLUSTER_PARAMETERS
 from reportgen.analysis.findings import NEAR_DUPLICATE_PARAMETERS
-from reportgen.analysis.neighbors import GRAPH_PARAMETERS
+from reportgen.analysis.neighbors import GRAPH_PARAMETERS, METHODS
 from reportgen.analysis.quality import QUALITY_PARAMETERS
 from reportgen.analysis.scale import SCALE_PARAMETERS
 from reportgen.analysis.similarity import SIMILARITY_PARAMETERS
@@ -87,9 +87,15 @@ class NeighborsConfig:
     metric: str = option(
         "cosine", "similarity of the original vectors", choices=METRICS, flag="--metric"
     )
+    method: str = option(
+        "auto",
+        "how the kNN graph is built: auto (exact up to exact_max_n points, faiss above), "
+        "exact, faiss (IVF-Flat) or nndescent (pynndescent)",
+        choices=METHODS,
+    )
     exact_max_n: int = option(
-        20_000,
-        "largest N for the exact kNN graph; above it pynndescent's approximate one",
+        10_000,
+        "largest N for the exact kNN graph under method auto; above it faiss's approximate one",
         constraint=GRAPH_PARAMETERS["exact_max_n"],
     )
 

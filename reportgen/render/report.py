@@ -23,6 +23,7 @@ _LIBRARIES = (
     "scikit-learn",
     "umap-learn",
     "openTSNE",
+    "faiss-cpu",
     "pynndescent",
     "plotly",
     "matplotlib",
@@ -97,6 +98,9 @@ def build_report(dataset: Dataset, analysis: Analysis, provenance: dict[str, Any
             "graph_k": analysis.graph.k,
             "metric": analysis.graph.metric,
             "method": analysis.graph.method,
+            # Recall@graph_k against exact search on probe_size seeded rows (null: exact).
+            "recall": analysis.graph.recall,
+            "probe_size": analysis.graph.probe_size,
         },
         "projections": {
             view.key: {

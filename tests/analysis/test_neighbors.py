@@ -7,10 +7,14 @@ from reportgen.analysis.neighbors import (
     KnnGraph,
     angle_degrees,
     compute_knn_graph,
+    describe_graph,
+    graph_method,
+    graph_recall,
     graph_width,
     tsne_knn,
     umap_knn,
 )
+from reportgen.analysis.scale import row_keys
 from reportgen.engine import LocalEngine
 from reportgen.errors import AnalysisError
 
@@ -118,13 +122,14 @@ def test_read_only_memory_map_is_accepted(tmp_path, vectors, metric):
     np.testing.assert_array_equal(graph.distances, expected.distances)
 
 
-def test_nndescent_graph_is_close_to_exact_and_deterministic(rng):
+@pytest.mark.parametrize("method", ["faiss", "nndescent"])
+def test_approximate_graph_is_close_to_exact_and_deterministic(rng, method):
     rows = _blobs(rng, 3000, 32, centers=20)
     rows[[10, 11]] = rows[9]
     rows[[2990, 2991]] = 0
     exact = compute_knn_graph(rows, 10)
-    approx = compute_knn_graph(rows, 10, exact_max_n=1000, seed=3)
-    assert approx.method == "nndescent"
+    approx = compute_knn_graph(rows, 10, method=method, seed=3)
+    assert approx.method == method
     _assert_valid_rows(approx)
 
     pairs = zip(approx.indices, exact.indices, strict=True)
@@ -140,9 +145,59 @@ def test_nndescent_graph_is_close_to_exact_and_deterministic(rng):
     np.testing.assert_array_equal(approx.indices[9, :2], [10, 11])
     assert (approx.distances[9, :2] == 0).all()
 
-    again = compute_knn_graph(rows, 10, exact_max_n=1000, seed=3)
+    again = compute_knn_graph(rows, 10, method=method, seed=3)
     np.testing.assert_array_equal(again.indices, approx.indices)
     np.testing.assert_array_equal(again.distances, approx.distances)
+    np.testing.assert_array_equal(again.similarities, approx.similarities)
+    assert again.recall == approx.recall
+
+
+def _brute_recall(rows: np.ndarray, graph: KnnGraph, probes: np.ndarray, metric: str) -> float:
+    """Recall@k of the graph on the probe rows, recomputed in float64 by brute force: a listed
+    neighbour counts when it is no farther than the probe's k-th exact neighbour."""
+    data = rows.astype(np.float64)
+    distances = pairwise_distances(data[probes], data, metric=metric)
+    distances[np.arange(len(probes)), probes] = np.inf
+    kth = np.sort(distances, axis=1)[:, graph.k - 1]
+    listed = np.take_along_axis(distances, graph.indices[probes].astype(np.int64), axis=1)
+    return float(np.mean(listed <= kth[:, None] + 1e-6))
+
+
+@pytest.mark.parametrize("metric", METRICS)
+def test_faiss_recall_is_measured_on_the_seeded_probe_rows(rng, metric):
+    rows = _blobs(rng, 2000, 16, centers=8)
+    # auto picks faiss above exact_max_n (lowered here, as a test of the switch)
+    graph = compute_knn_graph(rows, 15, metric=metric, exact_max_n=500, probe_size=300, seed=5)
+    assert (graph.method, graph.probe_size) == ("faiss", 300)
+    _assert_valid_rows(graph)
+    probes = np.sort(np.argsort(row_keys(np.arange(2000), 5), kind="stable")[:300])
+    assert graph.recall == pytest.approx(_brute_recall(rows, graph, probes, metric), abs=1e-9)
+    assert 0.9 <= graph.recall <= 1
+    assert describe_graph(graph) == f"faiss IVF-Flat, recall {graph.recall:.3f} on 300 probe points"
+
+
+def test_recall_counts_the_misses_of_a_damaged_graph(rng):
+    rows = _blobs(rng, 400, 8)
+    graph = compute_knn_graph(rows, 5)
+    probes = np.arange(0, 400, 4)
+    exact = graph.indices[probes]
+    assert graph_recall(rows, exact, probes, exact, "cosine") == 1
+    damaged = exact.copy()
+    damaged[:, 0] = -1  # a neighbour missing in every row
+    damaged[:10, 1] = np.argmin(cosine_similarity(rows[probes[:10]], rows), axis=1)  # the farthest
+    # 100 rows x 5 neighbours, 100 + 10 of them wrong
+    assert graph_recall(rows, damaged, probes, exact, "cosine") == pytest.approx(390 / 500)
+
+
+def test_an_exact_graph_has_no_recall(vectors):
+    graph = compute_knn_graph(vectors, 5, method="exact")
+    assert (graph.recall, graph.probe_size, describe_graph(graph)) == (None, 0, "exact")
+
+
+def test_auto_is_exact_up_to_exact_max_n():
+    assert graph_method(10_000, 10_000) == "exact"
+    assert graph_method(10_001, 10_000) == "faiss"
+    assert graph_method(50, 10_000, "nndescent") == "nndescent"
 
 
 @pytest.mark.parametrize(
@@ -214,3 +269,16 @@ def test_angle_degrees():
     angles = angle_degrees(np.array([1.0, 0.674, 0.0, -1.0, 1.0000001], dtype=np.float32))
     assert angles.dtype == np.float32
     np.testing.assert_allclose(angles, [0.0, 47.62, 90.0, 180.0, 0.0], atol=0.01)
+
+
+def test_the_cache_record_keeps_the_recall(rng):
+    from reportgen.analysis import records
+
+    rows = _blobs(rng, 600, 8)
+    graph = compute_knn_graph(rows, 6, method="faiss", probe_size=100, seed=2)
+    arrays, value = records.encode_graph(graph)
+    back = records.decode_graph(arrays, value, n=600, k=6, metric="cosine")
+    assert (back.method, back.recall, back.probe_size) == ("faiss", graph.recall, 100)
+    np.testing.assert_array_equal(back.indices, graph.indices)
+    with pytest.raises(ValueError, match="recall"):
+        records.decode_graph(arrays, {**value, "recall": None}, n=600, k=6, metric="cosine")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from reportgen.analysis.neighbors import describe_graph
 from reportgen.analysis.projections import view_title
 from reportgen.analysis.results import Analysis
 from reportgen.config import Config
@@ -163,6 +164,7 @@ class IndexPage:
     clusters: str | None  # one sentence on the clustering
     images: list[tuple[str, str]]  # (alt text, path) of the static PNGs, for summary.md
     k: int
+    graph: str  # how the kNN graph was built, with its measured recall when approximate
     headline: str | None  # the view of the headline scatter
     headline_title: str
     script: dict[str, Any]  # the page's inline data block: figures and their data
@@ -239,6 +241,7 @@ def index_page(inputs: RenderInput) -> IndexPage:
         images=_static_images(analysis),
         # the quality metrics' k: the inspector's, unless N is too small for it (k < N/2)
         k=analysis.views[0].quality.k if analysis.views else analysis.k,
+        graph=describe_graph(analysis.graph),
         headline=default_view(analysis),
         headline_title=view_title(default_view(analysis)) if analysis.views else "",
         script={**scatter, "figures": {**scatter["figures"], **figures}, "data": data},

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from reportgen.analysis.neighbors import describe_graph
 from reportgen.render.inputs import RenderInput
 from reportgen.render.pages.page import Page
 
@@ -17,7 +18,7 @@ class ProjectionsPage:
     has_text: bool
     k: int
     notes: list[str]
-    method: str
+    method: str  # how the kNN graph was built, with its measured recall when approximate
     metric: str
     script: dict[str, Any]
 
@@ -30,7 +31,7 @@ def projections_page(inputs: RenderInput) -> ProjectionsPage:
         has_text=dataset.text_column is not None,
         k=analysis.k,
         notes=list(analysis.notes),
-        method=analysis.graph.method,
+        method=describe_graph(analysis.graph),
         metric=analysis.graph.metric,
         script=inputs.scatter,
     )

@@ -4,8 +4,9 @@ The data
     N x D float32 rows (default D 768), L2-normalised like sentence embeddings, in
     ``--labels`` labels (default 100) of Zipf-like unbalanced sizes (label r gets a share
     proportional to 1 / (r + 1) ** ``--zipf``, at least ``MIN_LABEL_ROWS`` rows). Every label
-    has a centre (a shared mean direction, as text embeddings have, plus its own direction)
-    and 2-6 sub-clusters around it; every sub-cluster is anisotropic: a cloud in a few latent
+    has a centre (a shared mean direction, as text embeddings have, plus the direction of its
+    group of about ``GROUP_SIZE`` related labels, plus its own) and 2-6 sub-clusters around
+    it; every sub-cluster is anisotropic: a cloud in a few latent
     dimensions with decaying scales, mapped into D by its own random linear map, plus a little
     isotropic noise. ``DUPLICATE_SHARE`` of the rows are near-duplicates of another row of
     their chunk (the same vector plus tiny noise) and ``OUTLIER_SHARE`` are outliers (a
@@ -44,6 +45,7 @@ import numpy as np
 
 CHUNK_ROWS = 50_000  # 50k x 768 float32 = 154 MB per chunk, a few of them in flight
 MIN_LABEL_ROWS = 20
+GROUP_SIZE = 10  # labels per group of related labels
 LATENT = 8  # dimensions of a sub-cluster's own cloud
 DUPLICATE_SHARE = 0.005
 OUTLIER_SHARE = 0.002
@@ -80,16 +82,21 @@ class Mixture:
         self.sub_weights = [rng.dirichlet(np.full(s, 2.0)) for s in self.subs_of]
         self.first_sub = np.concatenate([[0], np.cumsum(self.subs_of)])
         total_subs = int(self.first_sub[-1])
+        # labels come in groups of about GROUP_SIZE that share a direction: neighbouring
+        # topics overlap, as they do in text
+        groups = rng.normal(size=(max(1, labels // GROUP_SIZE), dim))
+        groups *= 0.6 / np.linalg.norm(groups, axis=1, keepdims=True)
         label_centres = rng.normal(size=(labels, dim))
-        label_centres /= np.linalg.norm(label_centres, axis=1, keepdims=True)
+        label_centres *= 0.2 / np.linalg.norm(label_centres, axis=1, keepdims=True)
+        label_centres += groups[np.arange(labels) % len(groups)]
         sub_label = np.repeat(np.arange(labels), self.subs_of)
         offsets = rng.normal(size=(total_subs, dim))
-        offsets *= 0.6 / np.linalg.norm(offsets, axis=1, keepdims=True)
+        offsets *= 0.25 / np.linalg.norm(offsets, axis=1, keepdims=True)
         self.sub_centres = (mean + label_centres[sub_label] + offsets).astype(np.float32)
-        scales = 0.35 * 0.7 ** np.arange(LATENT)  # decaying: anisotropic clouds
+        scales = 0.4 * 0.7 ** np.arange(LATENT)  # decaying: anisotropic clouds
         maps = rng.normal(size=(total_subs, LATENT, dim)) / np.sqrt(dim)
         self.maps = (maps * scales[None, :, None]).astype(np.float32)
-        self.noise = 0.25 / np.sqrt(dim)  # isotropic part, norm about 0.25
+        self.noise = 0.55 / np.sqrt(dim)  # isotropic part, norm about 0.55
         self.vocab = [[_word(rng) for _ in range(40)] for _ in range(labels)]
         self.sub_vocab = [[_word(rng) for _ in range(15)] for _ in range(total_subs)]
         self.common = [_word(rng) for _ in range(200)]

@@ -23,6 +23,12 @@ The data
     3.11.7 gives 8,277 docstrings: 4,493 / 8,599 / 11,962 rows at the three levels in labels
     of 40+ rows (45 / 69 / 85 labels), so about 12,000 rows is the most it can give.
 
+    More rows: ``--packages numpy,scipy,sympy,...`` also walks those installed third-party
+    packages (same rules; the child then runs ``python -I``, with site-packages, and
+    ``MPLBACKEND=Agg``), labelled by package and first submodule (``scipy.stats``,
+    ``sympy.core``; the package's own top module is labelled ``numpy``). Their versions go to
+    the manifest: other versions give other rows.
+
 Output (``--out DIR``)
     ``vectors.npy`` (float32, N x 384), ``metadata.tsv`` (header ``module``, ``name``,
     ``text``; tabs and line breaks in the text made spaces), ``build.sh`` (``bash build.sh
@@ -79,6 +85,8 @@ SKIP_TOP = {
 }
 SKIP_PART = {"__main__", "test", "tests", "idle_test"}
 NO_SUBMODULES = {"encodings"}
+# third-party parts that are not documentation of an API, or need a GUI / a compiler to import
+SKIP_PACKAGE_PART = {"conftest", "setup", "benchmarks", "backends", "f2py", "externals"}
 EMBED_CHUNK = 1000
 BATCH_SIZE = 64
 
@@ -93,16 +101,19 @@ def _public(name: str) -> bool:
     return not name.startswith("_") or (name.startswith("__") and name.endswith("__"))
 
 
-def _module_names() -> list[str]:
-    """Every public stdlib module that imports, sorted; packages walked recursively."""
+def _module_names(packages: list[str]) -> list[str]:
+    """Every public stdlib module that imports, sorted, then every module of `packages`."""
     import importlib
     import pkgutil
 
     found: list[str] = []
+    third_party = set(packages)
 
     def visit(name: str) -> None:
         parts = name.split(".")
         if any(p.startswith("_") or p in SKIP_PART for p in parts) or parts[0] in SKIP_TOP:
+            return
+        if parts[0] in third_party and any(p in SKIP_PACKAGE_PART for p in parts):
             return
         if parts[0].startswith("xx"):
             return
@@ -120,7 +131,15 @@ def _module_names() -> list[str]:
 
     for top in sorted(sys.stdlib_module_names):
         visit(top)
+    for top in packages:  # in the order given
+        visit(top)
     return found
+
+
+def label_of(modname: str, packages: list[str]) -> str:
+    """A stdlib module's top level (``email``); a package's first two (``scipy.stats``)."""
+    parts = modname.split(".")
+    return ".".join(parts[:2]) if parts[0] in packages else parts[0]
 
 
 def _doc_of(obj: object) -> str | None:
@@ -144,12 +163,12 @@ def _routine_like(value: object) -> object | None:
     return None
 
 
-def collect() -> list[dict[str, str]]:
-    """(top-level module, dotted name, cleaned docstring) of the stdlib, in walk order."""
+def collect(packages: list[str]) -> list[dict[str, str]]:
+    """(label, dotted name, cleaned docstring) of the stdlib and `packages`, in walk order."""
     import warnings
 
     warnings.simplefilter("ignore")
-    names = _module_names()
+    names = _module_names(packages)
     walked = set(names)
     seen_ids: set[int] = set()
     records: list[dict[str, str]] = []
@@ -161,7 +180,7 @@ def collect() -> list[dict[str, str]]:
 
     for modname in names:
         module = sys.modules[modname]
-        top = modname.split(".")[0]
+        top = label_of(modname, packages)
         add(top, modname, module)
         for attr in sorted(vars(module)):
             if attr.startswith("_"):
@@ -191,16 +210,23 @@ def collect() -> list[dict[str, str]]:
     return records
 
 
-def _collect_in_child() -> list[dict[str, str]]:
+def _collect_in_child(packages: list[str]) -> list[dict[str, str]]:
     """Run the walk in a fresh isolated interpreter so imports cannot touch this process."""
     env = {"PATH": os.environ.get("PATH", ""), "PYTHONHASHSEED": "0", "LC_ALL": "C.UTF-8"}
+    flags = ["-I", "-S"]  # stdlib only: no site-packages
+    if packages:  # site-packages needed; no GUI backend, no warnings about threads
+        flags = ["-I"]
+        env.update({"MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"})
+    cmd = [sys.executable, *flags, str(Path(__file__).resolve()), "--collect"]
+    if packages:
+        cmd += ["--packages", ",".join(packages)]
     proc = subprocess.run(
-        [sys.executable, "-I", "-S", str(Path(__file__).resolve()), "--collect"],
+        cmd,
         stdin=subprocess.DEVNULL,
         capture_output=True,
         env=env,
         cwd="/",
-        timeout=900,
+        timeout=1800,
         check=False,
     )
     if proc.returncode != 0:
@@ -431,6 +457,21 @@ def write(out: Path, rows, vectors, manifest: dict[str, object]) -> None:
     (out / "manifest.json").write_text(text, encoding="utf-8")
 
 
+def _versions(packages: list[str]) -> dict[str, str]:
+    """Installed version of each walked package (their docstrings are the data)."""
+    from importlib.metadata import PackageNotFoundError, packages_distributions, version
+
+    dists = packages_distributions()
+    out = {}
+    for name in packages:
+        dist = (dists.get(name) or [name])[0]  # sklearn -> scikit-learn
+        try:
+            out[name] = f"{dist} {version(dist)}"
+        except PackageNotFoundError:
+            out[name] = "unknown"
+    return out
+
+
 def stats(records, min_label_rows: int) -> None:
     print(f"{len(records)} docstrings, python {sys.version.split()[0]}")
     for level in LEVELS:
@@ -453,17 +494,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--min-label-rows", type=int, default=40, help="drop smaller labels")
     parser.add_argument("--min-per-label", type=int, default=10, help="rows every label gets")
     parser.add_argument("--threads", type=int, default=2, help="torch threads (fixed)")
+    parser.add_argument(
+        "--packages",
+        default="",
+        help="also walk these installed packages, comma-separated (numpy,scipy,sympy)",
+    )
     parser.add_argument("--stats", action="store_true", help="print rows per level and stop")
     parser.add_argument("--collect", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    packages = [p.strip() for p in args.packages.split(",") if p.strip()]
 
-    if args.collect:  # the child: stdlib only
-        records = collect()
+    if args.collect:  # the child: stdlib only, or stdlib and `packages`
+        records = collect(packages)
         sys.stdout.write("\n==RECORDS==\n" + json.dumps(records))
         return 0
 
     t0 = time.perf_counter()
-    records = _collect_in_child()
+    records = _collect_in_child(packages)
     collect_s = time.perf_counter() - t0
     if args.stats:
         stats(records, args.min_label_rows)
@@ -498,6 +545,7 @@ def main(argv: list[str] | None = None) -> int:
         "min_per_label": args.min_per_label,
         "python": sys.version,
         "docstrings": len(records),
+        "packages": _versions(packages),
         "rows_per_level": pools,
         "labels": dict(sorted(sample.items(), key=lambda kv: (-kv[1], kv[0]))),
         "label_pool": dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))),

@@ -166,6 +166,7 @@ def test_numbers_below_their_minimum_are_refused():
         (("similarity", "sample_size"), 5000, "--similarity-sample-size must be between 1 and"),
         (("seed",), -1, "--seed must be between 0 and 2**32 - 1, got -1"),
         (("clusters", "silhouette_sample"), 3, "--clusters-silhouette-sample must be >= 4"),
+        (("clusters", "choose_sample"), 3, "--clusters-choose-sample must be >= 4"),
     ],
 )
 def test_a_parameter_the_computation_refuses_is_refused_by_the_config(option, value, message):

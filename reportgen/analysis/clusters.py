@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from reportgen.analysis.neighbors import METRICS
+from reportgen.analysis.scale import hash_sample
 from reportgen.engine import LOCAL, Engine
 from reportgen.errors import AnalysisError
 from reportgen.validation import NONE, SEED, Choices, Interval, validate_params
@@ -23,6 +24,17 @@ _N_INIT = 3
 # MiniBatchKMeans rows per step: sklearn advises more than 256 x cores; larger batches give
 # centres closer to full k-means at little extra cost.
 _MINIBATCH_SIZE = 4096
+
+# Rows of the seeded sample on which k is chosen (every candidate k fitted, silhouettes scored);
+# above it, only the chosen k is fitted on all N, from the sample fit's centres. Measured on
+# 60,000 x 384 clustered data (benchmarks/bench_clusters.py, README): choosing on 5,000 rows
+# takes the step from 32 s to 6.4 s; on 10,000 rows KMeans needs many more Lloyd iterations
+# per k and the step takes 54-67 s.
+CHOOSE_SAMPLE = 5_000
+
+# Lloyd iterations of the final fit on all N when it starts from the sample fit's centres,
+# which are already near a fixed point; sklearn stops earlier once the centres settle.
+_REFIT_ITERATIONS = 100
 
 # Largest number of rows whose centroid is gathered at once when measuring distances.
 _DISTANCE_ROWS = 8192
@@ -42,6 +54,7 @@ CLUSTER_PARAMETERS = {
     "k_min": (Interval(int, 2),),
     "k_max": (Interval(int, 2),),
     "silhouette_sample": (Interval(int, MIN_POINTS),),
+    "choose_sample": (Interval(int, MIN_POINTS),),
     "minibatch_above": (Interval(int, 0),),
     "representatives": (Interval(int, 1),),
     "seed": SEED,
@@ -64,13 +77,19 @@ class Clustering:
         metric: "cosine" or "euclidean".
         method: "kmeans" or "minibatch-kmeans".
         k_curve: (k, silhouette) per candidate k tried when k was chosen automatically, in
-            increasing k; empty when k was given.
-        choice_reason: one sentence saying how k was chosen, for the report.
-        silhouette: mean silhouette of the sampled points, or None when the sample does not
-            hold 2..n-1 clusters (only possible when the sample is smaller than N).
+            increasing k; empty when k was given. Each k is fitted on the choice sample
+            (``choice_sample_size`` rows) and scored on the silhouette sample.
+        choice_reason: one sentence saying how k was chosen and on how many points, for the
+            report.
+        choice_sample_size: rows of the seeded sample on which k was chosen (N when every
+            point was used; then that fit is the final one); None when k was given.
+        silhouette: mean silhouette of the final partition on the silhouette sample, or None
+            when the sample does not hold 2..n-1 clusters (only possible when the sample is
+            smaller than N).
         silhouette_per_cluster: k values: the mean silhouette of each cluster's sampled
             members, None for a cluster with no sampled member.
-        silhouette_sample_size: rows of the seeded sample (all N when N <= the sample size).
+        silhouette_sample_size: rows of the seeded silhouette sample, drawn from the choice
+            sample (all of it when it is no larger than ``silhouette_sample``).
         representatives: per cluster, up to ``representatives`` member indices nearest its
             centroid, nearest first (ties by index).
         ari, nmi, homogeneity, completeness: agreement of the clusters with the given labels
@@ -94,6 +113,7 @@ class Clustering:
     method: str
     k_curve: tuple[tuple[int, float], ...]
     choice_reason: str
+    choice_sample_size: int | None
     silhouette: float | None
     silhouette_per_cluster: tuple[float | None, ...]
     silhouette_sample_size: int
@@ -118,6 +138,14 @@ class Clustering:
         """Number of points."""
         return int(self.assignments.shape[0])
 
+    @property
+    def silhouette_basis(self) -> str:
+        """The points the silhouettes are computed on: "all 240 points" or "a seeded sample
+        of 2,000 of 60,000 points"."""
+        if self.silhouette_sample_size == self.n:
+            return f"all {self.n:,} points"
+        return f"a seeded sample of {self.silhouette_sample_size:,} of {self.n:,} points"
+
 
 def compute_clusters(
     vectors: np.ndarray,
@@ -127,6 +155,7 @@ def compute_clusters(
     k_min: int = 2,
     k_max: int = 12,
     silhouette_sample: int = 2000,
+    choose_sample: int = CHOOSE_SAMPLE,
     minibatch_above: int = 50_000,
     labels: list[str] | None = None,
     texts: list[str] | None = None,
@@ -137,12 +166,19 @@ def compute_clusters(
     """Partition ``vectors`` with k-means and describe each cluster.
 
     Cosine clusters the unit-normalised rows (a zero row stays zero); euclidean the raw rows.
-    k-means is sklearn's ``KMeans`` (3 restarts), or ``MiniBatchKMeans`` when N >
-    ``minibatch_above``, both with ``random_state=seed``. When ``k`` is None, each k in
-    ``k_min..min(k_max, N - 1, sample - 1)`` is fitted and scored by its mean silhouette on one
-    seeded sample of min(``silhouette_sample``, N) rows; the highest score wins (ties: the
-    smaller k). Clusters are then renumbered by size, largest first. Clusters k-means leaves
-    empty (possible only with duplicate points) are dropped, so ``k`` may come out smaller.
+    k-means is sklearn's ``KMeans`` (3 restarts), or ``MiniBatchKMeans`` when the rows
+    fitted are more than ``minibatch_above``, both with ``random_state=seed`` and one
+    OpenMP thread (sklearn adds per-thread partial sums in the order the threads finish).
+
+    When ``k`` is None, k is chosen on the choice sample: the min(``choose_sample``, N) rows
+    with the smallest ``scale.row_keys`` for the seed (the same rows however the data is
+    split into files). Each k in ``k_min..min(k_max, M - 1, S - 1)`` is fitted on those M
+    rows and scored by its mean silhouette on a seeded subsample of S = min(
+    ``silhouette_sample``, M) of them; the highest score wins (ties: the smaller k). When
+    the sample is all N, that fit is the result; otherwise the chosen k is fitted once on
+    all N, starting from the sample fit's centres, and every point is assigned. Clusters are
+    then renumbered by size, largest first. Clusters k-means leaves empty (possible only with
+    duplicate points) are dropped, so ``k`` may come out smaller.
 
     Args:
         vectors: float (N, D); never written.
@@ -150,11 +186,12 @@ def compute_clusters(
         metric: "cosine" or "euclidean" (for clustering, silhouettes and distances).
         k_min, k_max: the range of automatic k, 2 <= k_min <= k_max.
         silhouette_sample: rows of the seeded silhouette sample, at least 4.
-        minibatch_above: use MiniBatchKMeans when N is larger than this.
+        choose_sample: rows of the seeded sample on which k is chosen, at least 4.
+        minibatch_above: use MiniBatchKMeans when a fit has more rows than this.
         labels: N labels to compare the clusters with (ARI, NMI, contingency), or None.
         texts: N texts to name the clusters by TF-IDF keywords, or None.
         representatives: member indices kept per cluster, nearest the centroid first; >= 1.
-        seed: seeds the silhouette sample and k-means.
+        seed: seeds the samples and k-means.
         engine: prepares the unit rows (cosine).
 
     Returns:
@@ -166,30 +203,55 @@ def compute_clusters(
     """
     n = _check_vectors(vectors)
     _check_parameters(
-        n, k, metric, k_min, k_max, silhouette_sample, minibatch_above, representatives
+        n,
+        k,
+        metric,
+        k_min,
+        k_max,
+        silhouette_sample,
+        choose_sample,
+        minibatch_above,
+        representatives,
     )
     for name, column in (("labels", labels), ("texts", texts)):
         if column is not None and len(column) != n:
             raise AnalysisError(f"{name} has {len(column)} values, expected one per point: N = {n}")
 
     space = _clustering_space(vectors, metric, engine)
-    sample = _silhouette_rows(n, silhouette_sample, seed)
+    chosen_rows = choice_rows(n, choose_sample, seed)
+    # The silhouette sample is drawn from the choice sample as if it were the whole set, so
+    # that choosing k on M rows is exactly the all-rows procedure run on those M rows.
+    scored = _silhouette_rows(len(chosen_rows), silhouette_sample, seed)
+    scored_rows = chosen_rows[scored]
     from sklearn.metrics import pairwise_distances
 
-    sample_distances = pairwise_distances(space[sample].astype(np.float64), metric=metric)
-    method = "minibatch-kmeans" if n > minibatch_above else "kmeans"
+    sample_distances = pairwise_distances(space[scored_rows].astype(np.float64), metric=metric)
+    method = _method(n, minibatch_above)
 
     if k is not None:
-        raw = _fit(space, k, method, seed)
+        raw, _ = _fit(space, k, method, seed)
         curve: tuple[tuple[int, float], ...] = ()
         reason = f"k = {k}: as configured"
+        choice_size = None
     else:
-        raw, curve, reason = _choose_k(space, sample, sample_distances, k_min, k_max, method, seed)
+        sample_space = space if len(chosen_rows) == n else space[chosen_rows]
+        sample_raw, centres, curve, reason = _choose_k(
+            sample_space,
+            scored,
+            sample_distances,
+            k_min,
+            k_max,
+            _method(len(chosen_rows), minibatch_above),
+            seed,
+        )
+        choice_size = len(chosen_rows)
+        reason += _choice_basis(n, choice_size, len(scored))
+        raw = sample_raw if choice_size == n else _refit(space, centres, method, seed)
 
     assignments, sizes = _number_by_size(raw)
     centroids = _centroids(space, assignments, len(sizes))
     distances = _distances_to_centroids(space, assignments, centroids, metric)
-    silhouette, per_cluster = _silhouettes(sample_distances, assignments[sample], len(sizes))
+    silhouette, per_cluster = _silhouettes(sample_distances, assignments[scored_rows], len(sizes))
     clustering = Clustering(
         assignments=assignments,
         sizes=sizes,
@@ -199,12 +261,23 @@ def compute_clusters(
         method=method,
         k_curve=curve,
         choice_reason=reason,
+        choice_sample_size=choice_size,
         silhouette=silhouette,
         silhouette_per_cluster=per_cluster,
-        silhouette_sample_size=len(sample),
+        silhouette_sample_size=len(scored_rows),
         representatives=_representatives(assignments, distances, len(sizes), representatives),
     )
     return describe_clusters(clustering, labels=labels, texts=texts)
+
+
+def choice_rows(n: int, size: int, seed: int) -> np.ndarray:
+    """Sorted int64 rows of the seeded choice sample: all of ``range(n)`` when size >= n,
+    else the ``size`` rows with the smallest ``scale.row_keys`` (ties by row), which do not
+    depend on how the rows are split into files. k-means knows no labels, so the sample is
+    the fit sample's hash with one stratum."""
+    if size >= n:
+        return np.arange(n, dtype=np.int64)
+    return hash_sample(np.zeros(n, dtype=np.int64), size, seed).astype(np.int64)
 
 
 def describe_clusters(
@@ -273,6 +346,7 @@ def _check_parameters(
     k_min: int,
     k_max: int,
     silhouette_sample: int,
+    choose_sample: int,
     minibatch_above: int,
     representatives: int,
 ) -> None:
@@ -284,6 +358,7 @@ def _check_parameters(
             "k_min": k_min,
             "k_max": k_max,
             "silhouette_sample": silhouette_sample,
+            "choose_sample": choose_sample,
             "minibatch_above": minibatch_above,
             "representatives": representatives,
         },
@@ -294,17 +369,19 @@ def _check_parameters(
     if k_max < k_min:
         raise AnalysisError(f"k_max={k_max} must be >= k_min={k_min}")
     if k is None:
-        top = _top_candidate(n, k_max, silhouette_sample)
+        m = min(choose_sample, n)
+        top = _top_candidate(m, k_max, silhouette_sample)
         if top < k_min:
             raise AnalysisError(
-                f"k_min={k_min} leaves no candidate k: at most min(k_max={k_max}, N - 1 = "
-                f"{n - 1}, silhouette sample - 1 = {min(silhouette_sample, n) - 1}) = {top}"
+                f"k_min={k_min} leaves no candidate k: at most min(k_max={k_max}, rows k is "
+                f"chosen on - 1 = {m - 1}, silhouette sample - 1 = "
+                f"{min(silhouette_sample, m) - 1}) = {top}"
             )
 
 
-def _top_candidate(n: int, k_max: int, silhouette_sample: int) -> int:
-    # A silhouette needs at most n_sample - 1 clusters in the sample.
-    return min(k_max, n - 1, min(silhouette_sample, n) - 1)
+def _top_candidate(m: int, k_max: int, silhouette_sample: int) -> int:
+    # k < the m rows fitted, and a silhouette needs at most n_sample - 1 clusters in the sample.
+    return min(k_max, m - 1, min(silhouette_sample, m) - 1)
 
 
 # --- fitting ----------------------------------------------------------------------------------
@@ -326,8 +403,12 @@ def _silhouette_rows(n: int, size: int, seed: int) -> np.ndarray:
     return np.sort(rng.choice(n, size=size, replace=False)).astype(np.int64)
 
 
-def _fit(space: np.ndarray, k: int, method: str, seed: int) -> np.ndarray:
-    """k-means labels (N,) as sklearn numbers them."""
+def _method(rows: int, minibatch_above: int) -> str:
+    return "minibatch-kmeans" if rows > minibatch_above else "kmeans"
+
+
+def _fit(space: np.ndarray, k: int, method: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """k-means labels (N,) as sklearn numbers them, and the float32 (k, D) centres."""
     from sklearn.cluster import KMeans, MiniBatchKMeans
 
     if method == "kmeans":
@@ -336,44 +417,80 @@ def _fit(space: np.ndarray, k: int, method: str, seed: int) -> np.ndarray:
         model = MiniBatchKMeans(
             n_clusters=k, n_init=_N_INIT, batch_size=_MINIBATCH_SIZE, random_state=seed
         )
-    return model.fit_predict(space)
+    return _run(model, space)
+
+
+def _refit(space: np.ndarray, centres: np.ndarray, method: str, seed: int) -> np.ndarray:
+    """Labels (N,) of one k-means fit on all rows that starts from ``centres`` (k, D)."""
+    from sklearn.cluster import KMeans, MiniBatchKMeans
+
+    k = len(centres)
+    if method == "kmeans":
+        model = KMeans(
+            n_clusters=k, init=centres, n_init=1, max_iter=_REFIT_ITERATIONS, random_state=seed
+        )
+    else:
+        model = MiniBatchKMeans(
+            n_clusters=k, init=centres, n_init=1, batch_size=_MINIBATCH_SIZE, random_state=seed
+        )
+    return _run(model, space)[0]
+
+
+def _run(model: object, space: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Fit ``model`` on one OpenMP thread: sklearn's Lloyd step adds each thread's partial
+    centre sums under a lock in the order the threads finish, so more threads could change
+    the last bits of a centre and, through them, an assignment."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="openmp"):
+        labels = model.fit_predict(space)  # type: ignore[attr-defined]
+    return labels, model.cluster_centers_.astype(np.float32)  # type: ignore[attr-defined]
 
 
 def _choose_k(
     space: np.ndarray,
-    sample: np.ndarray,
+    scored: np.ndarray,
     sample_distances: np.ndarray,
     k_min: int,
     k_max: int,
     method: str,
     seed: int,
-) -> tuple[np.ndarray, tuple[tuple[int, float], ...], str]:
-    """The labels of the k with the highest silhouette, the curve, and why."""
-    top = _top_candidate(space.shape[0], k_max, len(sample))
+) -> tuple[np.ndarray, np.ndarray, tuple[tuple[int, float], ...], str]:
+    """Over the rows of ``space`` (the choice sample): the labels and centres of the k with
+    the highest silhouette on the rows ``scored``, the curve, and why."""
+    m = space.shape[0]
+    top = _top_candidate(m, k_max, len(scored))
     curve: list[tuple[int, float]] = []
-    best: tuple[float, int, np.ndarray] | None = None
+    best: tuple[float, int, np.ndarray, np.ndarray] | None = None
     for candidate in range(k_min, top + 1):
-        raw = _fit(space, candidate, method, seed)
-        score, _ = _silhouettes(sample_distances, raw[sample], candidate)
+        raw, centres = _fit(space, candidate, method, seed)
+        score, _ = _silhouettes(sample_distances, raw[scored], candidate)
         if score is None:  # the sample holds too few clusters (duplicate points)
             continue
         curve.append((candidate, score))
         if best is None or score > best[0]:  # strictly: ties keep the smaller k
-            best = (score, candidate, raw)
+            best = (score, candidate, raw, centres)
     if best is None:
         raise AnalysisError(
             f"no k in {k_min}..{top} gives a silhouette: k-means found fewer than 2 distinct "
             "clusters in the sample (are the points all duplicates?)"
         )
-    score, chosen, raw = best
-    n = space.shape[0]
-    where = (
-        f"all {n:,} points"
-        if len(sample) == n
-        else f"a seeded sample of {len(sample):,} of {n:,} points"
+    score, chosen, raw, centres = best
+    reason = f"k = {chosen}: the highest silhouette ({score:.3f}) of k = {k_min}..{top}"
+    return raw, centres, tuple(curve), reason
+
+
+def _choice_basis(n: int, chosen: int, scored: int) -> str:
+    """How many points k was chosen on and scored on, and whether it was refitted."""
+    if chosen == n:
+        if scored == n:
+            return f" on all {n:,} points"
+        return f" on a seeded sample of {scored:,} of {n:,} points"
+    of_them = "all of them" if scored == chosen else f"{scored:,} of them"
+    return (
+        f", each fitted on a seeded sample of {chosen:,} of {n:,} points and scored on "
+        f"{of_them}; then fitted on all {n:,} points"
     )
-    reason = f"k = {chosen}: the highest silhouette ({score:.3f}) of k = {k_min}..{top} on {where}"
-    return raw, tuple(curve), reason
 
 
 def _number_by_size(raw: np.ndarray) -> tuple[np.ndarray, tuple[int, ...]]:

@@ -152,6 +152,7 @@ def encode_partition(clustering: Clustering) -> Record:
         "method": clustering.method,
         "k_curve": clustering.k_curve,
         "choice_reason": clustering.choice_reason,
+        "choice_sample_size": clustering.choice_sample_size,
         "silhouette": clustering.silhouette,
         "silhouette_per_cluster": clustering.silhouette_per_cluster,
         "silhouette_sample_size": clustering.silhouette_sample_size,
@@ -174,6 +175,9 @@ def decode_partition(arrays: Arrays, value: Any, *, n: int, dim: int) -> Cluster
     if len(per_cluster) != k or len(representatives) != k:
         raise ValueError("per-cluster lists do not have one entry per cluster")
     silhouette = value["silhouette"]
+    choice_size = value["choice_sample_size"]
+    if choice_size is not None and not 1 <= _int(value, "choice_sample_size") <= n:
+        raise ValueError(f"choice sample of {choice_size} rows, expected 1..N = {n}")
     return Clustering(
         assignments=assignments,
         sizes=sizes,
@@ -183,6 +187,7 @@ def decode_partition(arrays: Arrays, value: Any, *, n: int, dim: int) -> Cluster
         method=_text(value, "method"),
         k_curve=tuple((int(kk), float(score)) for kk, score in value["k_curve"]),
         choice_reason=_text(value, "choice_reason"),
+        choice_sample_size=choice_size,
         silhouette=None if silhouette is None else float(silhouette),
         silhouette_per_cluster=tuple(None if s is None else float(s) for s in per_cluster),
         silhouette_sample_size=_int(value, "silhouette_sample_size"),

@@ -22,7 +22,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, get_args, get_origin, get_type_hints
 
-from reportgen.analysis.clusters import CLUSTER_PARAMETERS
+from reportgen.analysis.clusters import CHOOSE_SAMPLE, CLUSTER_PARAMETERS
 from reportgen.analysis.findings import NEAR_DUPLICATE_PARAMETERS
 from reportgen.analysis.neighbors import GRAPH_PARAMETERS, METHODS
 from reportgen.analysis.quality import QUALITY_PARAMETERS
@@ -162,6 +162,12 @@ class ClustersConfig:
         2_000,
         "points of the seeded sample the silhouette is computed on",
         constraint=CLUSTER_PARAMETERS["silhouette_sample"],
+    )
+    choose_sample: int = option(
+        CHOOSE_SAMPLE,
+        "points of the seeded sample on which k is chosen (each k fitted and scored); above "
+        "it, only the chosen k is fitted on all points",
+        constraint=CLUSTER_PARAMETERS["choose_sample"],
     )
     minibatch_above: int = option(
         50_000,

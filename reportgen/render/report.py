@@ -144,6 +144,8 @@ def _clusters_section(analysis: Analysis) -> dict | None:
         "choice_reason": clustering.choice_reason,
         "k_curve": [{"k": k, "silhouette": score} for k, score in clustering.k_curve],
         "silhouette": clustering.silhouette,
+        "choice_sample": clustering.choice_sample_size,
+        "fitted_on": clustering.n,
         "silhouette_sample": clustering.silhouette_sample_size,
         "silhouette_per_cluster": list(clustering.silhouette_per_cluster),
         "ari": clustering.ari,

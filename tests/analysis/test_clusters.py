@@ -1,9 +1,13 @@
+import json
+
 import numpy as np
 import pytest
 from sklearn import metrics
 from sklearn.preprocessing import normalize
 
-from reportgen.analysis.clusters import Clustering, compute_clusters
+from reportgen.analysis import records
+from reportgen.analysis.clusters import Clustering, choice_rows, compute_clusters
+from reportgen.analysis.scale import row_keys
 from reportgen.errors import AnalysisError
 
 METRICS = ["cosine", "euclidean"]
@@ -272,6 +276,8 @@ def test_four_points_cluster_automatically():
         ({"k_min": 1}, "k_min=1 must be >= 2"),
         ({"k_min": 5, "k_max": 3}, "k_max=3 must be >= k_min=5"),
         ({"silhouette_sample": 3}, "silhouette_sample=3 must be >= 4"),
+        ({"choose_sample": 3}, "choose_sample=3 must be >= 4"),
+        ({"k_max": 12, "k_min": 10, "choose_sample": 8}, "rows k is chosen on - 1 = 7"),
         ({"representatives": 0}, "representatives=0 must be >= 1"),
         ({"minibatch_above": -1}, "minibatch_above=-1 must be >= 0"),
         ({"labels": ["a"] * 3}, "labels has 3 values, expected one per point: N = 240"),
@@ -287,3 +293,108 @@ def test_bad_parameters_raise(blobs, kwargs, message):
 def test_vectors_must_be_2d():
     with pytest.raises(AnalysisError, match=r"2-D array"):
         compute_clusters(np.zeros(10, dtype=np.float32))
+
+
+# --- k chosen on a sample, then one fit on all N (issue 11) -----------------------------------
+
+
+def test_choice_rows_are_the_smallest_row_keys(rng):
+    rows = choice_rows(1000, 100, seed=7)
+    keys = row_keys(np.arange(1000), 7)
+    np.testing.assert_array_equal(rows, np.sort(np.argsort(keys, kind="stable")[:100]))
+    assert rows.dtype == np.int64 and len(np.unique(rows)) == 100
+    assert not np.array_equal(rows, choice_rows(1000, 100, seed=8))
+    np.testing.assert_array_equal(choice_rows(50, 100, seed=7), np.arange(50))
+    # The first 300 rows' key order does not depend on the rows after them: a row chosen
+    # among 300 of a 1000-row file is chosen among the first file of a split, too.
+    first = choice_rows(300, 30, seed=7)
+    assert set(first) == set(np.argsort(keys[:300], kind="stable")[:30])
+
+
+@pytest.mark.parametrize("metric", METRICS)
+def test_k_is_chosen_on_the_sample_as_the_full_procedure_would_on_it(rng, metric):
+    vectors = _blobs(rng, 5, 80)  # 400 points
+    result = compute_clusters(
+        vectors, metric=metric, k_max=8, choose_sample=150, silhouette_sample=60, seed=2
+    )
+    rows = choice_rows(400, 150, seed=2)
+    on_sample = compute_clusters(
+        vectors[rows], metric=metric, k_max=8, choose_sample=150, silhouette_sample=60, seed=2
+    )
+    assert on_sample.choice_sample_size == 150  # all of its 150 points: the old procedure
+    assert result.k == on_sample.k == 5
+    assert result.k_curve == on_sample.k_curve
+    assert result.choice_sample_size == 150 and result.silhouette_sample_size == 60
+    assert result.choice_reason == (
+        f"k = 5: the highest silhouette ({dict(result.k_curve)[5]:.3f}) of k = 2..8, each "
+        "fitted on a seeded sample of 150 of 400 points and scored on 60 of them; then "
+        "fitted on all 400 points"
+    )
+    assert result.silhouette_basis == "a seeded sample of 60 of 400 points"
+
+
+def test_every_point_is_assigned_by_the_fit_on_all_points(rng):
+    vectors = _blobs(rng, 4, 100)
+    result = compute_clusters(vectors, metric="euclidean", k_max=6, choose_sample=40)
+    assert result.k == 4 and result.assignments.shape == (400,)
+    assert sum(result.sizes) == 400 and sorted(result.sizes) == [100] * 4
+    # Points outside the sample are assigned to their nearest centroid, as k-means leaves
+    # them (planted blobs far apart: nearest centroid = own blob).
+    outside = np.setdiff1d(np.arange(400), choice_rows(400, 40, seed=0))
+    nearest = np.argmin(
+        ((vectors[outside, None, :] - result.centroids[None]) ** 2).sum(axis=2), axis=1
+    )
+    np.testing.assert_array_equal(result.assignments[outside], nearest)
+
+
+def test_silhouette_is_of_the_final_partition_on_its_stated_sample(rng):
+    vectors = _blobs(rng, 4, 100)
+    result = compute_clusters(
+        vectors, metric="euclidean", choose_sample=120, silhouette_sample=50, seed=4
+    )
+    scored = choice_rows(400, 120, seed=4)[
+        np.sort(np.random.default_rng(4).choice(120, size=50, replace=False))
+    ]
+    expected = metrics.silhouette_score(
+        vectors[scored], result.assignments[scored], metric="euclidean"
+    )
+    assert result.silhouette == pytest.approx(expected, rel=1e-5)
+
+
+def test_small_n_uses_every_point_and_one_fit(blobs):
+    result = compute_clusters(blobs, k_max=6, choose_sample=240)
+    assert result.choice_sample_size == 240
+    assert result.choice_reason.endswith("of k = 2..6 on all 240 points")
+    assert result.silhouette_basis == "all 240 points"
+    assert compute_clusters(blobs, k=3, choose_sample=50).choice_sample_size is None
+
+
+def test_sampled_choice_is_deterministic(rng):
+    vectors = _blobs(rng, 4, 100)
+    kwargs = {"k_max": 6, "choose_sample": 60, "silhouette_sample": 30, "seed": 5}
+    _assert_equal(compute_clusters(vectors, **kwargs), compute_clusters(vectors, **kwargs))
+
+
+def test_minibatch_final_fit_assigns_every_point(rng):
+    vectors = _blobs(rng, 4, 100)
+    result = compute_clusters(vectors, k_max=6, choose_sample=60, minibatch_above=100)
+    assert result.method == "minibatch-kmeans" and result.k == 4
+    assert sorted(result.sizes) == [100] * 4
+
+
+def test_partition_record_round_trips_the_choice_sample(rng):
+    vectors = _blobs(rng, 4, 100)
+    for result in (
+        compute_clusters(vectors, k_max=6, choose_sample=60),
+        compute_clusters(vectors, k=4),
+    ):
+        arrays, value = records.encode_partition(result)
+        value = json.loads(json.dumps(value))  # as the cache stores it
+        decoded = records.decode_partition(arrays, value, n=400, dim=8)
+        assert decoded.choice_sample_size == result.choice_sample_size
+        assert decoded.choice_reason == result.choice_reason
+    with pytest.raises(ValueError, match="choice sample"):
+        records.decode_partition(arrays, {**value, "choice_sample_size": 401}, n=400, dim=8)
+    without = {key: v for key, v in value.items() if key != "choice_sample_size"}
+    with pytest.raises(KeyError):
+        records.decode_partition(arrays, without, n=400, dim=8)

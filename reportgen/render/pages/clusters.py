@@ -36,6 +36,7 @@ class ClustersPage:
     reason: str  # how k was chosen, or why there are no clusters
     script: dict[str, Any]
     method: str = ""
+    silhouette_basis: str = ""  # the points the silhouettes were computed on
     metrics: list[tuple[str, float | None]] = field(default_factory=list)
     rows: list[ClusterRow] = field(default_factory=list)
     has_labels: bool = False
@@ -86,6 +87,7 @@ def clusters_page(inputs: RenderInput) -> ClustersPage:
         reason=clustering.choice_reason,
         script={**block, "figures": figures, "data": data},
         method=clustering.method,
+        silhouette_basis=clustering.silhouette_basis,
         metrics=[(name, value) for name, value in metrics if value is not None],
         rows=rows,
         has_labels=labels is not None,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from reportgen.analysis.pipeline import CLUSTER_COLUMN
 from reportgen.config import ClustersConfig
-from reportgen.render.pages import clusters
+from reportgen.render.pages import build_pages, clusters
+from reportgen.render.site import render_site
 
 
 def test_one_row_per_cluster_by_size(inputs):
@@ -31,3 +32,29 @@ def test_turned_off_says_so(make):
     page = clusters.clusters_page(make(clusters=ClustersConfig(enabled=False)))
     assert not page.available and page.reason == "clustering is turned off"
     assert page.rows == [] and page.script["clusterColumn"] == CLUSTER_COLUMN
+
+
+def test_the_page_and_report_state_the_sample_k_was_chosen_on(make):
+    sampled = make(clusters=ClustersConfig(choose_sample=20, silhouette_sample=10))
+    page = clusters.clusters_page(sampled)
+    assert "each fitted on a seeded sample of 20 of 40 points and scored on 10 of them" in (
+        page.reason
+    )
+    assert page.reason.endswith("then fitted on all 40 points")
+    assert page.silhouette_basis == "a seeded sample of 10 of 40 points"
+    html = render_site(sampled, build_pages(sampled))["clusters.html"].decode()
+    assert html.count("a seeded sample of 10 of 40 points") == 2  # overall and per cluster
+    assert "then fitted on all 40 points" in html
+    report = sampled.report["clusters"]
+    assert (report["choice_sample"], report["fitted_on"], report["silhouette_sample"]) == (
+        20,
+        40,
+        10,
+    )
+    assert report["choice_reason"] == page.reason
+
+
+def test_all_points_used_says_so(inputs):
+    assert clusters.clusters_page(inputs).silhouette_basis == "all 40 points"
+    report = inputs.report["clusters"]
+    assert report["choice_sample"] == report["fitted_on"] == report["silhouette_sample"] == 40

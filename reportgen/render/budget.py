@@ -157,7 +157,12 @@ class ExportForm:
     def to_json(self) -> dict:
         """The export's entry in report.json's ``budget`` section."""
         form = "csv" if self.files == (self.name,) else "csv.gz"
-        return {"files": list(self.files), "format": form, "plain_bytes": self.plain_size}
+        return {
+            "name": self.name,
+            "files": list(self.files),
+            "format": form,
+            "plain_bytes": self.plain_size,
+        }
 
 
 def part_path(name: str, part: int, parts: int) -> str:

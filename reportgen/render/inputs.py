@@ -110,7 +110,7 @@ def render_input(
         "max_file_mb": budget.max_file_mb,
         "max_site_mb": budget.max_site_mb,
         "projector": files.to_json() if files else None,
-        "exports": {form.name: form.to_json() for form in forms},
+        "exports": [form.to_json() for form in forms],
         "notes": list(notes),
     }
     return RenderInput(

@@ -439,11 +439,10 @@ def projector_sample(dataset: Dataset, analysis: Analysis, config: Config) -> Pr
             f"{budget.file_flag()} ([render] max_file_mb) cannot hold the Projector export of "
             f"even one point ({dim:,} dimensions); raise it, or pass --no-projector"
         )
-    if size >= n:
-        return ProjectorSample(None, n, ())
     codes = _label_codes(dataset)
-    rows = hash_sample(codes, size, config.seed)
-    # metadata.tsv's size depends on which rows are kept: shrink until it fits.
+    rows = None if size >= n else hash_sample(codes, size, config.seed)
+    # metadata.tsv's size depends on which rows are kept (a long text column weighs most):
+    # shrink the sample until it fits.
     table = metadata_table(dataset, rows)
     while table is not None and (written := len(metadata_tsv(table))) > limit:
         size = math.floor(size * limit / written * 0.98)

@@ -247,7 +247,7 @@ def test_a_tiny_file_budget_gzips_and_splits_the_exports_and_they_read_back(tiny
     for name in ("coordinates", "neighbors", "clusters"):
         whole = (folder / "reference" / "exports" / f"{name}.csv").read_bytes()
         assert _read_export(exports, name) == whole
-    forms = report.report["budget"]["exports"]
+    forms = {form["name"]: form for form in report.report["budget"]["exports"]}
     parts = sorted(exports.glob("coordinates-part-*.csv.gz"))
     assert forms["exports/coordinates.csv"]["files"] == [f"exports/{p.name}" for p in parts]
     assert forms["exports/neighbors.csv"]["files"] == ["exports/neighbors.csv.gz"]
@@ -292,3 +292,25 @@ def test_a_site_over_max_site_mb_fails_with_exit_2_and_writes_nothing(workdir, n
 def test_a_budget_must_be_positive(workdir, npy_dataset, capsys):
     assert main(["build", str(npy_dataset), "--out", "site", "--max-file-mb", "0"]) == 2
     assert "--max-file-mb must be > 0" in capsys.readouterr().err
+
+
+def test_a_long_text_column_alone_makes_the_projector_export_a_sample(tmp_path, data, monkeypatch):
+    real = site_module.static_assets
+    monkeypatch.setattr(site_module, "static_assets", lambda: {**real(), **_STAND_IN})
+    vectors, labels, _ = data
+    texts = [f"{i} " + "many words of text " * 20 for i in range(N)]  # about 1.2 MB in all
+    report = reportgen.build(
+        vectors,
+        labels=labels,
+        metadata={"text": texts},
+        out=tmp_path / "site",
+        umap=False,
+        tsne=False,
+        clusters=False,
+        max_file_mb=0.8,
+    )
+    metadata = (tmp_path / "site" / "projector" / "metadata.tsv").read_bytes()
+    assert len(metadata) <= 800_000
+    projector = report.report["budget"]["projector"]
+    assert projector["sampled"] and projector["points"] == len(metadata.split(b"\n")) - 2
+    assert any("metadata.tsv" in note for note in report.report["budget"]["notes"])

@@ -302,6 +302,10 @@ def _payload_fix(name: str) -> str:
     stem = name.removeprefix("data/")
     if stem.startswith("neighbors"):
         return "raise --max-file-mb, or lower --neighbors-k (k neighbours of every point)"
+    if stem.startswith("similarity"):
+        return "raise --max-file-mb, or lower --similarity-sample-size (the point heatmap)"
+    if stem.startswith("column"):
+        return "raise --max-file-mb (the payload holds a metadata column of every point)"
     if "3d" in stem:
         return "raise --max-file-mb, or lower --max-points-3d (the 3D views' browser sample)"
     return "raise --max-file-mb, or lower --max-points-2d (the 2D views' browser sample)"

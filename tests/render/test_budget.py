@@ -298,11 +298,13 @@ def test_a_long_text_column_alone_makes_the_projector_export_a_sample(tmp_path, 
     real = site_module.static_assets
     monkeypatch.setattr(site_module, "static_assets", lambda: {**real(), **_STAND_IN})
     vectors, labels, _ = data
-    texts = [f"{i} " + "many words of text " * 20 for i in range(N)]  # about 1.2 MB in all
+    # three columns of about 0.4 MB each: every browser payload fits, metadata.tsv would not
+    texts = {f"text {c}": [f"{i} " + f"words {c} of text " * 7 for i in range(N)] for c in "abc"}
     report = reportgen.build(
         vectors,
         labels=labels,
-        metadata={"text": texts},
+        metadata=texts,
+        similarity_sample_size=100,
         out=tmp_path / "site",
         umap=False,
         tsne=False,

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from reportgen._version import __version__
 from reportgen.errors import (
     AnalysisError,
+    BudgetError,
     ConfigError,
     InputError,
     PublishError,
@@ -38,6 +39,7 @@ _LAZY = {
 
 __all__ = [
     "AnalysisError",
+    "BudgetError",
     "Config",
     "ConfigError",
     "Dataset",

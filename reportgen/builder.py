@@ -14,6 +14,7 @@ from reportgen.dataset import Dataset
 from reportgen.io import load_dataset
 from reportgen.progress import Progress
 from reportgen.publish import check_file_target, describe_size, publish, publish_file
+from reportgen.render.budget import check_site
 from reportgen.render.inputs import render_input
 from reportgen.render.pages import SitePages, build_pages
 from reportgen.render.single_file import single_file
@@ -83,14 +84,21 @@ def run_build(
         inputs = render_input(dataset, results, config, baseline=baseline, cache=cache)
         pages = build_pages(inputs)
         site = render_site(inputs, pages)
+    out = config.out_folder()
+    if out is not None:
+        # Measured before anything is written: a site over its budget writes nothing.
+        with progress.step("budget"):
+            sized = check_site(site, inputs.budget)
+        for note in inputs.budget_notes:
+            progress.message(note)
+        progress.message(sized.summary())
     document = None
     if config.single_file is not None:
         with progress.step("single file"):
             document = single_file(pages, site)
-    out = config.out_folder()
     with progress.step("publish"):
         if out is not None:
-            publish(site, out, force=config.force)
+            publish(site, out, force=config.force, max_file_bytes=inputs.budget.max_file_bytes)
         if document is not None:
             publish_file(document, config.single_file, force=config.force)
     if document is not None:

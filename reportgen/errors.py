@@ -83,3 +83,10 @@ class PublishError(ReportgenError):
     """The output cannot be written where it was asked to go."""
 
     exit_code = 2
+
+
+class BudgetError(ReportgenError):
+    """The site would not fit its budget (``--max-file-mb``, ``--max-site-mb``); nothing
+    was written."""
+
+    exit_code = 2

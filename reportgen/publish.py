@@ -12,6 +12,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from reportgen.errors import PublishError
 from reportgen.render.site_types import Site
@@ -64,17 +65,37 @@ def _check_target(out: Path, force: bool) -> None:
         )
 
 
-def _write_tree(site: Site, root: Path) -> None:
+class _LimitedFile:
+    """A file being written that refuses to grow past ``limit`` bytes (the build's
+    ``--max-file-mb``, planned before writing; this is the guard that it held)."""
+
+    def __init__(self, handle: BinaryIO, name: str, limit: int) -> None:
+        self._handle = handle
+        self._name = name
+        self._left = limit
+
+    def write(self, data: bytes) -> int:
+        self._left -= len(data)
+        if self._left < 0:
+            raise PublishError(
+                f"{self._name} grew past --max-file-mb while it was written; nothing was "
+                "published (this is a bug: its size was planned)"
+            )
+        return self._handle.write(data)
+
+
+def _write_tree(site: Site, root: Path, max_file_bytes: int | None) -> None:
     mtime = _fixed_mtime()
     for name, path in _check_paths(site):
         target = root.joinpath(*path.parts)
         target.parent.mkdir(parents=True, exist_ok=True)
         content = site[name]
         with open(target, "wb") as handle:
+            sink = handle if max_file_bytes is None else _LimitedFile(handle, name, max_file_bytes)
             if isinstance(content, bytes):
-                handle.write(content)
+                sink.write(content)
             else:
-                content(handle)
+                content(sink)  # type: ignore[arg-type]
         if mtime is not None:
             os.utime(target, (mtime, mtime))
     (root / MARKER).write_bytes(_MARKER_TEXT)
@@ -89,8 +110,13 @@ def _umask() -> int:
     return mask
 
 
-def publish(site: Site, out: Path, *, force: bool = False) -> None:
+def publish(
+    site: Site, out: Path, *, force: bool = False, max_file_bytes: int | None = None
+) -> None:
     """Write ``site`` to folder ``out``, replacing what was there only once all is written.
+
+    ``max_file_bytes`` is the budget's file limit, planned before (``render/budget.py``):
+    a file that would grow past it fails the build like any other error.
 
     Raises PublishError when ``out`` is a file, or a non-empty folder reportgen did not
     write (unless ``force``), or when a site path is not a plain relative path. On any
@@ -104,7 +130,7 @@ def publish(site: Site, out: Path, *, force: bool = False) -> None:
     try:
         # mkdtemp makes a private (0700) folder; a published site should be readable.
         os.chmod(staging, 0o777 & ~_umask())
-        _write_tree(site, staging)
+        _write_tree(site, staging, max_file_bytes)
         _swap_into_place(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

@@ -118,6 +118,9 @@ Constraint = Interval | Choices | _NoneConstraint
 # None admitted (write it last in a tuple: messages read "an integer >= 1 or None").
 NONE = _NoneConstraint()
 # Every seed: numpy's, umap-learn's and openTSNE's random states take 0 <= seed < 2**32.
+# A size or budget that must be more than nothing (the site budgets in MB).
+POSITIVE = Interval(float, 0, closed="neither")
+
 SEED = (Interval(int, 0, MAX_SEED),)
 
 

@@ -58,7 +58,7 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> Counter:
 @pytest.fixture
 def renders(monkeypatch: pytest.MonkeyPatch) -> Counter:
     """How many times each slow rendered file was formatted (a producer: when it ran)."""
-    from reportgen.render import images, projector, site
+    from reportgen.render import budget, images, projector
 
     counter: Counter = Counter()
     for module, name in (
@@ -75,8 +75,8 @@ def renders(monkeypatch: pytest.MonkeyPatch) -> Counter:
         monkeypatch.setattr(module, name, counting)
     for module, name in (
         (projector, "tensor_tsv"),
-        (site, "coordinates_csv"),
-        (site, "neighbors_csv"),
+        (budget, "coordinates_csv"),
+        (budget, "neighbors_csv"),
     ):
         real = getattr(module, name)
 

@@ -15,6 +15,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -68,10 +69,9 @@ def built(tmp_path_factory) -> tuple[Path, np.ndarray]:
     return out, vectors
 
 
-@pytest.fixture(scope="module")
-def server(built: tuple[Path, np.ndarray]) -> Iterator[str]:
-    """A running TensorBoard on the export; yields its base URL."""
-    out, _ = built
+@contextmanager
+def _tensorboard(logdir: Path) -> Iterator[str]:
+    """A running TensorBoard on ``logdir``; yields its projector plugin's base URL."""
     port = _free_port()
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     process = subprocess.Popen(
@@ -80,7 +80,7 @@ def server(built: tuple[Path, np.ndarray]) -> Iterator[str]:
             "-m",
             "tensorboard.main",
             "--logdir",
-            str(out / "projector"),
+            str(logdir),
             "--host",
             "127.0.0.1",
             "--port",
@@ -114,6 +114,14 @@ def server(built: tuple[Path, np.ndarray]) -> Iterator[str]:
             process.kill()
 
 
+@pytest.fixture(scope="module")
+def server(built: tuple[Path, np.ndarray]) -> Iterator[str]:
+    """A running TensorBoard on the export; yields its base URL."""
+    out, _ = built
+    with _tensorboard(out / "projector") as base:
+        yield base
+
+
 def test_tensorboard_serves_what_we_wrote(built, server):
     out, vectors = built
     projector = out / "projector"
@@ -132,3 +140,31 @@ def test_tensorboard_serves_what_we_wrote(built, server):
     assert [state["dataSetDimensions"] for state in bookmarks] == [list(vectors.shape)] * len(
         bookmarks
     )
+
+
+def test_tensorboard_loads_a_sampled_export(built, tmp_path):
+    """Over --projector-max-points the export is a sample: TensorBoard serves its rows,
+    and metadata.tsv's row column names the input row of each."""
+    _, vectors = built
+    out = tmp_path / "sampled"
+    reportgen.build(
+        vectors,
+        labels=[f"digit {i % 10}" for i in range(len(vectors))],
+        out=out,
+        umap=False,
+        tsne=False,
+        clusters=False,
+        projector__max_points=120,
+    )
+    projector = out / "projector"
+    with _tensorboard(projector) as base:
+        (embedding,) = json.loads(_get(f"{base}/info?run=."))["embeddings"]
+        assert [int(v) for v in embedding["tensorShape"]] == [120, vectors.shape[1]]
+        name = urllib.request.quote(embedding["tensorName"])
+        tensor = np.frombuffer(_get(f"{base}/tensor?run=.&name={name}"), dtype="<f4")
+        metadata = _get(f"{base}/metadata?run=.&name={name}")
+    assert metadata == (projector / "metadata.tsv").read_bytes()
+    lines = metadata.decode().split("\n")
+    assert lines[0] == "label\trow" and len(lines) == 122  # header, 120 rows, final newline
+    rows = [int(line.split("\t")[1]) for line in lines[1:-1]]
+    assert np.array_equal(tensor.reshape(120, -1), vectors[rows])

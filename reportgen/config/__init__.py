@@ -30,7 +30,7 @@ from reportgen.analysis.scale import SCALE_PARAMETERS
 from reportgen.analysis.similarity import SIMILARITY_PARAMETERS
 from reportgen.config.declare import option, section
 from reportgen.errors import ConfigError
-from reportgen.validation import SEED, Constraint, describe, problem
+from reportgen.validation import POSITIVE, SEED, Constraint, describe, problem
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -216,6 +216,18 @@ class RenderConfig:
         "URL where the site will be published (e.g. on GitHub Pages): makes the Projector "
         "config's paths absolute and adds an 'Open in Embedding Projector' link",
     )
+    # Budgets (issue 11): GitHub refuses files over 100 MB and GitHub Pages sites over 1 GB.
+    max_file_mb: float = option(
+        95.0,
+        "no file of the site is larger than this many MB (10^6 bytes): the Projector export "
+        "is sampled, large CSV exports are gzipped and split",
+        constraint=(POSITIVE,),
+    )
+    max_site_mb: float = option(
+        1000.0,
+        "the whole site stays under this many MB; the build fails (exit 2) rather than exceed it",
+        constraint=(POSITIVE,),
+    )
 
 
 @dataclass(frozen=True)
@@ -232,6 +244,12 @@ class ProjectorConfig:
     )
     tensor_tsv: bool = option(
         True, "also write tensors.tsv, the copy of the vectors TensorBoard reads"
+    )
+    max_points: int = option(
+        100_000,
+        "the export carries a seeded sample stratified by label beyond this many points "
+        "(the Embedding Projector loads about 100,000); --max-file-mb may lower it further",
+        minimum=1,
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import BinaryIO
 
 import numpy as np
@@ -42,29 +43,43 @@ def _csv_bytes(rows: Iterable[Sequence[str]]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def _write_csv(
-    target: BinaryIO,
-    header: Sequence[str],
-    n_rows: int,
-    rows_of: Callable[[slice], Iterator[Sequence[str]]],
-    cells_per_row: int,
-    engine: Engine,
-) -> None:
-    """The header, then the CSV lines of ``rows_of(block)`` for the engine's blocks of
-    ``n_rows`` rows, in order (each line depends on its row only)."""
-    target.write(_csv_bytes([header]))
-    engine.stream(
-        target, n_rows, lambda rows: _csv_bytes(rows_of(rows)), _CELL_BYTES * cells_per_row
-    )
+@dataclass(frozen=True)
+class CsvTable:
+    """A CSV export before it is written: its header, its rows (``rows_of(block)`` yields
+    the CSV records of a block of rows; each record depends on its row only) and what a
+    row costs while it is encoded (so that the engine sizes its blocks).
+
+    ``producer(rows)`` streams the header and the records of ``rows`` (all by default), so
+    that a large export can be written in parts, each with the header.
+    """
+
+    header: tuple[str, ...]
+    n_rows: int
+    rows_of: Callable[[slice], Iterator[Sequence[str]]]
+    cells_per_row: int
+
+    def producer(self, rows: range | None = None, *, engine: Engine = LOCAL) -> Producer:
+        """The header, then the CSV lines of ``rows`` (a step-1 range of row indices)."""
+        rows = range(self.n_rows) if rows is None else rows
+
+        def produce(target: BinaryIO) -> None:
+            target.write(_csv_bytes([self.header]))
+            engine.stream(
+                target,
+                len(rows),
+                lambda block: _csv_bytes(
+                    self.rows_of(slice(rows.start + block.start, rows.start + block.stop))
+                ),
+                _CELL_BYTES * self.cells_per_row,
+            )
+
+        return produce
 
 
-def coordinates_csv(
-    labels: list[str] | None, projections: Sequence[Projection], *, engine: Engine = LOCAL
-) -> Producer:
+def coordinates_table(labels: list[str] | None, projections: Sequence[Projection]) -> CsvTable:
     """``coordinates.csv``: index, label, then ``<view>_x``, ``<view>_y`` (, ``_z``) per view."""
-    header = ["index", "label"] + [
-        f"{p.key}_{_AXES[axis]}" for p in projections for axis in range(p.dims)
-    ]
+    axes = [f"{p.key}_{_AXES[axis]}" for p in projections for axis in range(p.dims)]
+    header = ("index", "label", *axes)
     n = projections[0].coordinates.shape[0] if projections else len(labels or [])
     columns = [p.coordinates[:, axis] for p in projections for axis in range(p.dims)]
 
@@ -73,13 +88,20 @@ def coordinates_csv(
             label = neutralise(labels[i]) if labels is not None else ""
             yield [str(i), label, *(exact_float(float(c[i])) for c in columns)]
 
-    return lambda target: _write_csv(target, header, n, rows_of, len(header), engine)
+    return CsvTable(header, n, rows_of, len(header))
 
 
-def neighbors_csv(graph: KnnGraph, k: int, *, engine: Engine = LOCAL) -> Producer:
+def coordinates_csv(
+    labels: list[str] | None, projections: Sequence[Projection], *, engine: Engine = LOCAL
+) -> Producer:
+    """``coordinates.csv`` whole (see ``coordinates_table``)."""
+    return coordinates_table(labels, projections).producer(engine=engine)
+
+
+def neighbors_table(graph: KnnGraph, k: int) -> CsvTable:
     """``neighbors.csv``: index, rank (from 1), neighbor, cosine, angle_deg: the first
-    ``k`` neighbours of each row in the original space (0-based rows)."""
-    header = ["index", "rank", "neighbor", "cosine", "angle_deg"]
+    ``k`` neighbours of each row in the original space (0-based rows); ``k`` lines a row."""
+    header = ("index", "rank", "neighbor", "cosine", "angle_deg")
 
     def rows_of(rows: slice) -> Iterator[list[str]]:
         indices = graph.indices[rows, :k]
@@ -95,12 +117,15 @@ def neighbors_csv(graph: KnnGraph, k: int, *, engine: Engine = LOCAL) -> Produce
                     format(float(angles[offset, rank]), ".2f"),
                 ]
 
-    return lambda target: _write_csv(target, header, graph.n, rows_of, len(header) * k, engine)
+    return CsvTable(header, graph.n, rows_of, len(header) * k)
 
 
-def clusters_csv(
-    assignments: np.ndarray, distances: np.ndarray, *, engine: Engine = LOCAL
-) -> Producer:
+def neighbors_csv(graph: KnnGraph, k: int, *, engine: Engine = LOCAL) -> Producer:
+    """``neighbors.csv`` whole (see ``neighbors_table``)."""
+    return neighbors_table(graph, k).producer(engine=engine)
+
+
+def clusters_table(assignments: np.ndarray, distances: np.ndarray) -> CsvTable:
     """``clusters.csv``: index, cluster (numbered by size, from 0), distance_to_centroid.
 
     Raises ValueError when the two arrays do not have one value per point each.
@@ -109,10 +134,17 @@ def clusters_csv(
         raise ValueError(
             f"{len(assignments)} cluster assignments but {len(distances)} distances"
         )  # a bug in the caller
-    header = ["index", "cluster", "distance_to_centroid"]
+    header = ("index", "cluster", "distance_to_centroid")
 
     def rows_of(rows: slice) -> Iterator[list[str]]:
         for i in range(rows.start, rows.stop):
             yield [str(i), str(int(assignments[i])), exact_float(float(distances[i]))]
 
-    return lambda target: _write_csv(target, header, len(assignments), rows_of, len(header), engine)
+    return CsvTable(header, len(assignments), rows_of, len(header))
+
+
+def clusters_csv(
+    assignments: np.ndarray, distances: np.ndarray, *, engine: Engine = LOCAL
+) -> Producer:
+    """``clusters.csv`` whole (see ``clusters_table``; raises ValueError like it)."""
+    return clusters_table(assignments, distances).producer(engine=engine)

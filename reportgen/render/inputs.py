@@ -9,15 +9,18 @@ from reportgen.analysis.results import Analysis
 from reportgen.cache import Cache
 from reportgen.config import Config
 from reportgen.dataset import Dataset
+from reportgen.render.budget import Budget, ExportForm, plan_csv_exports
 from reportgen.render.projector import (
     MetadataTable,
     ProjectorFiles,
     metadata_table,
     projector_files,
+    projector_sample,
     sprite_path,
 )
 from reportgen.render.report import build_provenance, build_report, provenance_line
 from reportgen.render.scatter import scatter_block
+from reportgen.render.site_types import Site
 from reportgen.render.sprite import SpriteSheet, build_sprite
 from reportgen.thresholds import Comparison, compare
 
@@ -45,6 +48,11 @@ class RenderInput:
         projector: what the Projector export holds; None when it is turned off.
         table: metadata.tsv's rows; None without the export or without metadata.
         cache: where slow files are copied from when an earlier build made the same bytes.
+        exports: the files of ``exports/`` as the budget planned them (sizes measured).
+        export_forms: how each CSV export was written (plain, gzipped or in parts).
+        budget: the file and site limits.
+        budget_notes: what the budget sampled, compressed or left out, with the flag that
+            brings it back (for the build log; the pages and report.json carry them too).
     """
 
     dataset: Dataset
@@ -59,6 +67,10 @@ class RenderInput:
     projector: ProjectorFiles | None
     table: MetadataTable | None
     cache: Cache | None
+    exports: Site
+    export_forms: tuple[ExportForm, ...]
+    budget: Budget
+    budget_notes: tuple[str, ...]
 
 
 def sprite_block(sprite: SpriteSheet, href: str) -> dict[str, Any]:
@@ -78,7 +90,7 @@ def render_input(
     earlier build drew it), the scatter block and the Projector export's description;
     ``baseline`` (a previous report.json) adds the comparison."""
     provenance = build_provenance(dataset, config)
-    report = build_report(dataset, analysis, provenance)
+    budget = Budget.of(config.render)
     sprite = None
     if dataset.images is not None:
         sprite = build_sprite(dataset.images, config.render.thumbnail_size, cache=cache)
@@ -89,7 +101,18 @@ def render_input(
     )
     files = None
     if config.projector.enabled:
-        files = projector_files(dataset, analysis, config, sprite.thumb if sprite else None)
+        sample = projector_sample(dataset, analysis, config)
+        files = projector_files(dataset, analysis, config, sprite.thumb if sprite else None, sample)
+    exports, forms = plan_csv_exports(dataset, analysis, budget, cache)
+    notes = (*(files.notes if files else ()), *(form.note for form in forms if form.note))
+    report = build_report(dataset, analysis, provenance)
+    report["budget"] = {
+        "max_file_mb": budget.max_file_mb,
+        "max_site_mb": budget.max_site_mb,
+        "projector": files.to_json() if files else None,
+        "exports": [form.to_json() for form in forms],
+        "notes": list(notes),
+    }
     return RenderInput(
         dataset=dataset,
         analysis=analysis,
@@ -103,6 +126,10 @@ def render_input(
         sprite_href=sprite_href,
         scatter=scatter,
         projector=files,
-        table=metadata_table(dataset) if files is not None else None,
+        table=metadata_table(dataset, files.rows) if files is not None else None,
         cache=cache,
+        exports=exports,
+        export_forms=tuple(forms),
+        budget=budget,
+        budget_notes=notes,
     )

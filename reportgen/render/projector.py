@@ -14,7 +14,9 @@ Projector shows exactly the layouts the report shows instead of recomputing its 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
@@ -22,10 +24,14 @@ import numpy as np
 
 from reportgen.analysis.projections import method_of, methods, view_title
 from reportgen.analysis.results import Analysis, View
+from reportgen.analysis.scale import hash_sample
 from reportgen.cache import Cache, reuse_bytes, reuse_stream
 from reportgen.config import Config
 from reportgen.dataset import Dataset
 from reportgen.engine import LOCAL, Engine
+from reportgen.errors import BudgetError
+from reportgen.publish import describe_size
+from reportgen.render.budget import MB, Budget, KnownSize
 from reportgen.render.exports import exact_float
 from reportgen.render.site_types import Producer, Site
 
@@ -75,9 +81,10 @@ def _is_blank(line: str) -> bool:
 class MetadataTable:
     """The metadata as ``metadata.tsv`` holds it.
 
-    ``row_column`` is True when a ``row`` column of 0-based row numbers was added, because
-    some row would otherwise be blank (the Projector skips blank lines, which would shift
-    every later row onto the wrong point).
+    ``row_column`` is True when a ``row`` column of 0-based row numbers (of the whole
+    input) was added: because some row would otherwise be blank (the Projector skips blank
+    lines, which would shift every later row onto the wrong point), or because the export
+    holds a sample of the rows (so that each exported point can be found in the input).
     """
 
     header: list[str]
@@ -85,26 +92,28 @@ class MetadataTable:
     row_column: bool
 
 
-def metadata_table(dataset: Dataset) -> MetadataTable | None:
+def metadata_table(dataset: Dataset, rows: np.ndarray | None = None) -> MetadataTable | None:
     """The metadata columns as the Projector will read them, or None without columns.
 
     Values have tabs and line breaks replaced by spaces; an empty cell stays empty (the
-    Projector reads it as null).
+    Projector reads it as null). ``rows`` (sorted row indices) keeps only those rows and
+    always adds the ``row`` column, then also without metadata columns.
     """
-    if not dataset.columns:
+    if not dataset.columns and rows is None:
         return None
     header = [clean_cell(column.name) for column in dataset.columns]
     cells = [[clean_cell(text) for text in column.as_text()] for column in dataset.columns]
-    rows = [list(row) for row in zip(*cells, strict=True)]
-    blank = any(_is_blank("".join(row)) for row in rows)
-    if blank:
+    kept = range(dataset.n) if rows is None else [int(row) for row in rows]
+    table = [[column[row] for column in cells] for row in kept]
+    add_row = rows is not None or any(_is_blank("".join(row)) for row in table)
+    if add_row:
         name = ROW_COLUMN
         while name in header:
             name = "_" + name
         header.append(name)
-        for index, row in enumerate(rows):
+        for index, row in zip(kept, table, strict=True):
             row.append(str(index))
-    return MetadataTable(header, rows, blank)
+    return MetadataTable(header, table, add_row)
 
 
 def metadata_tsv(table: MetadataTable) -> bytes:
@@ -151,10 +160,16 @@ def _projection_keys(view: View) -> list[str]:
     return method_of(view.key).projector_axes(view.projection)
 
 
-def _points_json(view: View) -> str:
-    """The per-point ``projections`` list, written directly (it is the bulk of the file)."""
+# The longest text exact_float writes for a float32 ("-1.17549435e-38").
+_FLOAT_TEXT_MAX = 15
+
+
+def _points_json(view: View, rows: np.ndarray | None) -> str:
+    """The per-point ``projections`` list of ``rows`` (all when None), written directly
+    (it is the bulk of the file)."""
     keys = [json.dumps(key) for key in _projection_keys(view)]
-    coordinates = view.projection.coordinates.tolist()
+    coordinates = view.projection.coordinates
+    coordinates = (coordinates if rows is None else coordinates[rows]).tolist()
     parts = [
         "{"
         + ",".join(f"{key}:{exact_float(value)}" for key, value in zip(keys, row, strict=True))
@@ -169,15 +184,26 @@ def bookmark_label(view_key: str) -> str:
     return f"reportgen: {view_title(view_key)}"
 
 
-def _state(view: View, dataset: Dataset, config: Config, label_column: str | None) -> dict:
-    """Every field the Projector's ``loadState`` and panels read from a bookmark."""
+def _bookmark_point_bound(views: Sequence[View]) -> int:
+    """At most how many bytes one point adds to bookmarks.json (every view's entry)."""
+    total = 0
+    for view in views:
+        keys = [json.dumps(key) for key in _projection_keys(view)]
+        # {"key":value,...} then the comma between points
+        total += 2 + sum(len(key) + 1 + _FLOAT_TEXT_MAX + 1 for key in keys) + 1
+    return total
+
+
+def _state(view: View, dataset: Dataset, config: Config, label_column: str | None, n: int) -> dict:
+    """Every field the Projector's ``loadState`` and panels read from a bookmark (``n``:
+    the points the export holds)."""
     projection = view.projection
     own = method_of(view.key)
     state: dict[str, Any] = {
         "label": bookmark_label(view.key),
         "isSelected": False,
         "selectedProjection": projection.method,
-        "dataSetDimensions": [dataset.n, dataset.dim],
+        "dataSetDimensions": [n, dataset.dim],
     }
     # Every method's panel fields, from its own view's parameters or from the config.
     for method in methods():
@@ -206,19 +232,26 @@ def projector_label_column(dataset: Dataset, table: MetadataTable | None) -> str
 
 
 def bookmarks_json(
-    dataset: Dataset, analysis: Analysis, config: Config, label_column: str | None
+    dataset: Dataset,
+    analysis: Analysis,
+    config: Config,
+    label_column: str | None,
+    rows: np.ndarray | None = None,
 ) -> bytes:
     """``bookmarks.json``: a list of Projector States, one per view, with our coordinates.
 
-    ``label_column`` is the label's name in ``metadata.tsv`` as the Projector reads it.
+    ``label_column`` is the label's name in ``metadata.tsv`` as the Projector reads it;
+    ``rows`` the exported rows when the export is a sample (their coordinates only, in
+    the order of tensors.bytes and metadata.tsv).
     """
+    n = dataset.n if rows is None else len(rows)
     states = []
     for view in analysis.views:
-        state = _state(view, dataset, config, label_column)
+        state = _state(view, dataset, config, label_column, n)
         # "projections" goes last and is spliced in as text: json.dumps of N small dicts
         # would be several times slower than writing them directly.
         head = json.dumps(state, sort_keys=True, ensure_ascii=False)
-        states.append(head[:-1] + ',"projections":' + _points_json(view) + "}")
+        states.append(head[:-1] + ',"projections":' + _points_json(view, rows) + "}")
     return ("[\n" + ",\n".join(states) + "\n]\n").encode("utf-8")
 
 
@@ -237,6 +270,28 @@ class ProjectorFiles:
     metadata: bool
     bookmarks: bool
     sprite_dim: int | None  # the sprite's thumbnail side, when there is a sprite
+    # When the budget made the export a sample: its sorted rows of the input (shape[0] of
+    # them) and the input's N; None and 0 when every point is exported.
+    rows: np.ndarray | None = field(default=None, compare=False)
+    total: int = 0
+    # What the budget sampled or left out, and the flag that brings it back.
+    notes: tuple[str, ...] = ()
+
+    @property
+    def sampled(self) -> bool:
+        """Whether the export holds a sample of the points."""
+        return self.rows is not None
+
+    def to_json(self) -> dict:
+        """The export's entry in report.json's ``budget`` section."""
+        return {
+            "points": self.shape[0],
+            "of": self.total if self.sampled else self.shape[0],
+            "sampled": self.sampled,
+            "tensors": self.tensors,
+            "tensor_tsv": self.tensor_tsv,
+            "sprite": self.sprite_dim is not None,
+        }
 
     @property
     def has_configs(self) -> bool:
@@ -323,19 +378,137 @@ def projector_link(base_url: str | None) -> str | None:
 # The folder
 
 
+# The longest line tensors.tsv can hold per value: exact_float's longest text and a tab.
+_TSV_VALUE_MAX = _FLOAT_TEXT_MAX + 1
+# Room for what a view's state may differ by between the sizing and the file (the label
+# column's name, the number of points).
+_BOOKMARK_STATE_SLACK = 64
+
+
+@dataclass(frozen=True)
+class ProjectorSample:
+    """Which rows the export holds: ``rows`` (sorted) of ``total``, or None for all, and
+    why (the notes for the page, the log and report.json)."""
+
+    rows: np.ndarray | None
+    total: int
+    notes: tuple[str, ...]
+
+
+def _label_codes(dataset: Dataset) -> np.ndarray:
+    """int codes 0..L-1 of the labels (sorted order), zeros without a label column."""
+    labels = dataset.labels
+    if labels is None:
+        return np.zeros(dataset.n, dtype=np.int64)
+    return np.unique(np.asarray(labels, dtype=object), return_inverse=True)[1].astype(np.int64)
+
+
+def projector_sample(dataset: Dataset, analysis: Analysis, config: Config) -> ProjectorSample:
+    """The rows the export can carry: all of them up to ``[projector] max_points`` and as
+    long as tensors.bytes, metadata.tsv and bookmarks.json each fit ``[render]
+    max_file_mb``; beyond, the largest seeded ``hash_sample`` stratified by label that does.
+
+    Raises BudgetError when not even one vector fits the file limit.
+    """
+    budget = Budget.of(config.render)
+    limit = budget.max_file_bytes
+    n, dim = dataset.n, dataset.dim
+    size = min(n, config.projector.max_points)
+    notes = []
+    if size < n:
+        notes.append(f"--projector-max-points {config.projector.max_points:,}")
+    caps = []
+    if config.projector.tensors:
+        caps.append((limit // (4 * dim), "tensors.bytes"))
+    if analysis.views:
+        per_point = _bookmark_point_bound(analysis.views)
+        label = clean_cell(dataset.label_column) if dataset.label_column else None
+        states = sum(
+            len(json.dumps(_state(view, dataset, config, label, n), ensure_ascii=False).encode())
+            + _BOOKMARK_STATE_SLACK
+            for view in analysis.views
+        )
+        room = limit - states
+        caps.append((max(room, 0) // per_point, "bookmarks.json"))
+    for cap, name in caps:
+        if cap < size:
+            size = cap
+            notes.append(f"{budget.file_flag()} ({name} of every point would be over it)")
+    if size < 1:
+        raise BudgetError(
+            f"{budget.file_flag()} ([render] max_file_mb) cannot hold the Projector export of "
+            f"even one point ({dim:,} dimensions); raise it, or pass --no-projector"
+        )
+    codes = _label_codes(dataset)
+    rows = None if size >= n else hash_sample(codes, size, config.seed)
+    # metadata.tsv's size depends on which rows are kept (a long text column weighs most):
+    # shrink the sample until it fits.
+    table = metadata_table(dataset, rows)
+    while table is not None and (written := len(metadata_tsv(table))) > limit:
+        size = math.floor(size * limit / written * 0.98)
+        if size < 1:
+            raise BudgetError(
+                f"{budget.file_flag()} ([render] max_file_mb) cannot hold metadata.tsv of even "
+                "one point; raise it, or pass --no-projector"
+            )
+        rows = hash_sample(codes, size, config.seed)
+        table = metadata_table(dataset, rows)
+        if not any("metadata.tsv" in note for note in notes):
+            notes.append(f"{budget.file_flag()} (metadata.tsv of more points would be over it)")
+    return ProjectorSample(rows, n, tuple(notes))
+
+
 def projector_files(
-    dataset: Dataset, analysis: Analysis, config: Config, sprite_dim: int | None
+    dataset: Dataset,
+    analysis: Analysis,
+    config: Config,
+    sprite_dim: int | None,
+    sample: ProjectorSample | None = None,
 ) -> ProjectorFiles:
     """What the export will hold for this dataset and config; ``sprite_dim`` is the built
-    sprite's thumbnail side, or None without images."""
+    sprite's thumbnail side, or None without images; ``sample`` is ``projector_sample``'s
+    choice (all points when None)."""
+    rows = None if sample is None else sample.rows
+    n = dataset.n if rows is None else len(rows)
+    limit = Budget.of(config.render).max_file_bytes
+    notes: list[str] = []
+    if rows is not None and sample is not None:
+        notes.append(
+            f"The export holds a seeded sample of {n:,} of the {sample.total:,} points, "
+            f"stratified by label (seed {config.seed}), because of "
+            f"{' and '.join(sample.notes)}; metadata.tsv's '{ROW_COLUMN}' column gives each "
+            "point's row in the input. Raise the limit named to export more points "
+            "(the Embedding Projector loads about 100,000)."
+        )
+    tsv = config.projector.tensors and config.projector.tensor_tsv
+    # The TSV's size is bounded without formatting it: at most 16 bytes a value.
+    tsv_bound = n * dataset.dim * _TSV_VALUE_MAX
+    if tsv and tsv_bound > limit:
+        tsv = False
+        notes.append(
+            f"tensors.tsv was left out: it could be up to {describe_size(tsv_bound)}, over "
+            f"--max-file-mb {limit / MB:g}; TensorBoard reads tensors.bytes instead (which "
+            "works unless that file happens to be valid UTF-8). Raise --max-file-mb, or "
+            "lower --projector-max-points, to get it."
+        )
+    if rows is not None and sprite_dim is not None:
+        sprite_dim = None
+        notes.append(
+            "The sprite sheet holds the images of all points, so the configs of this sample "
+            "do not point at it; raise --projector-max-points and --max-file-mb to export "
+            "every point with its images."
+        )
     return ProjectorFiles(
         tensor_name=config.render.title or dataset.name,
-        shape=(dataset.n, dataset.dim),
+        shape=(n, dataset.dim),
         tensors=config.projector.tensors,
-        tensor_tsv=config.projector.tensors and config.projector.tensor_tsv,
-        metadata=bool(dataset.columns),
+        tensor_tsv=tsv,
+        metadata=bool(dataset.columns) or rows is not None,
         bookmarks=bool(analysis.views),
         sprite_dim=sprite_dim,
+        rows=rows,
+        total=dataset.n if rows is not None else 0,
+        notes=tuple(notes),
     )
 
 
@@ -359,10 +532,12 @@ def projector_site(
     def put(name: str, content: bytes | Producer) -> None:
         site[f"{PROJECTOR_DIR}/{name}"] = content
 
+    rows = files.rows
+    vectors = dataset.vectors if rows is None else np.ascontiguousarray(dataset.vectors[rows])
     if files.tensors:
-        put(TENSOR_BYTES, tensor_bytes(dataset.vectors))
+        put(TENSOR_BYTES, KnownSize(tensor_bytes(vectors), vectors.nbytes))
         if files.tensor_tsv:
-            put(TENSOR_TSV, reuse_stream(cache, "tensors-tsv", tensor_tsv, dataset.vectors))
+            put(TENSOR_TSV, reuse_stream(cache, "tensors-tsv", tensor_tsv, vectors))
         put(CONFIG_JSON, config_json(files, config.render.base_url))
         put(CONFIG_PBTXT, config_pbtxt(files))
     if table is not None:
@@ -379,7 +554,8 @@ def projector_site(
             analysis,
             config,
             label_column,
-            key_args=(dataset, analysis, shown, label_column),
+            rows,
+            key_args=(dataset, analysis, shown, label_column, rows),
         )
         put(BOOKMARKS_JSON, content)
     return site

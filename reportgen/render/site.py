@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import BinaryIO
 
-from reportgen.cache import reuse_stream
-from reportgen.render.exports import clusters_csv, coordinates_csv, neighbors_csv
 from reportgen.render.images import static_images
 from reportgen.render.inputs import RenderInput
 from reportgen.render.links import FolderLinks
@@ -87,25 +85,8 @@ def _add(site: Site, files: Site) -> None:
 
 
 def _csv_exports(inputs: RenderInput, pages: SitePages) -> Site:
-    """``exports/``: coordinates, neighbours and clusters, for what the Projector cannot."""
-    analysis, cache = inputs.analysis, inputs.cache
-    site: Site = {
-        "exports/coordinates.csv": reuse_stream(
-            cache,
-            "coordinates-csv",
-            coordinates_csv,
-            inputs.dataset.labels,
-            [view.projection for view in analysis.views],
-        ),
-        "exports/neighbors.csv": reuse_stream(
-            cache, "neighbors-csv", neighbors_csv, analysis.graph, analysis.k
-        ),
-    }
-    if analysis.clustering is not None:
-        site["exports/clusters.csv"] = clusters_csv(
-            analysis.clustering.assignments, analysis.clustering.distance_to_centroid
-        )
-    return site
+    """``exports/``: coordinates, neighbours and clusters, as the budget planned them."""
+    return dict(inputs.exports)
 
 
 def _report_files(inputs: RenderInput, pages: SitePages) -> Site:

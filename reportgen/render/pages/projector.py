@@ -30,6 +30,8 @@ class ProjectorPage:
 
     n: int
     dim: int
+    total: int  # the input's N (n is less when the export is a sample)
+    sampled: bool
     files: list[tuple[str, str, str]]  # (name, path in the site, what it holds)
     notes: list[str]
     link: str | None
@@ -67,7 +69,7 @@ def projector_page(inputs: RenderInput) -> ProjectorPage:
         )
         if files.tensor_tsv:
             listing.append((TENSOR_TSV, "the vectors as text, one per line (TensorBoard reads it)"))
-        else:
+        elif not inputs.config.projector.tensor_tsv:
             notes.append(
                 "tensors.tsv was left out (--no-projector-tensor-tsv): TensorBoard reads "
                 "tensors.bytes instead, which works unless the file happens to be valid UTF-8."
@@ -77,11 +79,16 @@ def projector_page(inputs: RenderInput) -> ProjectorPage:
             "The vectors were left out (--no-projector-tensors): the Projector needs them "
             "from elsewhere, and there are no configs."
         )
+    notes.extend(files.notes)
     if table is not None:
         listing.append((METADATA_TSV, "the metadata, one row per vector"))
+        because = (
+            "so that each sampled point can be found in the input"
+            if files.sampled
+            else "because some rows would otherwise be blank, and the Projector skips blank lines"
+        )
         added = (
-            f"; a '{table.header[-1]}' column of row numbers was added because some rows "
-            "would otherwise be blank, and the Projector skips blank lines"
+            f"; a '{table.header[-1]}' column of row numbers was added {because}"
             if table.row_column
             else ""
         )
@@ -98,6 +105,8 @@ def projector_page(inputs: RenderInput) -> ProjectorPage:
     return ProjectorPage(
         n=n,
         dim=dim,
+        total=files.total if files.sampled else n,
+        sampled=files.sampled,
         files=[(name, f"{PROJECTOR_DIR}/{name}", what) for name, what in listing],
         notes=notes,
         link=link,

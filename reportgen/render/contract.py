@@ -196,8 +196,12 @@ SHAPES: tuple[Shape, ...] = (
     ),
     Shape(
         "ViewPayload",
-        "view-<key>: a view's coordinates for its shown rows, dims per row.",
-        (Field("coordinates", "EncodedArray", "float32 [rows, dims]"),),
+        "view-<key>: a view's coordinates for its shown rows (payloads.encode_quantised).",
+        (
+            Field("coordinates", "EncodedArray", "uint16 [rows, dims]: low + q * step"),
+            Field("low", "number[]", "per axis: the value of level 0"),
+            Field("step", "number[]", "per axis: the value of one level"),
+        ),
     ),
     Shape(
         "PreservationPayload",

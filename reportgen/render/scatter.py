@@ -26,7 +26,12 @@ from reportgen.render.contract import (
     view_payload,
 )
 from reportgen.render.figures import CATEGORY_PALETTE, OTHER_COLOR, scatter_figures
-from reportgen.render.payloads import encode_array, payload_path, payload_script
+from reportgen.render.payloads import (
+    encode_array,
+    encode_quantised,
+    payload_path,
+    payload_script,
+)
 from reportgen.render.site_types import Site
 
 
@@ -147,9 +152,7 @@ def scatter_payloads(dataset: Dataset, analysis: Analysis) -> Site:
         if rows is not None:
             coordinates, preservation = coordinates[rows], preservation[rows]
         name = view_payload(view.key)
-        site[payload_path(name)] = payload_script(
-            name, {"coordinates": encode_array(coordinates, "float32")}
-        )
+        site[payload_path(name)] = payload_script(name, encode_quantised(coordinates))
         name = preservation_payload(view.key)
         site[payload_path(name)] = payload_script(
             name, {"values": encode_array(preservation, "float32")}

@@ -98,9 +98,11 @@
  */
 
 /**
- * view-<key>: a view's coordinates for its shown rows, dims per row.
+ * view-<key>: a view's coordinates for its shown rows (payloads.encode_quantised).
  * @typedef {Object} ViewPayload
- * @property {EncodedArray} coordinates  float32 [rows, dims]
+ * @property {EncodedArray} coordinates  uint16 [rows, dims]: low + q * step
+ * @property {number[]} low  per axis: the value of level 0
+ * @property {number[]} step  per axis: the value of one level
  */
 
 /**

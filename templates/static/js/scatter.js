@@ -68,7 +68,7 @@ reportgen.Scatter.prototype.show = function (viewKey, colorBy) {
   // A sampled 2D view draws the density of all N points under its sample.
   var densityLoad = view.density ? reportgen.load(view.density) : null;
   return Promise.all([reportgen.load(view.payload), colourLoad, densityLoad]).then(function (loaded) {
-    self.coordinates = reportgen.decode(loaded[0].coordinates);
+    self.coordinates = reportgen.viewCoordinates(loaded[0]);
     self.rows = self.points.sample(view.dims);
     self.rowPosition = null;
     self.density = loaded[2] ? self.densityTrace(view.key, loaded[2]) : null;

@@ -153,4 +153,20 @@ def test_opening_loads_what_the_first_view_needs_and_hover_the_rest(site: Path, 
     page.wait_for_selector(".rg-tooltip:not([hidden]) dd")
     assert "caption of item" in page.text_content(".rg-tooltip")
     assert any("/data/column-" in url for url in log.requests)
+    # A click on a shown point (not on the density under it) opens it in the inspector.
+    page.mouse.click(*position)
+    page.wait_for_selector("#rg-neighbor-list button")
+    assert "caption of item" in page.text_content(".rg-inspector-details")
     assert log.console_errors == [] and log.page_errors == []
+
+
+def test_uncoloured_points_keep_their_colour_over_the_density(site: Path, open_page):
+    # Regression: Plotly colours an uncoloured trace by its place, and the density layer
+    # took the first place, so the points turned orange.
+    page, _ = _open(open_page, site, "#view=pca-2d&color=__none")
+    page.wait_for_function(
+        "document.getElementById('rg-scatter')._fullData.length === 2"
+        " && document.getElementById('rg-scatter')._fullData[1].name === 'points'"
+    )
+    colour = page.evaluate("document.getElementById('rg-scatter')._fullData[1].marker.color")
+    assert colour == "#0072B2"

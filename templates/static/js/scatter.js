@@ -249,6 +249,9 @@ reportgen.Scatter.prototype.draw = function (colour) {
     for (var i = 0; i < self.rows.length; i++) { all.push(i); }
     traces = [Object.assign(self.baseTrace(), self.subset(all), { name: "points" })];
     traces[0].showlegend = false;
+    // Its own colour: Plotly's default would follow the trace's place, and the density
+    // layer under a sampled view takes the first.
+    traces[0].marker = Object.assign({}, traces[0].marker, { color: self.page.palette[0] });
     self.traceRows.push(self.rows);
   }
   if (self.density) {  // first, so that it lies under the points; it has no rows

@@ -23,6 +23,7 @@ import numpy as np
 from reportgen.analysis import records
 from reportgen.analysis.browser import Categories, encode_categories, stratified_sample
 from reportgen.analysis.clusters import Clustering, compute_clusters, describe_clusters
+from reportgen.analysis.density import compute_density, density_bins
 from reportgen.analysis.findings import (
     hubness,
     knn_label_accuracy,
@@ -155,6 +156,7 @@ def analysis_steps() -> tuple[Step, ...]:
         ),
         *views,
         *(_quality_step(view) for view in all_views()),
+        *(_density_step(view) for view in all_views() if view.dims == 2),
         Step(
             "clusters",
             _kmeans,
@@ -538,6 +540,28 @@ def _quality_step(view: ViewSpec) -> Step:
     )
 
 
+def _density_step(view: ViewSpec) -> Step:
+    """The histogram of all N points of a 2D view that the browser samples (drawn under
+    its sample). Not cached: one integer pass over N x 2 coordinates costs less than
+    reading an entry back."""
+
+    def wanted(context: StepContext) -> bool:
+        projection = context.get(view.key)
+        budget = context.config.render.max_points_2d
+        return projection is not None and projection.dims == 2 and context.dataset.n > budget
+
+    def compute(context: StepContext, params: dict[str, Any]) -> Any:
+        return compute_density(view.key, context[view.key].coordinates, params["bins"])
+
+    return Step(
+        f"density-{view.key}",
+        compute,
+        parents=(view.key,),
+        params=lambda c: {"bins": density_bins(c.dataset.n)},
+        wanted=wanted,
+    )
+
+
 # --------------------------------------------------------------------------------------
 # Clusters: k-means without the labels (so new labels reuse it), then their description
 
@@ -733,6 +757,11 @@ def _assemble(context: StepContext) -> Analysis:
     pca = context.get("pca")
     groups = context["groups"]
     samples = context["samples"]
+    densities = {
+        view.key: context[f"density-{view.key}"]
+        for view in views
+        if context.get(f"density-{view.key}") is not None
+    }
     return Analysis(
         summary=context["summary"],
         graph=context["knn-graph"],
@@ -741,6 +770,7 @@ def _assemble(context: StepContext) -> Analysis:
         pca_variance=pca.explained_variance_ratio if pca is not None else (),
         sample_2d=samples[2],
         sample_3d=samples[3],
+        densities=MappingProxyType(densities),
         labels=_labels(context),
         columns=columns,
         clustering=clustering,

@@ -14,6 +14,7 @@ import numpy as np
 
 from reportgen.analysis.browser import Categories
 from reportgen.analysis.clusters import Clustering
+from reportgen.analysis.density import Density
 from reportgen.analysis.findings import Finding
 from reportgen.analysis.neighbors import KnnGraph
 from reportgen.analysis.projections import Projection
@@ -87,6 +88,8 @@ class Analysis:
         views: the projections in display order, each with its quality.
         pca_variance: explained variance ratio of the first (up to 10) components, or ().
         sample_2d, sample_3d: sorted rows the 2D / 3D views show, None for all rows.
+        densities: by view key, the histogram of all N points of each 2D view that shows
+            a sample (drawn under it); empty when no view is sampled.
         labels: the label column coded for colour, or None.
         columns: every metadata column's coding, in the dataset's order, then the clusters'.
         clustering: k-means, or None (turned off, or fewer than 4 points).
@@ -115,6 +118,7 @@ class Analysis:
     findings: Findings
     notes: tuple[str, ...]
     skipped: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    densities: Mapping[str, Density] = field(default_factory=lambda: MappingProxyType({}))
 
 
 def cluster_names(clustering: Clustering) -> list[str]:

@@ -44,6 +44,11 @@ def preservation_payload(key: str) -> str:
     return f"preservation-{key}"
 
 
+def density_payload(key: str) -> str:
+    """The payload with the density layer of all N points under sampled view ``key``."""
+    return f"density-{key}"
+
+
 def column_payload(index: int) -> str:
     """The payload with metadata column number ``index`` (the analysis' column order)."""
     return f"column-{index}"
@@ -107,6 +112,7 @@ SHAPES: tuple[Shape, ...] = (
             Field("axes", "string[]", "the axis titles"),
             Field("payload", "string", "the ViewPayload's name"),
             Field("preservation", "string", "the PreservationPayload's name"),
+            Field("density", "string|null", "a sampled 2D view: the DensityPayload's name"),
             Field("quality", "ViewQuality", "how far the view can be trusted"),
             Field("parameters", "string[][]", "[name, value] pairs, formatted"),
             Field("notes", "string[]", "what the page says about the view"),
@@ -173,6 +179,7 @@ SHAPES: tuple[Shape, ...] = (
             Field("layout", "Object<string, any>", "Plotly's layout"),
             Field("config", "Object<string, any>", "Plotly's config"),
             Field("trace", "Object<string, any>", "scatter: the base trace", True),
+            Field("density", "Object<string, any>", "scatter, 2D: the density heatmap", True),
             Field("overlay", "Object<string, any>", "scatter: the highlight trace", True),
             Field("styles", "Object<string, Object<string, any>>", "scatter: match, ...", True),
         ),
@@ -202,13 +209,28 @@ SHAPES: tuple[Shape, ...] = (
     ),
     Shape(
         "ViewPayload",
-        "view-<key>: a view's coordinates for its shown rows, dims per row.",
-        (Field("coordinates", "EncodedArray", "float32 [rows, dims]"),),
+        "view-<key>: a view's coordinates for its shown rows (payloads.encode_quantised).",
+        (
+            Field("coordinates", "EncodedArray", "uint16 [rows, dims]: low + q * step"),
+            Field("low", "number[]", "per axis: the value of level 0"),
+            Field("step", "number[]", "per axis: the value of one level"),
+        ),
     ),
     Shape(
         "PreservationPayload",
         "preservation-<key>: a view's per-point neighbourhood preservation.",
         (Field("values", "EncodedArray", "float32, one per shown row"),),
+    ),
+    Shape(
+        "DensityPayload",
+        "density-<key>: a 2D histogram of all N points of a sampled view (analysis/density.py).",
+        (
+            Field("levels", "EncodedArray", "uint8 [rows, columns], log scale, 0 = empty"),
+            Field("x", "number[]", "[low, high] of the grid on the x axis"),
+            Field("y", "number[]", "[low, high] of the grid on the y axis (row 0 at low)"),
+            Field("max", "number", "points in the fullest cell (level 255)"),
+            Field("n", "number", "points counted: all N"),
+        ),
     ),
     Shape(
         "NeighborsPayload",

@@ -162,7 +162,14 @@ def scatter_figures(points_2d: int, points_3d: int) -> dict[str, Any]:
             "marker": {"size": 15, "color": "#F0E442", "line": {"width": 2.5, "color": "#000000"}},
         },
     }
-    axis = {"showgrid": True, "gridcolor": "#eef0f2", "zeroline": False, "showticklabels": False}
+    # No tick marks (a heatmap trace would otherwise bring them): the axes are unitless.
+    axis = {
+        "showgrid": True,
+        "gridcolor": "#eef0f2",
+        "zeroline": False,
+        "showticklabels": False,
+        "ticks": "",
+    }
     layout_2d = base_layout(
         margin={"l": 30, "r": 10, "t": 10, "b": 30},
         xaxis={**axis, "title": {"text": "", "font": {"size": 12}}},
@@ -186,6 +193,7 @@ def scatter_figures(points_2d: int, points_3d: int) -> dict[str, Any]:
     return {
         "scatter2d": {
             "trace": trace_2d,
+            "density": density_trace(),
             "overlay": overlay_2d,
             "styles": styles,
             "layout": layout_2d,
@@ -205,6 +213,30 @@ def scatter_figures(points_2d: int, points_3d: int) -> dict[str, Any]:
             "config": config,
         },
     }
+
+
+# The density layer under a sampled view: light greys, so that the points drawn over it
+# keep their colours; the lightest still shows against the white page.
+DENSITY_SCALE = [[0.0, "#e1e4e8"], [1.0, "#959ba2"]]
+
+
+def density_trace() -> dict[str, Any]:
+    """The heatmap template of a sampled 2D view's density layer (analysis/density.py).
+
+    The page sets ``z`` (the log levels 1..255, null where a cell is empty: transparent)
+    and the cells' centres (``x0``, ``dx``, ``y0``, ``dy``) from the payload, so the grid
+    lies exactly on the axes the points use. It takes no hover (``skip``): the points over
+    it do.
+    """
+    return go.Heatmap(
+        colorscale=DENSITY_SCALE,
+        zmin=1,
+        zmax=255,
+        showscale=False,
+        hoverinfo="skip",
+        zsmooth=False,
+        name="all points",
+    ).to_plotly_json()
 
 
 # Diverging, colour-blind-safe (blue - white - red), for cosine similarity in [-1, 1].

@@ -3,7 +3,8 @@
 The inline block (in the page) holds N, the browser samples, the label codes and names,
 the views' descriptions and quality, and the figure templates. Everything per point that
 is not needed to draw the first view is a payload under ``data/``: each view's coordinates,
-its per-point neighbourhood preservation, the neighbour lists and each metadata column.
+the density layer of all N under a sampled 2D view, its per-point neighbourhood
+preservation, the neighbour lists and each metadata column.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from reportgen.analysis.density import log_levels
 from reportgen.analysis.projections import Projection, method_of, view_title
 from reportgen.analysis.results import Analysis, View
 from reportgen.config import Config
@@ -19,11 +21,17 @@ from reportgen.dataset import Dataset
 from reportgen.render.contract import (
     NEIGHBORS_PAYLOAD,
     column_payload,
+    density_payload,
     preservation_payload,
     view_payload,
 )
 from reportgen.render.figures import CATEGORY_PALETTE, OTHER_COLOR, scatter_figures
-from reportgen.render.payloads import encode_array, payload_path, payload_script
+from reportgen.render.payloads import (
+    encode_array,
+    encode_quantised,
+    payload_path,
+    payload_script,
+)
 from reportgen.render.site_types import Site
 
 
@@ -53,6 +61,7 @@ def _view_block(view: View, analysis: Analysis) -> dict[str, Any]:
         "axes": list(projection.axis_titles),
         "payload": view_payload(view.key),
         "preservation": preservation_payload(view.key),
+        "density": density_payload(view.key) if view.key in analysis.densities else None,
         "quality": {
             "recall": quality.knn_recall,
             "trust": quality.trustworthiness,
@@ -169,12 +178,22 @@ def scatter_payloads(dataset: Dataset, analysis: Analysis) -> Site:
         if rows is not None:
             coordinates, preservation = coordinates[rows], preservation[rows]
         name = view_payload(view.key)
-        site[payload_path(name)] = payload_script(
-            name, {"coordinates": encode_array(coordinates, "float32")}
-        )
+        site[payload_path(name)] = payload_script(name, encode_quantised(coordinates))
         name = preservation_payload(view.key)
         site[payload_path(name)] = payload_script(
             name, {"values": encode_array(preservation, "float32")}
+        )
+    for key, density in sorted(analysis.densities.items()):
+        name = density_payload(key)
+        site[payload_path(name)] = payload_script(
+            name,
+            {
+                "levels": encode_array(log_levels(density.counts), "uint8"),
+                "x": list(density.x_range),
+                "y": list(density.y_range),
+                "max": int(density.counts.max()),
+                "n": density.n,
+            },
         )
     graph = analysis.graph
     site[payload_path(NEIGHBORS_PAYLOAD)] = payload_script(

@@ -171,8 +171,12 @@ def test_beyond_the_budget_a_view_shows_a_stratified_sample(tmp_path, open_page)
     page, log = open_page(report.out / "projections.html")
     page.wait_for_selector("#rg-scatter[data-view='umap-2d'] .main-svg")
     assert page.text_content("#rg-sample-note").startswith("showing 30 of 60 points")
-    counts = page.evaluate("document.getElementById('rg-scatter')._fullData.map(t => t.x.length)")
-    assert sorted(counts) == [10, 20]
+    traces = page.evaluate(
+        "document.getElementById('rg-scatter')._fullData.map(t => [t.type, t.x && t.x.length])"
+    )
+    # under the sample, the density layer of all 60 (tests/browser/test_density.py)
+    assert traces[0][0] == "heatmap"
+    assert sorted(count for _, count in traces[1:]) == [10, 20]
     page.click(".rg-view-button[data-view='umap-3d']")
     page.wait_for_selector("#rg-scatter[data-view='umap-3d']")
     assert page.is_hidden("#rg-sample-note")

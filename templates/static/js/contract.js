@@ -21,6 +21,7 @@
  * @property {string[]} axes  the axis titles
  * @property {string} payload  the ViewPayload's name
  * @property {string} preservation  the PreservationPayload's name
+ * @property {string|null} density  a sampled 2D view: the DensityPayload's name
  * @property {ViewQuality} quality  how far the view can be trusted
  * @property {string[][]} parameters  [name, value] pairs, formatted
  * @property {string[]} notes  what the page says about the view
@@ -81,6 +82,7 @@
  * @property {Object<string, any>} layout  Plotly's layout
  * @property {Object<string, any>} config  Plotly's config
  * @property {Object<string, any>} [trace]  scatter: the base trace
+ * @property {Object<string, any>} [density]  scatter, 2D: the density heatmap
  * @property {Object<string, any>} [overlay]  scatter: the highlight trace
  * @property {Object<string, Object<string, any>>} [styles]  scatter: match, ...
  */
@@ -108,15 +110,27 @@
  */
 
 /**
- * view-<key>: a view's coordinates for its shown rows, dims per row.
+ * view-<key>: a view's coordinates for its shown rows (payloads.encode_quantised).
  * @typedef {Object} ViewPayload
- * @property {EncodedArray} coordinates  float32 [rows, dims]
+ * @property {EncodedArray} coordinates  uint16 [rows, dims]: low + q * step
+ * @property {number[]} low  per axis: the value of level 0
+ * @property {number[]} step  per axis: the value of one level
  */
 
 /**
  * preservation-<key>: a view's per-point neighbourhood preservation.
  * @typedef {Object} PreservationPayload
  * @property {EncodedArray} values  float32, one per shown row
+ */
+
+/**
+ * density-<key>: a 2D histogram of all N points of a sampled view (analysis/density.py).
+ * @typedef {Object} DensityPayload
+ * @property {EncodedArray} levels  uint8 [rows, columns], log scale, 0 = empty
+ * @property {number[]} x  [low, high] of the grid on the x axis
+ * @property {number[]} y  [low, high] of the grid on the y axis (row 0 at low)
+ * @property {number} max  points in the fullest cell (level 255)
+ * @property {number} n  points counted: all N
  */
 
 /**

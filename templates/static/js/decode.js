@@ -19,6 +19,20 @@ reportgen.decode = function (array) {
   return array.cache;
 };
 
+/** A ViewPayload's coordinates as floats: low + level * step on each axis.
+ * @param {ViewPayload} payload
+ * @returns {Float32Array} dims per row */
+reportgen.viewCoordinates = function (payload) {
+  var levels = reportgen.decode(payload.coordinates);
+  var dims = payload.coordinates.shape[1];
+  var values = new Float32Array(levels.length);
+  for (var i = 0; i < levels.length; i++) {
+    var d = i % dims;
+    values[i] = payload.low[d] + levels[i] * payload.step[d];
+  }
+  return values;
+};
+
 /** The JSON in element `id`, or null when there is no such element.
  * @param {string} id
  * @returns {any} */

@@ -95,6 +95,20 @@ reportgen.PointData.prototype.column = function (name) {
   });
 };
 
+/** Whether every hover column has loaded. @returns {boolean} */
+reportgen.PointData.prototype.hoverColumnsLoaded = function () {
+  var columns = this.columns;
+  return (this.page.hoverColumns || []).every(function (name) { return !!columns[name]; });
+};
+
+/** The columns hover and the inspector show, loaded when first needed (a first hover,
+ * a click), never on open: at scale they weigh more than the view itself.
+ * @returns {Promise<Column[]>} */
+reportgen.PointData.prototype.hoverColumns = function () {
+  var self = this;
+  return Promise.all((self.page.hoverColumns || []).map(function (name) { return self.column(name); }));
+};
+
 /** The neighbour lists, loaded once.
  * @returns {Promise<Knn>} */
 reportgen.PointData.prototype.neighbors = function () {

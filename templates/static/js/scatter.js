@@ -31,6 +31,12 @@ reportgen.Scatter = function (element, page, points, options) {
   this.colour = null;
   /** @type {Float32Array} the view's coordinates, dims per shown row */
   this.coordinates = null;
+  /** @type {Object<string, any> | null} the density heatmap under a sampled 2D view */
+  this.density = null;
+  /** @type {Object<string, Object<string, any>>} by view key */
+  this.densityTraces = {};
+  /** @type {number | null} the row the tooltip shows */
+  this.hoverRow = null;
   /** @type {Int32Array} the rows the view shows */
   this.rows = null;
   /** @type {Map<number, number> | null} row -> its position in rows */
@@ -53,16 +59,19 @@ reportgen.Scatter.prototype.show = function (viewKey, colorBy) {
   var view = self.viewInfo(viewKey);
   self.view = view;
   self.colorBy = colorBy;
-  var wanted = [reportgen.load(view.payload)];
+  var colourLoad = null;
   if (colorBy === reportgen.contract.PRESERVATION) {
-    wanted.push(reportgen.load(view.preservation));
+    colourLoad = reportgen.load(view.preservation);
   } else if (colorBy && colorBy !== reportgen.contract.LABEL && colorBy !== reportgen.contract.NONE) {
-    wanted.push(self.points.column(colorBy));
+    colourLoad = self.points.column(colorBy);
   }
-  return Promise.all(wanted).then(function (loaded) {
-    self.coordinates = reportgen.decode(loaded[0].coordinates);
+  // A sampled 2D view draws the density of all N points under its sample.
+  var densityLoad = view.density ? reportgen.load(view.density) : null;
+  return Promise.all([reportgen.load(view.payload), colourLoad, densityLoad]).then(function (loaded) {
+    self.coordinates = reportgen.viewCoordinates(loaded[0]);
     self.rows = self.points.sample(view.dims);
     self.rowPosition = null;
+    self.density = loaded[2] ? self.densityTrace(view.key, loaded[2]) : null;
     var colour = loaded[1];
     if (colorBy === reportgen.contract.PRESERVATION) {
       colour = { kind: "number", name: "neighbourhood preservation",
@@ -70,6 +79,31 @@ reportgen.Scatter.prototype.show = function (viewKey, colorBy) {
     }
     self.draw(colour);
   });
+};
+
+/** View `key`'s density heatmap (built once): cells centred on the grid the analysis
+ * counted on, empty cells null (transparent).
+ * @param {string} key @param {DensityPayload} density @returns {Object<string, any>} */
+reportgen.Scatter.prototype.densityTrace = function (key, density) {
+  if (this.densityTraces[key]) { return this.densityTraces[key]; }
+  var levels = reportgen.decode(density.levels);
+  var rows = density.levels.shape[0];
+  var columns = density.levels.shape[1];
+  var z = [];
+  for (var r = 0; r < rows; r++) {
+    var line = new Array(columns);
+    for (var c = 0; c < columns; c++) {
+      var level = levels[r * columns + c];
+      line[c] = level ? level : null;
+    }
+    z.push(line);
+  }
+  var dx = (density.x[1] - density.x[0]) / columns;
+  var dy = (density.y[1] - density.y[0]) / rows;
+  var trace = reportgen.clone(this.page.figures.scatter2d.density);
+  Object.assign(trace, { z: z, x0: density.x[0] + dx / 2, dx: dx, y0: density.y[0] + dy / 2, dy: dy });
+  this.densityTraces[key] = trace;
+  return trace;
 };
 
 /** @param {number} row @returns {number} its position among the shown rows, or -1 */
@@ -215,7 +249,14 @@ reportgen.Scatter.prototype.draw = function (colour) {
     for (var i = 0; i < self.rows.length; i++) { all.push(i); }
     traces = [Object.assign(self.baseTrace(), self.subset(all), { name: "points" })];
     traces[0].showlegend = false;
+    // Its own colour: Plotly's default would follow the trace's place, and the density
+    // layer under a sampled view takes the first.
+    traces[0].marker = Object.assign({}, traces[0].marker, { color: self.page.palette[0] });
     self.traceRows.push(self.rows);
+  }
+  if (self.density) {  // first, so that it lies under the points; it has no rows
+    traces.unshift(self.density);
+    self.traceRows.unshift(new Int32Array(0));
   }
   self.baseCount = traces.length;
   traces = traces.concat(self.overlayTraces());
@@ -235,7 +276,7 @@ reportgen.Scatter.prototype.draw = function (colour) {
   var drawn = window.Plotly.react(self.element, traces, layout, figure.config);
   if (first) {
     self.element.on("plotly_hover", function (/** @type {PlotlyPointEvent} */ event) { self.hover(event); });
-    self.element.on("plotly_unhover", function () { self.tooltip.hidden = true; });
+    self.element.on("plotly_unhover", function () { self.tooltip.hidden = true; self.hoverRow = null; });
     self.element.on("plotly_click", function (/** @type {PlotlyPointEvent} */ event) {
       var row = self.rowOf(event.points[0]);
       if (row !== null && self.onClick) { self.onClick(row); }
@@ -257,9 +298,31 @@ reportgen.Scatter.prototype.rowOf = function (point) {
 
 /** @param {PlotlyPointEvent} event */
 reportgen.Scatter.prototype.hover = function (event) {
+  var self = this;
   var point = event.points[0];
-  var row = this.rowOf(point);
+  var row = self.rowOf(point);
   if (row === null) { return; }
+  self.hoverRow = row;
+  self.fillTooltip(row);
+  var bounds = self.element.getBoundingClientRect();
+  /** @type {{clientX?: number, clientY?: number}} */
+  var mouse = event.event || {};
+  var x = (mouse.clientX || bounds.left + bounds.width / 2) - bounds.left + 14;
+  var y = (mouse.clientY || bounds.top + bounds.height / 2) - bounds.top + 14;
+  self.tooltip.style.left = Math.min(x, bounds.width - 280) + "px";
+  self.tooltip.style.top = Math.min(y, bounds.height - 80) + "px";
+  self.tooltip.hidden = false;
+  // The hover columns (text, the label as written) load on the first hover, not on open:
+  // the tooltip is filled again once they are here, if it still shows the same point.
+  if (!self.points.hoverColumnsLoaded()) {
+    self.points.hoverColumns().then(function () {
+      if (self.hoverRow === row && !self.tooltip.hidden) { self.fillTooltip(row); }
+    });
+  }
+};
+
+/** The tooltip's content for `row`, from what has loaded. @param {number} row */
+reportgen.Scatter.prototype.fillTooltip = function (row) {
   var tooltip = this.tooltip;
   reportgen.clear(tooltip);
   if (this.page.sprite) {
@@ -268,12 +331,4 @@ reportgen.Scatter.prototype.hover = function (event) {
   tooltip.appendChild(reportgen.el("div", { "class": "rg-tooltip-title" }, "#" + row +
     (this.points.labelCodes ? " · " + reportgen.truncate(this.points.label(row), 60) : "")));
   tooltip.appendChild(reportgen.detailList(this.page, this.points, row, 160, {}));
-  var bounds = this.element.getBoundingClientRect();
-  /** @type {{clientX?: number, clientY?: number}} */
-  var mouse = event.event || {};
-  var x = (mouse.clientX || bounds.left + bounds.width / 2) - bounds.left + 14;
-  var y = (mouse.clientY || bounds.top + bounds.height / 2) - bounds.top + 14;
-  tooltip.style.left = Math.min(x, bounds.width - 280) + "px";
-  tooltip.style.top = Math.min(y, bounds.height - 80) + "px";
-  tooltip.hidden = false;
 };

@@ -14,7 +14,7 @@ reportgen.ProjectionsPage = function (page, scope) {
   self.state = { view: page.defaultView, color: page.labels ? reportgen.contract.LABEL : reportgen.contract.NONE,
                  point: null };
   self.buildControls();
-  // The hover columns (text, chosen metadata) load after the first view is drawn.
+  // The hover columns (text, chosen metadata) load when first needed: a hover, a click.
   self.applyHash(scope.hash());
   scope.onHash(function (hash) { self.applyHash(hash); });
 };
@@ -114,15 +114,7 @@ reportgen.ProjectionsPage.prototype.showView = function () {
   return self.scatter.show(view.key, self.state.color).then(function () {
     self.scope.root.classList.remove("rg-loading");
     self.plot.setAttribute("data-view", view.key);
-    return self.loadHoverColumns();
   }).catch(function (error) { self.fail(error); });
-};
-
-reportgen.ProjectionsPage.prototype.loadHoverColumns = function () {
-  var points = this.points;
-  return Promise.all((this.page.hoverColumns || []).map(function (name) {
-    return points.column(name);
-  }));
 };
 
 /** @param {any} error  an Error, or what a promise was rejected with */
@@ -163,9 +155,12 @@ reportgen.ProjectionsPage.prototype.describeView = function (view) {
   var shown = this.points.sample(view.dims).length;
   var note = scope.byId("rg-sample-note");
   note.hidden = shown >= this.page.n;
-  note.textContent = "showing " + shown.toLocaleString("en-US") + " of " +
-    this.page.n.toLocaleString("en-US") +
-    " points (a seeded sample, stratified by label); every number uses all points";
+  var all = this.page.n.toLocaleString("en-US");
+  var layer = view.density ? "; the grey layer under them is the density of all " + all + " points"
+    : (view.dims === 3 ? "; 3D views draw the sample only, with no density layer" : "");
+  note.textContent = "showing " + shown.toLocaleString("en-US") + " of " + all +
+    " points (a seeded sample, stratified by label)" + layer +
+    ". Search and the inspector mark the shown points; every number uses all points.";
 };
 
 /** Select `row`: its neighbours drawn and listed (`fromHash`: the URL says so already).
@@ -174,7 +169,8 @@ reportgen.ProjectionsPage.prototype.select = function (row, fromHash) {
   var self = this;
   self.state.point = row;
   if (!fromHash) { self.writeHash(); }
-  return self.points.neighbors().then(function (knn) {
+  return Promise.all([self.points.neighbors(), self.points.hoverColumns()]).then(function (loaded) {
+    var knn = loaded[0];
     var neighbours = reportgen.neighbourList(knn, row, self.page.k);
     self.scatter.highlight.selected = row;
     self.scatter.highlight.neighbors = neighbours.map(function (n) { return n.row; });

@@ -137,12 +137,16 @@ reportgen.ProjectionsPage.prototype.describeView = function (view) {
   fit.hidden = !view.quality.fit;
   fit.textContent = view.quality.fit || "";
   var parts = scope.byId("rg-quality-parts");
+  reportgen.clear(parts);
   parts.hidden = view.quality.parts.length === 0;
-  parts.textContent = view.quality.parts.map(function (/** @type {QualityPart} */ part) {
-    return part.name + " " + part.points.toLocaleString("en-US") + " points: recall " +
-      reportgen.fixed(part.recall, 3) + ", trustworthiness " + reportgen.fixed(part.trust, 3) +
-      (part.queries < part.points ? " (" + part.queries.toLocaleString("en-US") + " queries)" : "");
-  }).join("; ");
+  view.quality.parts.forEach(function (/** @type {QualityPart} */ part) {
+    var name = part.name === "fitted" ? "Fitted" : "Placed";
+    var queries = part.queries < part.points
+      ? " (" + part.queries.toLocaleString("en-US") + " queries)" : "";
+    parts.appendChild(reportgen.el("li", {}, name + " " + part.points.toLocaleString("en-US") +
+      " points: recall " + reportgen.fixed(part.recall, 3) + ", trustworthiness " +
+      reportgen.fixed(part.trust, 3) + queries));
+  });
   var parameters = scope.byId("rg-parameters");
   reportgen.clear(parameters);
   view.parameters.forEach(function (/** @type {string[]} */ pair) {

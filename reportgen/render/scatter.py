@@ -85,7 +85,7 @@ def _view_block(view: View, analysis: Analysis) -> dict[str, Any]:
 
 
 def fit_sentence(projection: Projection) -> str | None:
-    """ "UMAP fitted on 50,000 of 200,000 points; the others placed from their 15 nearest
+    """ "UMAP fitted on 15,000 of 200,000 points; each other point placed next to its
     fitted points", or None for a view fitted on all of them."""
     fitted = projection.parameters.get("fit_sample")
     if fitted is None:

@@ -114,6 +114,7 @@ def test_the_all_n_graph_is_as_wide_as_placement_needs(sampled):
     assert placement_width(N, FIT) == 29
     assert analysis.graph.k == 29
     assert placement_width(1_000_000, 50_000) == 90
+    assert placement_width(1_000_000, 15_000) == 100  # the cap
     assert placement_width(100, 100) == 1
 
 

@@ -319,24 +319,33 @@ def _columns(context: StepContext, params: dict[str, Any]) -> tuple[ColumnCoding
 
 def _graph_params(context: StepContext) -> dict[str, Any]:
     plan = context["plan"]
+    return _graph_spec(context, plan.graph_k, plan.graph_method)
+
+
+def _graph_spec(context: StepContext, k: int, method: str) -> dict[str, Any]:
+    """A kNN graph step's parameters (the graph of all N, or the fit sample's)."""
     return {
-        "k": plan.graph_k,
+        "k": k,
         "metric": context.config.neighbors.metric,
-        "method": plan.graph_method,
+        "method": method,
         # The exact graph draws no random numbers: a new seed keeps it.
-        "seed": context.config.seed * (plan.graph_method != "exact"),
+        "seed": context.config.seed * (method != "exact"),
     }
 
 
-def _graph(context: StepContext, params: dict[str, Any]) -> Any:
+def _graph_of(context: StepContext, vectors: np.ndarray, params: dict[str, Any]) -> Any:
     return compute_knn_graph(
-        context.dataset.vectors,
+        vectors,
         params["k"],
         metric=params["metric"],
         method=params["method"],
         seed=context.config.seed,
         engine=context.engine,
     )
+
+
+def _graph(context: StepContext, params: dict[str, Any]) -> Any:
+    return _graph_of(context, context.dataset.vectors, params)
 
 
 def _decode_graph(arrays: Any, value: Any, context: StepContext, params: dict[str, Any]) -> Any:
@@ -367,24 +376,12 @@ def _fit_sample(context: StepContext, params: dict[str, Any]) -> np.ndarray:
 
 def _fit_graph_params(context: StepContext) -> dict[str, Any]:
     plan = context["plan"]
-    return {
-        "k": plan.fit_graph_k,
-        "metric": context.config.neighbors.metric,
-        "method": plan.fit_graph_method,
-        "seed": context.config.seed * (plan.fit_graph_method != "exact"),
-    }
+    return _graph_spec(context, plan.fit_graph_k, plan.fit_graph_method)
 
 
 def _fit_graph(context: StepContext, params: dict[str, Any]) -> Any:
     rows = context["fit-sample"]
-    return compute_knn_graph(
-        np.ascontiguousarray(context.dataset.vectors[rows]),
-        params["k"],
-        metric=params["metric"],
-        method=params["method"],
-        seed=context.config.seed,
-        engine=context.engine,
-    )
+    return _graph_of(context, np.ascontiguousarray(context.dataset.vectors[rows]), params)
 
 
 def _decode_fit_graph(arrays: Any, value: Any, context: StepContext, params: Any) -> Any:

@@ -99,7 +99,7 @@ def compute_knn_graph(
     *,
     metric: str = "cosine",
     method: str = "auto",
-    exact_max_n: int = 10_000,
+    exact_max_n: int = 40_000,
     probe_size: int = PROBE_SIZE,
     seed: int = 0,
     engine: Engine = LOCAL,

@@ -6,6 +6,7 @@ import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -446,53 +447,183 @@ def _faiss_indices(
     tune: np.ndarray,
     tune_exact: np.ndarray,
 ) -> np.ndarray:
-    """faiss's k neighbours of each point from an IVF-Flat index: int64 (N, k), self removed,
-    -1 where the probed lists held too few points (``_fix_rows`` completes them).
-
-    The rows are prepared as ``Engine.prepare_space`` prepares them (unit rows for cosine,
-    searched by inner product; centred rows for euclidean, by L2), one block at a time, so
-    that only faiss's own copy of the rows is held. The coarse quantizer is faiss's k-means
-    (``seed``) on the rows with the smallest ``row_keys``. Each query scans its ``nprobe``
-    nearest lists exhaustively, one query per thread, in list order: the result does not
-    depend on the number of threads, and two builds are identical. ``nprobe`` is the smallest
-    power of two from 8 whose recall (``graph_recall``) on the ``tune`` rows, whose exact
-    neighbours are ``tune_exact``, reaches 0.99 (at most every list: an exhaustive scan).
-    """
-    import faiss  # a large library: only when the graph needs it
-
-    n, dim = vectors.shape
+    """faiss's k neighbours of each point from an IVF-Flat index of all N (``_ivf_index``):
+    int64 (N, k), self removed, -1 where the probed lists held too few points
+    (``_fix_rows`` completes them). ``nprobe`` is tuned on the ``tune`` rows, whose exact
+    neighbours are ``tune_exact`` (``_tune_nprobe``)."""
+    n = vectors.shape[0]
     prepare = _row_preparer(vectors, metric, engine)
-    nlist = int(min(max(1, round(_LISTS_PER_SQRT_N * np.sqrt(n))), n))
+    index = _ivf_index(vectors, np.arange(n), prepare, metric, seed, engine)
+
+    def search(rows: np.ndarray) -> np.ndarray:
+        return _first_k_others(_ivf_search(index, prepare, rows, min(n, k + 1), engine), k, rows)
+
+    _tune_nprobe(index, search, vectors, tune, tune_exact, metric, engine)
+    return search(np.arange(n))
+
+
+@dataclass(frozen=True)
+class SampleSearch:
+    """What ``search_sample`` found.
+
+    Attributes:
+        positions: int64 (Q, k): each query's nearest sample rows, as positions in the
+            sample, nearest first.
+        recall: a faiss search's recall@k on the queries its nprobe was tuned on (None for
+            an exact search).
+        tune_size: how many queries that was (0 for an exact search).
+    """
+
+    positions: np.ndarray
+    recall: float | None = None
+    tune_size: int = 0
+
+
+def search_sample(
+    vectors: np.ndarray,
+    queries: np.ndarray,
+    sample: np.ndarray,
+    k: int = 1,
+    *,
+    metric: str = "cosine",
+    method: str = "exact",
+    seed: int = 0,
+    engine: Engine = LOCAL,
+) -> SampleSearch:
+    """Each query row's ``k`` nearest rows of the ``sample``, nearest first (ties to the
+    smaller position), as positions in ``sample`` (``SampleSearch``).
+
+    "exact": the engine's blocked products of the queries with the sample
+    (``Engine.nearest_to``), Q x M x D. "faiss": an IVF-Flat index of the M sample rows
+    only, built as the graph's is (``_ivf_index``), its ``nprobe`` tuned to recall 0.99 on
+    up to 500 of the queries (those with the smallest ``row_keys``) against exact search.
+    The queries should not be sample rows (nothing is excluded).
+
+    Args:
+        vectors: float32 (N, D); may be a memory map.
+        queries: int (Q,): the rows to search for.
+        sample: sorted int (M,): the rows searched among, k <= M.
+        metric: "cosine" or "euclidean".
+        method: "exact" or "faiss".
+        seed: faiss's k-means and the tuning rows.
+        engine: runs the blocks.
+    """
+    vectors = _as_vectors(vectors)
+    queries = np.asarray(queries, dtype=np.int64)
+    sample = np.asarray(sample, dtype=np.int64)
+    if method not in ("exact", "faiss"):
+        raise AnalysisError(f"method={method!r} must be exact or faiss for a sample search")
+    if not 1 <= k <= len(sample):
+        raise AnalysisError(f"k={k} must be between 1 and the sample's {len(sample)} rows")
+    space = engine.prepare_space(np.ascontiguousarray(vectors[sample]), metric)
+    recall, tune_size = None, 0
+    if method == "exact" or len(queries) == 0:
+        positions = engine.nearest_to(space, vectors, queries, k)
+    else:
+        prepare = _row_preparer(vectors, metric, engine)
+        index = _ivf_index(vectors, sample, prepare, metric, seed, engine)
+
+        def search(rows: np.ndarray) -> np.ndarray:
+            found = _ivf_search(index, prepare, rows, k, engine)
+            return np.where(found >= 0, sample[np.maximum(found, 0)], -1)
+
+        order = np.argsort(row_keys(queries, seed), kind="stable")
+        tune = np.sort(queries[order[:_TUNE_SIZE]])
+        tune_exact = sample[engine.nearest_to(space, vectors, tune, k)]
+        recall = _tune_nprobe(index, search, vectors, tune, tune_exact, metric, engine)
+        tune_size = len(tune)
+        positions = _ivf_search(index, prepare, queries, k, engine)
+        short = np.flatnonzero((positions < 0).any(axis=1))
+        if short.size:
+            positions[short] = engine.nearest_to(space, vectors, queries[short], k)
+    if k > 1:
+        distances = _row_pair_values(vectors, queries, sample[positions], metric, engine)[0]
+        order = np.lexsort((positions, distances), axis=-1)
+        positions = np.take_along_axis(positions, order, axis=1)
+    return SampleSearch(positions, recall, tune_size)
+
+
+def _ivf_index(
+    vectors: np.ndarray,
+    rows: np.ndarray,
+    prepare: Callable[[np.ndarray], np.ndarray],
+    metric: str,
+    seed: int,
+    engine: Engine,
+) -> Any:
+    """A faiss IVF-Flat index of ``rows`` (sorted int (M,)) of ``vectors``, in that order.
+
+    The rows are prepared as ``Engine.prepare_space`` prepares them (``prepare``: unit rows
+    for cosine, searched by inner product; centred rows for euclidean, by L2), one block at a
+    time, so that only faiss's own copy of the rows is held. The index has about 2 sqrt(M)
+    lists; the coarse quantizer is faiss's k-means (``seed``) on the rows with the smallest
+    ``row_keys``. Each query scans its ``nprobe`` nearest lists exhaustively, one query per
+    thread, in list order: the result does not depend on the number of threads, and two
+    builds are identical.
+    """
+    import faiss  # a large library: only when a search needs it
+
+    m, dim = len(rows), vectors.shape[1]
+    nlist = int(min(max(1, round(_LISTS_PER_SQRT_N * np.sqrt(m))), m))
     faiss_metric = faiss.METRIC_INNER_PRODUCT if metric == "cosine" else faiss.METRIC_L2
     quantizer = faiss.IndexFlatIP(dim) if metric == "cosine" else faiss.IndexFlatL2(dim)
     index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss_metric)
     index.cp.seed = seed
     index.cp.niter = _KMEANS_ITERATIONS
     index.cp.spherical = metric == "cosine"
-    # The train size is chosen here (below 39 rows per list only when N is small): no warning.
+    # The train size is chosen here (below 39 rows per list only when M is small): no warning.
     index.cp.min_points_per_centroid = 1
-    train_size = min(n, _TRAIN_PER_LIST * nlist)
-    train_rows = np.sort(np.argsort(row_keys(np.arange(n), seed), kind="stable")[:train_size])
-    index.train(prepare(train_rows))
-    for rows in engine.row_blocks(n, 8 * dim):
-        index.add(prepare(rows))
+    train_size = min(m, _TRAIN_PER_LIST * nlist)
+    train = rows[np.sort(np.argsort(row_keys(rows, seed), kind="stable")[:train_size])]
+    index.train(prepare(train))
+    for block in engine.row_blocks(m, 8 * dim):
+        index.add(prepare(rows[block]))
+    index.nprobe = min(_FIRST_NPROBE, nlist)
+    return index
 
-    def search(rows: np.ndarray) -> np.ndarray:
-        found = [
-            index.search(prepare(rows[part]), min(n, k + 1))[1]
-            for part in engine.row_blocks(len(rows), 8 * dim)
-        ]
-        return _first_k_others(np.concatenate(found).astype(np.int64), k, rows)
 
+def _ivf_search(
+    index: Any,
+    prepare: Callable[[np.ndarray], np.ndarray],
+    rows: np.ndarray,
+    k: int,
+    engine: Engine,
+) -> np.ndarray:
+    """int64 (R, k): positions in ``index`` of the k nearest to each of ``rows`` (by blocks),
+    nearest first, -1 where the probed lists held fewer than k."""
+    dim = index.d
+    found = [
+        index.search(prepare(rows[part]), k)[1] for part in engine.row_blocks(len(rows), 8 * dim)
+    ]
+    if not found:
+        return np.empty((0, k), dtype=np.int64)
+    return np.concatenate(found).astype(np.int64)
+
+
+def _tune_nprobe(
+    index: Any,
+    search: Callable[[np.ndarray], np.ndarray],
+    vectors: np.ndarray,
+    tune: np.ndarray,
+    tune_exact: np.ndarray,
+    metric: str,
+    engine: Engine,
+) -> float:
+    """Set ``index.nprobe`` to the smallest power of two from 8 whose recall
+    (``graph_recall`` of ``search(tune)``, rows of ``vectors``, against ``tune_exact``)
+    reaches 0.99, at most every list (an exhaustive scan, recall 1); returns that recall."""
+    nlist = index.nlist
     nprobe = min(_FIRST_NPROBE, nlist)
+    recall = 1.0
     while len(tune) and nprobe < nlist:
         index.nprobe = nprobe
         recall = graph_recall(vectors, search(tune), tune, tune_exact, metric, engine)
         if recall >= _TARGET_RECALL:
             break
         nprobe = min(2 * nprobe, nlist)
+        recall = 1.0
     index.nprobe = nprobe
-    return search(np.arange(n))
+    return recall
 
 
 def _row_preparer(

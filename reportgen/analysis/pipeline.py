@@ -52,8 +52,8 @@ from reportgen.analysis.results import (
 from reportgen.analysis.scale import (
     PLACEMENT,
     hash_sample,
+    nearest_fitted,
     place_projection,
-    placement_width,
 )
 from reportgen.analysis.similarity import compute_similarity, knn_confusion
 from reportgen.analysis.steps import DATA, Codec, Step, StepContext, run_steps
@@ -143,6 +143,16 @@ def analysis_steps() -> tuple[Step, ...]:
             params=_fit_graph_params,
             libraries=("numpy", "faiss-cpu", "pynndescent", "numba"),
             codec=Codec(records.encode_graph, _decode_fit_graph),
+            progress="neighbors",
+            wanted=lambda c: c.get("fit-sample") is not None,
+        ),
+        Step(
+            "fit-nearest",
+            _fit_nearest,
+            parents=(DATA, "fit-sample", "knn-graph"),
+            params=_fit_nearest_params,
+            libraries=("numpy", "faiss-cpu"),
+            codec=Codec(records.encode_fit_nearest, _decode_fit_nearest),
             progress="neighbors",
             wanted=lambda c: c.get("fit-sample") is not None,
         ),
@@ -271,15 +281,12 @@ def _plan(context: StepContext, params: dict[str, Any]) -> Plan:
     if not (params["fits_on_sample"] and n > fit_size):
         width = graph_width(n, k, umap_n_neighbors, perplexity)
         return Plan(k, quality_k, width, method, tuple(notes))
-    # UMAP and t-SNE read the sample's own graph; the graph of all N serves the inspector,
-    # the metrics and the placement, wide enough that a placed point usually finds its
-    # nearest fitted point among its neighbours (the rare one that does not is searched
-    # for against the sample).
-    width = min(n - 1, max(k, placement_width(n, fit_size)))
+    # UMAP and t-SNE read the sample's own graph; the graph of all N serves the inspector
+    # and the metrics (and the placement where it lists a fitted point: ``nearest_fitted``).
     return Plan(
         k,
         quality_k,
-        width,
+        max(1, k),
         method,
         tuple(notes),
         fit_size=fit_size,
@@ -389,6 +396,33 @@ def _decode_fit_graph(arrays: Any, value: Any, context: StepContext, params: Any
     return records.decode_graph(arrays, value, n=n, k=params["k"], metric=params["metric"])
 
 
+def _fit_nearest_params(context: StepContext) -> dict[str, Any]:
+    config = context.config
+    return {
+        "metric": config.neighbors.metric,
+        "method": config.neighbors.method,
+        "seed": config.seed,
+    }
+
+
+def _fit_nearest(context: StepContext, params: dict[str, Any]) -> Any:
+    return nearest_fitted(
+        context.dataset.vectors,
+        context["fit-sample"],
+        context["knn-graph"],
+        metric=params["metric"],
+        method=params["method"],
+        seed=params["seed"],
+        engine=context.engine,
+    )
+
+
+def _decode_fit_nearest(arrays: Any, value: Any, context: StepContext, params: Any) -> Any:
+    return records.decode_fit_nearest(
+        arrays, value, n=context.dataset.n, m=len(context["fit-sample"])
+    )
+
+
 def _pca_wanted(context: StepContext) -> bool:
     return any("pca" in method.parents and method.selected(context.config) for method in methods())
 
@@ -438,8 +472,7 @@ def _view_step(method: ProjectionMethod, view: ViewSpec) -> Step:
         return place_projection(
             fitted,
             rows,
-            context["knn-graph"],
-            context.dataset.vectors,
+            context["fit-nearest"],
             context.config.seed,
             advance=context.status.advance,
         )
@@ -449,8 +482,9 @@ def _view_step(method: ProjectionMethod, view: ViewSpec) -> Step:
             arrays, value, n=context.dataset.n, key=view.key, dims=view.dims
         )
 
-    # A method fitted on the sample also reads the sample's graph (when there is one).
-    sample_parents = ("fit-graph",) if method.fit_on_sample else ()
+    # A method fitted on the sample also reads the sample's graph and every point's nearest
+    # fitted point (when there is a sample).
+    sample_parents = ("fit-graph", "fit-nearest") if method.fit_on_sample else ()
     return Step(
         view.key,
         compute,

@@ -20,6 +20,7 @@ from reportgen.analysis.clusters import Clustering, keyword_names
 from reportgen.analysis.neighbors import KnnGraph
 from reportgen.analysis.projections import PcaResult, Projection
 from reportgen.analysis.quality import PartQuality, ProjectionQuality
+from reportgen.analysis.scale import FitNearest
 from reportgen.analysis.similarity import Similarity
 
 Arrays = Mapping[str, np.ndarray]
@@ -59,6 +60,32 @@ def decode_graph(arrays: Arrays, value: Any, *, n: int, k: int, metric: str) -> 
     if (graph.method == "exact") != (graph.recall is None) or not 0 <= (graph.recall or 0) <= 1:
         raise ValueError(f"graph recall {graph.recall!r} does not fit method {graph.method!r}")
     return graph
+
+
+def encode_fit_nearest(nearest: FitNearest) -> Record:
+    value = {
+        "searched": nearest.searched,
+        "method": nearest.method,
+        "recall": nearest.recall,
+        "tune_size": nearest.tune_size,
+    }
+    return {"positions": nearest.positions}, value
+
+
+def decode_fit_nearest(arrays: Arrays, value: Any, *, n: int, m: int) -> FitNearest:
+    positions = _array(arrays, "positions", np.int32, (n,))
+    if positions.size and (positions.min() < 0 or positions.max() >= m):
+        raise ValueError("fit sample position out of range")
+    nearest = FitNearest(
+        positions=positions,
+        searched=_int(value, "searched"),
+        method=_text(value, "method"),
+        recall=None if value["recall"] is None else _float(value, "recall"),
+        tune_size=_int(value, "tune_size"),
+    )
+    if nearest.method not in ("", "exact", "faiss"):
+        raise ValueError(f"unknown search method {nearest.method!r}")
+    return nearest
 
 
 def encode_pca(pca: PcaResult) -> Record:

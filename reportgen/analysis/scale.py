@@ -12,9 +12,8 @@ sample that ``hash_sample`` picks from the whole array.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -25,6 +24,7 @@ from reportgen.validation import Interval
 if TYPE_CHECKING:
     from reportgen.analysis.neighbors import KnnGraph
     from reportgen.analysis.projections.base import Projection
+    from reportgen.engine import Engine
 
 # The [scale] options' constraints (the config points at them).
 SCALE_PARAMETERS = {
@@ -33,20 +33,20 @@ SCALE_PARAMETERS = {
 }
 
 __all__ = [
+    "EXACT_SEARCH_WORK",
     "PLACEMENT",
     "PLACE_JITTER",
     "SCALE_PARAMETERS",
-    "fitted_neighbors",
+    "FitNearest",
     "hash_sample",
     "jitter",
     "label_quotas",
     "layout_spacing",
     "merge_candidates",
+    "nearest_fitted",
     "place_projection",
-    "placement_width",
     "row_keys",
     "sample_candidates",
-    "search_fitted",
 ]
 
 _MASK = np.uint64(2**64 - 1)
@@ -129,102 +129,116 @@ def hash_sample(codes: np.ndarray, size: int, seed: int) -> np.ndarray:
     return merge_candidates([sample_candidates(codes, 0, quotas, seed)], quotas)
 
 
-def fitted_neighbors(
-    graph_indices: np.ndarray,
-    graph_similarities: np.ndarray,
-    fitted_rows: np.ndarray,
-    k: int,
-    *,
-    n_rows: int | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each point's nearest fitted points, read from the build's kNN graph of all N.
+@dataclass(frozen=True)
+class FitNearest:
+    """Each point's nearest fitted point in the original space (``nearest_fitted``).
 
-    The graph lists every point's nearest neighbours, nearest first; the fitted ones among
-    them are its nearest fitted points (as far as the graph reaches), so placement needs no
-    second search. A point keeps up to ``k`` of them.
-
-    Args:
-        graph_indices: int (N, w): the kNN graph's neighbours of every point.
-        graph_similarities: float (N, w): their cosine similarities.
-        fitted_rows: sorted int (M,): the rows of the fit sample.
-        k: the most fitted neighbours a point keeps.
-        n_rows: N, the number of rows the graph indexes (default: its own rows, when
-            ``graph_indices`` is the whole graph rather than a block of its rows).
-
-    Returns:
-        ``(neighbors, similarities, counts)``: int64 (N, k) positions in ``fitted_rows``
-        (padded with 0 where fewer were found), float32 (N, k) similarities (0 where
-        padded) and int64 (N,) how many were found per point.
+    Attributes:
+        positions: int32 (N,): for each row, the position in the fit sample of its nearest
+            fitted point (a fitted row: its own position).
+        searched: placed points whose nearest fitted point was searched for against the
+            sample; the others were read from the kNN graph of all N.
+        method: how they were searched: "exact" or "faiss" ("" when none was).
+        recall: for a faiss search, its recall@1 on the rows its nprobe was tuned on.
+        tune_size: how many rows that was (0 otherwise).
     """
-    n = graph_indices.shape[0]
-    position = np.full(n if n_rows is None else n_rows, -1, dtype=np.int64)
-    position[np.asarray(fitted_rows, dtype=np.int64)] = np.arange(len(fitted_rows))
-    found = position[graph_indices]  # (N, w): -1 where the neighbour was not fitted
-    is_fitted = found >= 0
-    # The first k fitted columns of each row, in the graph's (nearest-first) order.
-    rank = np.cumsum(is_fitted, axis=1)
-    keep = is_fitted & (rank <= k)
-    counts = keep.sum(axis=1).astype(np.int64)
-    neighbors = np.zeros((n, k), dtype=np.int64)
-    similarities = np.zeros((n, k), dtype=np.float32)
-    rows, columns = np.nonzero(keep)
-    slots = rank[rows, columns] - 1
-    neighbors[rows, slots] = found[rows, columns]
-    similarities[rows, slots] = graph_similarities[rows, columns]
-    return neighbors, similarities, counts
+
+    positions: np.ndarray
+    searched: int
+    method: str = ""
+    recall: float | None = None
+    tune_size: int = 0
+
+    def describe(self) -> str | None:
+        """A sentence on an approximate search for the page's notes, else None."""
+        if self.method != "faiss":
+            return None
+        return (
+            f"the nearest fitted point of {self.searched:,} placed points was found by a faiss "
+            f"IVF-Flat search of the sample (recall@1 {self.recall:.3f} on {self.tune_size:,} "
+            "of them)"
+        )
 
 
-def search_fitted(
+# Most multiply-adds (placed points x sample rows x D) of an exact search for the placed
+# points' nearest fitted points under "auto": about 2 s of float32 products on this
+# project's 2-core machine. Above, faiss searches an IVF index of the sample instead.
+EXACT_SEARCH_WORK = 2.5e11
+
+
+def nearest_fitted(
     vectors: np.ndarray,
-    queries: np.ndarray,
     fitted_rows: np.ndarray,
+    graph: KnnGraph | None,
     *,
     metric: str = "cosine",
-    block_rows: int = 256,
-) -> np.ndarray:
-    """Exact nearest fitted point of a few query rows the graph left without one.
+    method: str = "auto",
+    seed: int = 0,
+    engine: Engine | None = None,
+) -> FitNearest:
+    """Each point's nearest fitted point in the original space.
 
-    Returns int64 (Q,) positions in ``fitted_rows``, ties to the smaller position. For the
-    rare point whose whole graph row missed the sample; its cost is Q x M x D.
+    A placed point whose row of the kNN graph of all N lists a fitted point takes the first
+    one (the graph is nearest first, so with an exact graph it is the exact answer, at no
+    cost); the others are searched for against the sample (``search_sample``): exactly when
+    that costs at most ``EXACT_SEARCH_WORK`` multiply-adds, else with faiss (``method``
+    "exact" or "faiss" forces one). Without a graph (an engine that builds none), every
+    placed point is searched for.
+
+    Args:
+        vectors: float32 (N, D), may be a memory map.
+        fitted_rows: sorted int (M,): the rows of the fit sample.
+        graph: the kNN graph of all N, or None.
+        metric: the graph's metric.
+        method: "auto", "exact", "faiss" (or "nndescent", which searches as "auto" does).
+        seed: the faiss search's k-means and tuning rows.
+        engine: runs the search's blocks (the local engine by default).
     """
+    from reportgen.analysis.neighbors import search_sample  # neighbors imports this module
+    from reportgen.engine import LOCAL
+
+    engine = LOCAL if engine is None else engine
     fitted_rows = np.asarray(fitted_rows, dtype=np.int64)
-    fitted = np.asarray(vectors[fitted_rows], dtype=np.float32)
-    if metric == "cosine":
-        norms = np.linalg.norm(fitted, axis=1)
-        fitted /= np.where(norms > 0, norms, 1.0)[:, None]
-    fitted_sq = (fitted * fitted).sum(axis=1)
-    nearest = np.zeros(len(queries), dtype=np.int64)
-    for start in range(0, len(queries), block_rows):
-        part = slice(start, start + block_rows)
-        block = np.asarray(vectors[np.asarray(queries[part])], dtype=np.float32)
-        if metric == "cosine":
-            block_norms = np.linalg.norm(block, axis=1)
-            block /= np.where(block_norms > 0, block_norms, 1.0)[:, None]
-            # argmax takes the first of equal values: the smaller position.
-            nearest[part] = np.argmax(block @ fitted.T, axis=1)
-        else:
-            nearest[part] = np.argmin(fitted_sq[None, :] - 2.0 * (block @ fitted.T), axis=1)
-    return nearest
+    n, m = vectors.shape[0], len(fitted_rows)
+    position = np.full(n, -1, dtype=np.int64)
+    position[fitted_rows] = np.arange(m)
+    nearest = position.copy()
+    others = np.flatnonzero(position < 0)
+    lost = others
+    if graph is not None:
+        nearest[others] = _first_fitted(graph.indices, others, position)
+        lost = others[nearest[others] < 0]
+    if lost.size == 0:
+        return FitNearest(nearest.astype(np.int32), 0)
+    if method not in ("exact", "faiss"):
+        work = float(lost.size) * m * vectors.shape[1]
+        method = "exact" if work <= EXACT_SEARCH_WORK else "faiss"
+    search = search_sample(
+        vectors, lost, fitted_rows, 1, metric=metric, method=method, seed=seed, engine=engine
+    )
+    nearest[lost] = search.positions[:, 0]
+    return FitNearest(
+        nearest.astype(np.int32), int(lost.size), method, search.recall, search.tune_size
+    )
 
 
-# The share of placed points allowed to find no fitted point among their graph neighbours
-# (they are searched for against the sample, at Q x M x D).
-_SEARCHED_SHARE = 0.01
+# Rows of the graph read at once when looking for a fitted neighbour: bounds the
+# (rows x width) temporaries.
+_GRAPH_BLOCK_ROWS = 65_536
 
 
-def placement_width(n: int, m: int) -> int:
-    """The kNN graph width at which about 99 % of the N - M placed points find a fitted point
-    among their neighbours, when M of the N points are fitted: (1 - M / N) ** width <= 1 %.
-    At most 100: beyond, more points are searched for against the sample instead (at
-    1,000,000 points and a sample of 15,000, about 22 % of them, Q x M x D: seconds)."""
-    share = m / n
-    if share >= 1:
-        return 1
-    return int(min(100, max(1, math.ceil(math.log(_SEARCHED_SHARE) / math.log1p(-share)))))
+def _first_fitted(indices: np.ndarray, rows: np.ndarray, position: np.ndarray) -> np.ndarray:
+    """int64 (R,): the sample position of the first fitted neighbour in each of ``rows`` of
+    the graph's ``indices``, -1 where the row lists none."""
+    first = np.full(len(rows), -1, dtype=np.int64)
+    for start in range(0, len(rows), _GRAPH_BLOCK_ROWS):
+        part = slice(start, start + _GRAPH_BLOCK_ROWS)
+        found = position[indices[rows[part]]]  # -1 where the neighbour was not fitted
+        has = found >= 0
+        column = np.argmax(has, axis=1)
+        first[part] = np.where(has.any(axis=1), found[np.arange(len(column)), column], -1)
+    return first
 
-
-# Rows of the graph handled at once when placing: bounds the (rows x width) temporaries.
-_PLACE_BLOCK_ROWS = 65_536
 
 # How far a placed point may sit from its nearest fitted point, as a share of the fitted
 # layout's typical spacing (the median distance from a fitted point to the nearest other).
@@ -243,11 +257,14 @@ PLACE_JITTER = 0.5
 PLACEMENT = f"nearest fitted point, offset within {PLACE_JITTER} x spacing"
 
 
+# Rows placed at once: bounds the (rows x dims) temporaries.
+_PLACE_BLOCK_ROWS = 65_536
+
+
 def place_projection(
     fitted: Projection,
     rows: np.ndarray,
-    graph: KnnGraph,
-    vectors: np.ndarray,
+    nearest: FitNearest,
     seed: int,
     *,
     advance: Callable[[int, int, str], None] | None = None,
@@ -255,23 +272,21 @@ def place_projection(
     """The projection of all N points from a layout fitted on the sample ``rows``.
 
     The fitted points keep their coordinates; every other point is placed next to its
-    nearest fitted point in the original space (the first fitted one in its row of the kNN
-    graph of all N, ``fitted_neighbors``; searched for against the sample when its row has
-    none, ``search_fitted``), at a seeded offset within ``PLACE_JITTER`` times the fitted
-    layout's typical spacing (``jitter``, a hash of the row and the seed, so it does not
-    depend on how the rows are split). The parameters record the sample's size
-    (``fit_sample``) and the placement (``PLACEMENT``).
+    nearest fitted point in the original space (``nearest``, from ``nearest_fitted``), at a
+    seeded offset within ``PLACE_JITTER`` times the fitted layout's typical spacing
+    (``jitter``, a hash of the row and the seed, so it does not depend on how the rows are
+    split). The parameters record the sample's size (``fit_sample``) and the placement
+    (``PLACEMENT``).
 
     Args:
         fitted: the method's projection of the M sample rows, in row order.
         rows: sorted int (M,): the sample's rows.
-        graph: the kNN graph of all N points.
-        vectors: float32 (N, D): all the vectors (read only for the rare searched point).
+        nearest: every row's nearest fitted point.
         seed: the build's seed (the offsets).
         advance: called with (rows placed, rows to place, "placed rows") after each block.
     """
     rows = np.asarray(rows, dtype=np.int64)
-    n, m = graph.n, len(rows)
+    n, m = len(nearest.positions), len(rows)
     layout = np.asarray(fitted.coordinates, dtype=np.float32)
     if layout.shape[0] != m or m < 2:
         raise AnalysisError(f"the fitted layout has {layout.shape[0]} rows for a sample of {m}")
@@ -281,33 +296,18 @@ def place_projection(
     coordinates[rows] = layout
     others = np.flatnonzero(~is_fitted)
     spacing = layout_spacing(layout)
-    searched = 0
     for start in range(0, len(others), _PLACE_BLOCK_ROWS):
         block = others[start : start + _PLACE_BLOCK_ROWS]
-        nearest, _, counts = fitted_neighbors(
-            graph.indices[block], graph.similarities[block], rows, 1, n_rows=n
-        )
-        nearest = nearest[:, 0]
-        lost = np.flatnonzero(counts == 0)
-        if lost.size:
-            nearest[lost] = search_fitted(vectors, block[lost], rows, metric=graph.metric)
-            searched += lost.size
         offsets = jitter(block, seed, fitted.dims, PLACE_JITTER * spacing)
-        coordinates[block] = (layout[nearest] + offsets).astype(np.float32)
+        coordinates[block] = (layout[nearest.positions[block]] + offsets).astype(np.float32)
         if advance is not None:
             advance(start + len(block), len(others), "placed rows")
-    notes = fitted.notes
-    if searched:
-        notes = (
-            *notes,
-            f"{searched:,} placed points had no fitted point among their {graph.k} graph "
-            "neighbours: their nearest fitted point was searched for",
-        )
+    sentence = nearest.describe()
     return replace(
         fitted,
         coordinates=coordinates,
         parameters={**fitted.parameters, "fit_sample": m, "placement": PLACEMENT},
-        notes=notes,
+        notes=fitted.notes if sentence is None else (*fitted.notes, sentence),
     )
 
 

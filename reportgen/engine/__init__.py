@@ -110,6 +110,10 @@ class Engine(Protocol):
         """int64 (R, k): exact k nearest neighbours, ties to the smaller index."""
         ...
 
+    def nearest_to(self, space: Space, vectors: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray:
+        """int64 (R, k): the exact k nearest rows of ``space`` to ``vectors[rows]``."""
+        ...
+
     def sha256(self, array: np.ndarray, header: bytes = b"") -> str:
         """Hex sha256 of header + the array's C-order bytes."""
         ...

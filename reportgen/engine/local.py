@@ -9,6 +9,7 @@ boundaries are a pure function of (N, D, block_bytes).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -45,11 +46,14 @@ class Space:
             similarity 0 to everything); for euclidean the rows minus their mean, which
             loses less precision in |x|^2 + |y|^2 - 2 x.y and changes no distance.
         sq_norms: float32 (N,): squared norms of ``data``'s rows (euclidean only, else empty).
+        center: float32 (D,): the mean subtracted from the rows (euclidean only, else empty),
+            so that rows from outside the space can be prepared the same way (``prepare``).
     """
 
     metric: str
     data: np.ndarray
     sq_norms: np.ndarray
+    center: np.ndarray = dataclasses.field(default_factory=lambda: np.empty(0, np.float32))
 
     @property
     def n(self) -> int:
@@ -63,12 +67,37 @@ class Space:
         Both are in the order of the true distance, which is all that ranking needs.
         Unclipped: values may stray below 0 by rounding.
         """
-        block = self.data[rows] @ self.data.T
+        sq_norms = self.sq_norms[rows] if self.metric == "euclidean" else None
+        return self._distances(self.data[rows], sq_norms)
+
+    def prepare(self, block: np.ndarray) -> np.ndarray:
+        """float32 (B, D): rows from outside the space prepared as its own rows were (unit
+        rows for cosine, a zero row staying zero; minus ``center`` for euclidean), with the
+        same arithmetic, so a row that is also in the space gets the same bits."""
+        if self.metric == "cosine":
+            wide = np.asarray(block, dtype=np.float64)
+            norms = np.sqrt(np.einsum("ij,ij->i", wide, wide))
+            scale = np.zeros_like(norms)
+            np.divide(1.0, norms, out=scale, where=norms > 0)
+            return np.multiply(block, scale.astype(np.float32)[:, None], dtype=np.float32)
+        return np.subtract(block, self.center, dtype=np.float32)
+
+    def distances_to(self, block: np.ndarray) -> np.ndarray:
+        """float32 (B, N): the ``distance_block`` distances from rows outside the space
+        (``block`` (B, D), not yet prepared) to every row of the space."""
+        prepared = self.prepare(block)
+        sq_norms = None
+        if self.metric == "euclidean":
+            sq_norms = np.einsum("ij,ij->i", prepared, prepared, dtype=np.float64)
+        return self._distances(prepared, None if sq_norms is None else sq_norms.astype(np.float32))
+
+    def _distances(self, prepared: np.ndarray, sq_norms: np.ndarray | None) -> np.ndarray:
+        block = prepared @ self.data.T
         if self.metric == "cosine":
             np.subtract(np.float32(1.0), block, out=block)
         else:
             block *= np.float32(-2.0)
-            block += self.sq_norms[rows, None]
+            block += sq_norms[:, None]
             block += self.sq_norms[None, :]
         return block
 
@@ -248,7 +277,7 @@ class LocalEngine:
             return Space(metric, data, np.empty(0, dtype=np.float32))
         mean = (self.column_sums(vectors) / vectors.shape[0]).astype(np.float32)
         data = self.transform_rows(vectors, shift=mean)
-        return Space(metric, data, self.row_norms(data, squared=True).astype(np.float32))
+        return Space(metric, data, self.row_norms(data, squared=True).astype(np.float32), mean)
 
     def map_distances(
         self, fn: Callable[[slice, np.ndarray], T], space: Space, rows: np.ndarray
@@ -277,6 +306,21 @@ class LocalEngine:
             return smallest_k(block, k)
 
         parts = self.map_distances(smallest, space, rows)
+        return np.concatenate(parts) if parts else np.empty((0, k), dtype=np.int64)
+
+    def nearest_to(self, space: Space, vectors: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray:
+        """The exact k nearest rows of ``space`` to each of ``rows`` of ``vectors`` (N, D),
+        rows that are not in the space (a search of a sample from all N, for instance).
+
+        Returns int64 (R, k) indices into the space, each row's set in no particular order,
+        ties at the k-th distance to the smaller index. Nothing is excluded.
+        """
+        rows = np.asarray(rows, dtype=np.int64)
+        k = min(k, space.n)
+        parts = [
+            smallest_k(space.distances_to(vectors[rows[part]]), k)
+            for part in self.row_blocks(len(rows), 4 * space.n, DISTANCE_SHARE)
+        ]
         return np.concatenate(parts) if parts else np.empty((0, k), dtype=np.int64)
 
     # --- bytes --------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import reportgen
 from reportgen.analysis import pipeline
 from reportgen.analysis.neighbors import compute_knn_graph
 from reportgen.analysis.projections.umap import compute_umap
-from reportgen.analysis.scale import PLACE_JITTER, hash_sample, layout_spacing, placement_width
+from reportgen.analysis.scale import PLACE_JITTER, hash_sample, layout_spacing, nearest_fitted
 from reportgen.config import Config, ProjectionsConfig, ScaleConfig
 from reportgen.io import dataset_from_arrays
 from reportgen.progress import Progress
@@ -106,16 +106,11 @@ def test_quality_is_reported_for_fitted_and_placed_points(sampled):
     assert _view(analysis, "pca-2d").quality.parts == ()
 
 
-def test_the_all_n_graph_is_as_wide_as_placement_needs(sampled):
+def test_the_all_n_graph_is_only_as_wide_as_the_inspector(sampled):
     _, _, analysis = sampled
-    # t-SNE reads the sample's own graph, so the graph of all N only needs the inspector's
-    # k and the width at which 99 % of placed points find a fitted neighbour: with 15 % of
-    # the points fitted, (0.85) ** 29 < 1 %.
-    assert placement_width(N, FIT) == 29
-    assert analysis.graph.k == 29
-    assert placement_width(1_000_000, 50_000) == 90
-    assert placement_width(1_000_000, 15_000) == 100  # the cap
-    assert placement_width(100, 100) == 1
+    # UMAP and t-SNE read the sample's own graph; the graph of all N serves the inspector,
+    # the metrics and, where it lists a fitted point, the placement.
+    assert analysis.graph.k == 10
 
 
 def test_the_site_states_the_sample(workdir):
@@ -179,8 +174,7 @@ def test_placement_reports_the_rows_it_placed(sampled):
     umap_2d = _view(analysis, "umap-2d").projection
     fitted = type(umap_2d)(key="umap-2d", method="umap", coordinates=umap_2d.coordinates[rows])
     seen = []
-    placed = place_projection(
-        fitted, rows, analysis.graph, vectors, 0, advance=lambda *a: seen.append(a)
-    )
+    nearest = nearest_fitted(vectors, rows, analysis.graph)
+    placed = place_projection(fitted, rows, nearest, 0, advance=lambda *a: seen.append(a))
     np.testing.assert_array_equal(placed.coordinates, umap_2d.coordinates)
     assert seen[-1] == (N - FIT, N - FIT, "placed rows")

@@ -8,16 +8,16 @@ import itertools
 import numpy as np
 import pytest
 
+from reportgen.analysis.neighbors import compute_knn_graph, search_sample
 from reportgen.analysis.scale import (
-    fitted_neighbors,
     hash_sample,
     jitter,
     label_quotas,
     layout_spacing,
     merge_candidates,
+    nearest_fitted,
     row_keys,
     sample_candidates,
-    search_fitted,
 )
 from reportgen.errors import AnalysisError
 
@@ -89,44 +89,91 @@ def test_layout_spacing_is_the_median_nearest_distance():
     assert layout_spacing(layout) == 1.5  # nearest distances 1, 1, 2, 7
 
 
-def _brute_fitted(graph_indices, graph_similarities, fitted_rows, k):
-    """The first k fitted neighbours of each row, by a plain loop."""
-    position = {row: i for i, row in enumerate(fitted_rows)}
+def _brute_nearest(vectors, queries, sample, metric="cosine", k=1):
+    """Positions in ``sample`` of each query's k nearest sample rows, by a plain loop."""
     result = []
-    for row_i, row_s in zip(graph_indices, graph_similarities, strict=True):
-        found = [(position[j], s) for j, s in zip(row_i, row_s, strict=True) if j in position]
-        result.append(found[:k])
+    for query in queries:
+        if metric == "cosine":
+            unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+            gaps = 1 - unit[sample] @ unit[query]
+        else:
+            gaps = ((vectors[sample] - vectors[query]) ** 2).sum(axis=1)
+        result.append(np.lexsort((np.arange(len(sample)), gaps))[:k].tolist())
     return result
 
 
-def test_fitted_neighbors_are_the_graphs_fitted_columns_in_order():
-    rng = np.random.default_rng(3)
-    n, width, k = 200, 12, 4
-    indices = np.array([rng.permutation(n)[:width] for _ in range(n)])
-    similarities = np.sort(rng.uniform(size=(n, width)), axis=1)[:, ::-1].astype(np.float32)
-    fitted_rows = np.sort(rng.choice(n, size=40, replace=False))
-    neighbors, sims, counts = fitted_neighbors(indices, similarities, fitted_rows, k)
-    expected = _brute_fitted(indices, similarities, fitted_rows, k)
-    assert counts.tolist() == [len(found) for found in expected]
-    for row, found in enumerate(expected):
-        assert neighbors[row, : len(found)].tolist() == [p for p, _ in found]
-        np.testing.assert_array_equal(sims[row, : len(found)], [s for _, s in found])
-        assert (sims[row, len(found) :] == 0).all()
-    # A block of rows of a larger graph: the same answer for those rows.
-    block = slice(50, 90)
-    got = fitted_neighbors(indices[block], similarities[block], fitted_rows, k, n_rows=n)
-    np.testing.assert_array_equal(got[0], neighbors[block])
-
-
-def test_search_fitted_matches_brute_force():
+@pytest.mark.parametrize("metric", ["cosine", "euclidean"])
+def test_an_exact_sample_search_matches_brute_force(metric):
     rng = np.random.default_rng(4)
     vectors = rng.normal(size=(300, 16)).astype(np.float32)
-    fitted_rows = np.arange(0, 300, 3)
+    sample = np.arange(0, 300, 3)
     queries = np.array([1, 2, 4, 299])
-    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
-    found = search_fitted(vectors, queries, fitted_rows, block_rows=2)
-    expected = np.argmax(unit[queries] @ unit[fitted_rows].T, axis=1)
-    assert found.tolist() == expected.tolist()
-    found = search_fitted(vectors, queries, fitted_rows, metric="euclidean")
-    gaps = ((vectors[queries, None] - vectors[None, fitted_rows]) ** 2).sum(axis=2)
-    assert found.tolist() == np.argmin(gaps, axis=1).tolist()
+    found = search_sample(vectors, queries, sample, 3, metric=metric)
+    assert found.positions.tolist() == _brute_nearest(vectors, queries, sample, metric, 3)
+    assert found.recall is None and found.tune_size == 0
+
+
+def test_a_faiss_sample_search_finds_nearly_every_nearest_point_and_repeats():
+    rng = np.random.default_rng(8)
+    centres = rng.normal(size=(20, 32)) * 3
+    vectors = (centres[rng.integers(20, size=6000)] + rng.normal(size=(6000, 32))).astype(
+        np.float32
+    )
+    sample = np.sort(rng.choice(6000, size=2000, replace=False))
+    queries = np.setdiff1d(np.arange(6000), sample)
+    found = search_sample(vectors, queries, sample, metric="cosine", method="faiss", seed=3)
+    brute = np.array(_brute_nearest(vectors, queries, sample))[:, 0]
+    assert (found.positions[:, 0] == brute).mean() > 0.95
+    assert found.recall >= 0.99 and found.tune_size == 500
+    again = search_sample(vectors, queries, sample, metric="cosine", method="faiss", seed=3)
+    np.testing.assert_array_equal(again.positions, found.positions)
+
+
+def test_nearest_fitted_reads_the_graph_and_searches_the_rest():
+    rng = np.random.default_rng(5)
+    vectors = rng.normal(size=(400, 12)).astype(np.float32)
+    fitted = np.sort(rng.choice(400, size=60, replace=False))
+    brute = np.zeros(400, dtype=np.int64)
+    others = np.setdiff1d(np.arange(400), fitted)
+    brute[others] = np.array(_brute_nearest(vectors, others, fitted))[:, 0]
+    brute[fitted] = np.arange(60)
+    graph = compute_knn_graph(vectors, 5)
+    position = np.full(400, -1)
+    position[fitted] = np.arange(60)
+    has_fitted = (position[graph.indices[others]] >= 0).any(axis=1)
+    for given in (graph, None):
+        nearest = nearest_fitted(vectors, fitted, given)
+        assert nearest.positions.tolist() == brute.tolist()
+        # With the graph, only the rows whose 5 neighbours are all placed are searched.
+        expected = int((~has_fitted).sum()) if given is not None else len(others)
+        assert nearest.searched == expected and nearest.method == "exact"
+        assert nearest.describe() is None
+    assert 0 < (~has_fitted).sum() < len(others)
+
+
+def test_nearest_fitted_switches_to_faiss_for_a_large_search(monkeypatch):
+    from reportgen.analysis import scale
+
+    rng = np.random.default_rng(6)
+    vectors = rng.normal(size=(3000, 8)).astype(np.float32)
+    fitted = np.arange(0, 3000, 4)
+    monkeypatch.setattr(scale, "EXACT_SEARCH_WORK", 1000.0)
+    nearest = nearest_fitted(vectors, fitted, None, seed=2)
+    assert nearest.method == "faiss" and nearest.searched == 2250
+    assert "faiss IVF-Flat search of the sample" in nearest.describe()
+    assert "2,250 placed points" in nearest.describe()
+
+
+def test_the_nearest_fitted_points_round_trip_through_the_cache_record():
+    from reportgen.analysis import records
+    from reportgen.analysis.scale import FitNearest
+
+    nearest = FitNearest(np.array([0, 1, 1, 2], dtype=np.int32), 2, "faiss", 0.995, 2)
+    arrays, value = records.encode_fit_nearest(nearest)
+    back = records.decode_fit_nearest(arrays, value, n=4, m=3)
+    np.testing.assert_array_equal(back.positions, nearest.positions)
+    assert (back.searched, back.method, back.recall, back.tune_size) == (2, "faiss", 0.995, 2)
+    with pytest.raises(ValueError, match="out of range"):
+        records.decode_fit_nearest(arrays, value, n=4, m=2)
+    with pytest.raises(ValueError, match=r"expected int32 \(5,\)"):
+        records.decode_fit_nearest(arrays, value, n=5, m=3)

@@ -30,7 +30,7 @@ COUNTED = (
     (umap, "compute_umap"),
     (tsne, "compute_tsne"),
     (custom, "compute_custom"),
-    (pipeline, "compute_quality"),
+    (pipeline, "compute_qualities"),
     (pipeline, "compute_clusters"),
     (pipeline, "describe_clusters"),
     (pipeline, "compute_similarity"),
@@ -149,15 +149,15 @@ def test_a_rebuild_says_it_came_from_the_cache(npy_dataset, capsys):
     assert main([*args, "--out", "three", "--umap-min-dist", "0.3"]) == 0
     err = capsys.readouterr().err
     assert "reportgen: umap-2d 0" in err and "reportgen: pca (cached)" in err
-    assert "reportgen: quality (2 of 4 cached)" in err
+    assert "reportgen: quality 0" in err
     assert "5 of 8 steps from the cache; computed umap-2d, umap-3d, quality" in err
 
 
 @pytest.mark.parametrize(
     ("option", "expected"),
     [
-        ({"umap__min_dist": 0.3}, {"compute_umap": 2, "compute_quality": 2}),
-        ({"tsne__n_iter": 300}, {"compute_tsne": 1, "compute_quality": 1}),
+        ({"umap__min_dist": 0.3}, {"compute_umap": 2, "compute_qualities": 1}),
+        ({"tsne__n_iter": 300}, {"compute_tsne": 1, "compute_qualities": 1}),
         ({"clusters__k": 2}, {"compute_clusters": 1, "describe_clusters": 1}),
         ({"similarity__sample_size": 20}, {"compute_similarity": 1}),
         (
@@ -165,7 +165,7 @@ def test_a_rebuild_says_it_came_from_the_cache(npy_dataset, capsys):
                 "projections__trustworthiness_sample": 11,
                 "projections__trustworthiness_exact_max_n": 3,
             },
-            {"compute_quality": 5},
+            {"compute_qualities": 1},
         ),
     ],
     ids=["umap-min-dist", "tsne-n-iter", "clusters-k", "similarity-sample", "trust-sample"],

@@ -40,7 +40,7 @@ from reportgen.analysis.projections import (
     compute_pca,
     methods,
 )
-from reportgen.analysis.quality import compute_quality
+from reportgen.analysis.quality import compute_qualities
 from reportgen.analysis.results import (
     CLUSTER_COLUMN,
     Analysis,
@@ -165,7 +165,7 @@ def analysis_steps() -> tuple[Step, ...]:
             wanted=_pca_wanted,
         ),
         *views,
-        *(_quality_step(view) for view in all_views()),
+        _quality_step(),
         *(_density_step(view) for view in all_views() if view.dims == 2),
         Step(
             "clusters",
@@ -529,7 +529,11 @@ def _restricted(context: StepContext, name: str, rows: np.ndarray) -> Any:
     raise RuntimeError(f"a method fitted on the sample cannot restrict its parent {name!r}")
 
 
-def _quality_step(view: ViewSpec) -> Step:
+def _quality_step() -> Step:
+    """One step for every view's quality: the views share their query points, so one pass
+    over the distances from them to all N ranks every view's neighbours (a changed view
+    recomputes all of them, at about the cost of one view alone)."""
+
     def params(context: StepContext) -> dict[str, Any]:
         config = context.config
         return {
@@ -540,34 +544,39 @@ def _quality_step(view: ViewSpec) -> Step:
             "seed": config.seed,
         }
 
+    def computed_views(context: StepContext) -> list[str]:
+        return [view.key for view in all_views() if view.key in context.results]
+
     def compute(context: StepContext, params: dict[str, Any]) -> Any:
-        coordinates = context[view.key].coordinates
-        k = params["k"]
+        keys = computed_views(context)
+        sampled = _sampled_views(context)
+        fitted = {key: context.get("fit-sample") if key in sampled else None for key in keys}
         rest = {name: value for name, value in params.items() if name != "k"}
-        fitted_rows = context.get("fit-sample") if view.key in _sampled_views(context) else None
-        return compute_quality(
+        return compute_qualities(
             context.dataset.vectors,
             context["knn-graph"],
-            coordinates,
-            k,
+            {key: context[key].coordinates for key in keys},
+            params["k"],
             engine=context.engine,
-            fitted_rows=fitted_rows,
+            fitted_rows=fitted,
             **rest,
         )
 
     def decode(arrays: Any, value: Any, context: StepContext, params: dict[str, Any]) -> Any:
-        return records.decode_quality(arrays, value, n=context.dataset.n, k=params["k"])
+        return records.decode_qualities(
+            arrays, value, n=context.dataset.n, k=params["k"], keys=computed_views(context)
+        )
 
     return Step(
-        f"quality-{view.key}",
+        "quality",
         compute,
-        parents=(view.key, "knn-graph"),
+        parents=(*(view.key for view in all_views()), "knn-graph"),
         uses=("plan",),
         params=params,
-        libraries=("numpy", "scikit-learn"),
-        codec=Codec(records.encode_quality, decode),
+        libraries=("numpy", "scipy"),
+        codec=Codec(records.encode_qualities, decode),
         progress="quality",
-        wanted=lambda c: view.key in c.results,
+        wanted=lambda c: bool(computed_views(c)),
     )
 
 
@@ -769,7 +778,7 @@ def _samples(context: StepContext, params: dict[str, Any]) -> dict[int, np.ndarr
 def _assemble(context: StepContext) -> Analysis:
     plan = context["plan"]
     views = tuple(
-        View(context[view.key], context[f"quality-{view.key}"])
+        View(context[view.key], context["quality"][view.key])
         for view in all_views()
         if view.key in context.results
     )

@@ -165,6 +165,31 @@ def decode_quality(arrays: Arrays, value: Any, *, n: int, k: int) -> ProjectionQ
     )
 
 
+def encode_qualities(qualities: Mapping[str, ProjectionQuality]) -> Record:
+    """Every view's quality in one record: view -> its ``encode_quality`` value, and its
+    arrays under "view.name"."""
+    arrays, value = {}, {}
+    for key, quality in qualities.items():
+        view_arrays, value[key] = encode_quality(quality)
+        arrays.update({f"{key}.{name}": array for name, array in view_arrays.items()})
+    return arrays, value
+
+
+def decode_qualities(
+    arrays: Arrays, value: Any, *, n: int, k: int, keys: list[str]
+) -> dict[str, ProjectionQuality]:
+    if not isinstance(value, dict) or sorted(value) != sorted(keys):
+        raise ValueError(f"qualities of {sorted(value)!r}, expected {sorted(keys)!r}")
+    decoded = {}
+    for key in keys:
+        prefix = f"{key}."
+        view_arrays = {
+            name[len(prefix) :]: array for name, array in arrays.items() if name.startswith(prefix)
+        }
+        decoded[key] = decode_quality(view_arrays, value[key], n=n, k=k)
+    return decoded
+
+
 def encode_partition(clustering: Clustering) -> Record:
     """The clustering's label-free part (what k-means and the silhouettes cost); the
     comparison with labels and the keywords are recomputed (``describe_clusters``)."""

@@ -5,7 +5,7 @@ from sklearn.metrics.pairwise import pairwise_distances
 
 from reportgen.analysis import quality
 from reportgen.analysis.neighbors import KnnGraph, compute_knn_graph
-from reportgen.analysis.quality import ProjectionQuality, compute_quality
+from reportgen.analysis.quality import ProjectionQuality, compute_qualities, compute_quality
 from reportgen.engine import LocalEngine
 from reportgen.errors import AnalysisError
 
@@ -69,6 +69,28 @@ def test_trustworthiness_is_computed_in_blocks(monkeypatch, rng, vectors):
     blocked = compute_quality(vectors, graph, coordinates, 5, metric="cosine", engine=engine)
     assert blocked.trustworthiness == whole.trustworthiness
     np.testing.assert_array_equal(blocked.preservation, whole.preservation)
+
+
+@pytest.mark.parametrize("sample_size", [2000, 50])
+def test_several_layouts_at_once_equal_each_alone(rng, vectors, sample_size):
+    layouts = {"a": _projection(rng, vectors)}
+    layouts["b"] = np.c_[_projection(rng, vectors), rng.normal(size=200)]  # a 3D one
+    layouts["c"] = vectors[:, :2] * 3
+    graph = compute_knn_graph(vectors, 6)
+    options = {"metric": "cosine", "exact_max_n": 100, "sample_size": sample_size, "seed": 4}
+    fitted = {"b": np.arange(0, 200, 5)}
+    together = compute_qualities(vectors, graph, layouts, 6, fitted_rows=fitted, **options)
+    assert list(together) == ["a", "b", "c"]
+    for name, coordinates in layouts.items():
+        alone = compute_quality(
+            vectors, graph, coordinates, 6, fitted_rows=fitted.get(name), **options
+        )
+        assert together[name].trustworthiness == alone.trustworthiness
+        assert together[name].parts == alone.parts
+        np.testing.assert_array_equal(together[name].preservation, alone.preservation)
+    # Different layouts, different figures: the pass does not mix them up.
+    assert len({quality.trustworthiness for quality in together.values()}) == 3
+    assert len(together["b"].parts) == 2 and together["a"].parts == ()
 
 
 @pytest.mark.parametrize("metric", METRICS)

@@ -183,6 +183,8 @@ def test_an_approximate_graph_states_its_recall(tmp_path: Path):
     neighbors = report.report["neighbors"]
     assert neighbors["method"] == "faiss" and neighbors["probe_size"] == 2000
     assert 0.9 <= neighbors["recall"] <= 1
-    stated = f"faiss IVF-Flat, recall {neighbors['recall']:.3f} on 2,000 probe points"
+    stated = (
+        f"IVF-Flat on faiss k-means lists, recall {neighbors['recall']:.3f} on 2,000 probe points"
+    )
     for page in ("index.html", "projections.html", "summary.md"):
         assert stated in (report.out / page).read_text(), page

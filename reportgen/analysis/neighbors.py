@@ -6,10 +6,10 @@ import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
+from reportgen.analysis.ivf import build_list_index, search_lists
 from reportgen.analysis.scale import row_keys
 from reportgen.engine import LOCAL, Engine
 from reportgen.engine.local import PAIR_SHARE
@@ -30,8 +30,8 @@ class KnnGraph:
             the metric (the inspector shows it with its angle). A zero vector has
             similarity 0 to everything (as scikit-learn's ``cosine_similarity`` gives).
         metric: "cosine" or "euclidean".
-        method: "exact" (blocked matrix products), "faiss" (faiss's IVF-Flat index) or
-            "nndescent" (pynndescent).
+        method: "exact" (blocked matrix products), "faiss" (an IVF-Flat index on faiss's
+            k-means lists) or "nndescent" (pynndescent).
         recall: for an approximate graph, its recall@k against exact search on
             ``probe_size`` seeded probe rows (see ``graph_recall``); None for an exact one.
         probe_size: rows the recall was measured on (0 for an exact graph).
@@ -80,13 +80,6 @@ PROBE_SIZE = 2_000
 _TUNE_SIZE = 500
 _TARGET_RECALL = 0.99
 _FIRST_NPROBE = 8
-# IVF lists: about 2 sqrt(N) (nlist between sqrt(N) and 16 sqrt(N) is faiss's advice; fewer,
-# larger lists train faster and need a smaller nprobe), each trained on _TRAIN_PER_LIST rows
-# (faiss warns below 39) in _KMEANS_ITERATIONS iterations: the lists need only to group
-# near rows, nprobe makes up for a rough quantizer.
-_LISTS_PER_SQRT_N = 2
-_TRAIN_PER_LIST = 40
-_KMEANS_ITERATIONS = 10
 
 # pynndescent finds far fewer true neighbours when asked for few (kNN recall 0.87 at k = 10 on
 # 20,000 x 384 clustered vectors, 0.999 when built with 31 and cut to 10): build with at least
@@ -108,12 +101,13 @@ def compute_knn_graph(
     """Each point's ``k`` nearest neighbours in the original space (never the point itself).
 
     "exact": the engine's blocked float32 matrix products (``Engine.nearest``), the k
-    smallest per row, ties to the smaller index. "faiss": an IVF-Flat index of faiss (see
-    ``_faiss_indices``). "nndescent": pynndescent's graph (``random_state=seed``). "auto":
-    exact up to ``exact_max_n`` points, faiss above. Whatever the method, the distances and
-    cosine similarities are then computed from the vectors for each (point, neighbour) pair,
-    in the same way, and each row is sorted by (distance, index). An approximate graph's
-    recall is measured on ``probe_size`` seeded rows (``graph_recall``).
+    smallest per row, ties to the smaller index. "faiss": an IVF-Flat index on faiss's
+    k-means lists (see ``_faiss_indices``). "nndescent": pynndescent's graph
+    (``random_state=seed``). "auto": exact up to ``exact_max_n`` points, faiss above.
+    Whatever the method, the distances and cosine similarities are then computed from the
+    vectors for each (point, neighbour) pair, in the same way, and each row is sorted by
+    (distance, index). An approximate graph's recall is measured on ``probe_size`` seeded
+    rows (``graph_recall``).
 
     Args:
         vectors: float32 (N, D), C order; may be a read-only memory map (it is never written,
@@ -227,10 +221,12 @@ def graph_method(n: int, exact_max_n: int, method: str = "auto") -> str:
 
 def describe_graph(graph: KnnGraph) -> str:
     """How the page names the graph's method and its measured recall: "exact", or
-    "faiss IVF-Flat, recall 0.993 on 2,000 probe points"."""
+    "IVF-Flat on faiss k-means lists, recall 0.993 on 2,000 probe points"."""
     if graph.recall is None:
         return graph.method
-    name = {"faiss": "faiss IVF-Flat", "nndescent": "pynndescent"}.get(graph.method, graph.method)
+    name = {"faiss": "IVF-Flat on faiss k-means lists", "nndescent": "pynndescent"}.get(
+        graph.method, graph.method
+    )
     return f"{name}, recall {graph.recall:.3f} on {graph.probe_size:,} probe points"
 
 
@@ -447,19 +443,20 @@ def _faiss_indices(
     tune: np.ndarray,
     tune_exact: np.ndarray,
 ) -> np.ndarray:
-    """faiss's k neighbours of each point from an IVF-Flat index of all N (``_ivf_index``):
-    int64 (N, k), self removed, -1 where the probed lists held too few points
-    (``_fix_rows`` completes them). ``nprobe`` is tuned on the ``tune`` rows, whose exact
-    neighbours are ``tune_exact`` (``_tune_nprobe``)."""
+    """The k neighbours of each point from an IVF index of all N on faiss's k-means lists,
+    searched list by list (``reportgen.analysis.ivf``): int64 (N, k), self removed, -1 where
+    the probed lists held too few points (``_fix_rows`` completes them). ``nprobe`` is tuned
+    on the ``tune`` rows, whose exact neighbours are ``tune_exact`` (``_tune_nprobe``)."""
     n = vectors.shape[0]
     prepare = _row_preparer(vectors, metric, engine)
-    index = _ivf_index(vectors, np.arange(n), prepare, metric, seed, engine)
+    rows = np.arange(n)
+    index = build_list_index(rows, prepare, metric, seed, engine)
 
-    def search(rows: np.ndarray) -> np.ndarray:
-        return _first_k_others(_ivf_search(index, prepare, rows, min(n, k + 1), engine), k, rows)
+    def search(queries: np.ndarray, nprobe: int) -> np.ndarray:
+        return search_lists(index, queries, prepare, k, nprobe, engine, own=queries)
 
-    _tune_nprobe(index, search, vectors, tune, tune_exact, metric, engine)
-    return search(np.arange(n))
+    nprobe, _ = _tune_nprobe(search, index.nlist, vectors, tune, tune_exact, metric, engine)
+    return search(rows, nprobe)
 
 
 @dataclass(frozen=True)
@@ -495,7 +492,7 @@ def search_sample(
 
     "exact": the engine's blocked products of the queries with the sample
     (``Engine.nearest_to``), Q x M x D. "faiss": an IVF-Flat index of the M sample rows
-    only, built as the graph's is (``_ivf_index``), its ``nprobe`` tuned to recall 0.99 on
+    only, built as the graph's is (``build_list_index``), its ``nprobe`` tuned to recall 0.99 on
     up to 500 of the queries (those with the smallest ``row_keys``) against exact search.
     The queries should not be sample rows (nothing is excluded).
 
@@ -521,18 +518,29 @@ def search_sample(
         positions = engine.nearest_to(space, vectors, queries, k)
     else:
         prepare = _row_preparer(vectors, metric, engine)
-        index = _ivf_index(vectors, sample, prepare, metric, seed, engine)
+        index = build_list_index(sample, prepare, metric, seed, engine)
 
-        def search(rows: np.ndarray) -> np.ndarray:
-            found = _ivf_search(index, prepare, rows, k, engine)
-            return np.where(found >= 0, sample[np.maximum(found, 0)], -1)
+        def search(rows: np.ndarray, nprobe: int) -> np.ndarray:
+            return search_lists(index, rows, prepare, k, nprobe, engine)
 
         order = np.argsort(row_keys(queries, seed), kind="stable")
         tune = np.sort(queries[order[:_TUNE_SIZE]])
-        tune_exact = sample[engine.nearest_to(space, vectors, tune, k)]
-        recall = _tune_nprobe(index, search, vectors, tune, tune_exact, metric, engine)
+        tune_exact = engine.nearest_to(space, vectors, tune, k)
+
+        def global_rows(found: np.ndarray) -> np.ndarray:
+            return np.where(found >= 0, sample[np.maximum(found, 0)], -1)
+
+        nprobe, recall = _tune_nprobe(
+            lambda rows, probes: global_rows(search(rows, probes)),
+            index.nlist,
+            vectors,
+            tune,
+            sample[tune_exact],
+            metric,
+            engine,
+        )
         tune_size = len(tune)
-        positions = _ivf_search(index, prepare, queries, k, engine)
+        positions = search(queries, nprobe)
         short = np.flatnonzero((positions < 0).any(axis=1))
         if short.size:
             positions[short] = engine.nearest_to(space, vectors, queries[short], k)
@@ -543,87 +551,25 @@ def search_sample(
     return SampleSearch(positions, recall, tune_size)
 
 
-def _ivf_index(
-    vectors: np.ndarray,
-    rows: np.ndarray,
-    prepare: Callable[[np.ndarray], np.ndarray],
-    metric: str,
-    seed: int,
-    engine: Engine,
-) -> Any:
-    """A faiss IVF-Flat index of ``rows`` (sorted int (M,)) of ``vectors``, in that order.
-
-    The rows are prepared as ``Engine.prepare_space`` prepares them (``prepare``: unit rows
-    for cosine, searched by inner product; centred rows for euclidean, by L2), one block at a
-    time, so that only faiss's own copy of the rows is held. The index has about 2 sqrt(M)
-    lists; the coarse quantizer is faiss's k-means (``seed``) on the rows with the smallest
-    ``row_keys``. Each query scans its ``nprobe`` nearest lists exhaustively, one query per
-    thread, in list order: the result does not depend on the number of threads, and two
-    builds are identical.
-    """
-    import faiss  # a large library: only when a search needs it
-
-    m, dim = len(rows), vectors.shape[1]
-    nlist = int(min(max(1, round(_LISTS_PER_SQRT_N * np.sqrt(m))), m))
-    faiss_metric = faiss.METRIC_INNER_PRODUCT if metric == "cosine" else faiss.METRIC_L2
-    quantizer = faiss.IndexFlatIP(dim) if metric == "cosine" else faiss.IndexFlatL2(dim)
-    index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss_metric)
-    index.cp.seed = seed
-    index.cp.niter = _KMEANS_ITERATIONS
-    index.cp.spherical = metric == "cosine"
-    # The train size is chosen here (below 39 rows per list only when M is small): no warning.
-    index.cp.min_points_per_centroid = 1
-    train_size = min(m, _TRAIN_PER_LIST * nlist)
-    train = rows[np.sort(np.argsort(row_keys(rows, seed), kind="stable")[:train_size])]
-    index.train(prepare(train))
-    for block in engine.row_blocks(m, 8 * dim):
-        index.add(prepare(rows[block]))
-    index.nprobe = min(_FIRST_NPROBE, nlist)
-    return index
-
-
-def _ivf_search(
-    index: Any,
-    prepare: Callable[[np.ndarray], np.ndarray],
-    rows: np.ndarray,
-    k: int,
-    engine: Engine,
-) -> np.ndarray:
-    """int64 (R, k): positions in ``index`` of the k nearest to each of ``rows`` (by blocks),
-    nearest first, -1 where the probed lists held fewer than k."""
-    dim = index.d
-    found = [
-        index.search(prepare(rows[part]), k)[1] for part in engine.row_blocks(len(rows), 8 * dim)
-    ]
-    if not found:
-        return np.empty((0, k), dtype=np.int64)
-    return np.concatenate(found).astype(np.int64)
-
-
 def _tune_nprobe(
-    index: Any,
-    search: Callable[[np.ndarray], np.ndarray],
+    search: Callable[[np.ndarray, int], np.ndarray],
+    nlist: int,
     vectors: np.ndarray,
     tune: np.ndarray,
     tune_exact: np.ndarray,
     metric: str,
     engine: Engine,
-) -> float:
-    """Set ``index.nprobe`` to the smallest power of two from 8 whose recall
-    (``graph_recall`` of ``search(tune)``, rows of ``vectors``, against ``tune_exact``)
-    reaches 0.99, at most every list (an exhaustive scan, recall 1); returns that recall."""
-    nlist = index.nlist
+) -> tuple[int, float]:
+    """The smallest power of two from 8 whose recall (``graph_recall`` of
+    ``search(tune, nprobe)``, rows of ``vectors``, against ``tune_exact``) reaches 0.99, at
+    most every list (an exhaustive scan, recall 1), and that recall."""
     nprobe = min(_FIRST_NPROBE, nlist)
-    recall = 1.0
     while len(tune) and nprobe < nlist:
-        index.nprobe = nprobe
-        recall = graph_recall(vectors, search(tune), tune, tune_exact, metric, engine)
+        recall = graph_recall(vectors, search(tune, nprobe), tune, tune_exact, metric, engine)
         if recall >= _TARGET_RECALL:
-            break
+            return nprobe, recall
         nprobe = min(2 * nprobe, nlist)
-        recall = 1.0
-    index.nprobe = nprobe
-    return recall
+    return nprobe, 1.0
 
 
 def _row_preparer(

@@ -154,7 +154,7 @@ class FitNearest:
         if self.method != "faiss":
             return None
         return (
-            f"the nearest fitted point of {self.searched:,} placed points was found by a faiss "
+            f"the nearest fitted point of {self.searched:,} placed points was found by an "
             f"IVF-Flat search of the sample (recall@1 {self.recall:.3f} on {self.tune_size:,} "
             "of them)"
         )

@@ -173,7 +173,9 @@ def test_faiss_recall_is_measured_on_the_seeded_probe_rows(rng, metric):
     probes = np.sort(np.argsort(row_keys(np.arange(2000), 5), kind="stable")[:300])
     assert graph.recall == pytest.approx(_brute_recall(rows, graph, probes, metric), abs=1e-9)
     assert 0.9 <= graph.recall <= 1
-    assert describe_graph(graph) == f"faiss IVF-Flat, recall {graph.recall:.3f} on 300 probe points"
+    assert describe_graph(graph) == (
+        f"IVF-Flat on faiss k-means lists, recall {graph.recall:.3f} on 300 probe points"
+    )
 
 
 def test_recall_counts_the_misses_of_a_damaged_graph(rng):

@@ -160,7 +160,7 @@ def test_nearest_fitted_switches_to_faiss_for_a_large_search(monkeypatch):
     monkeypatch.setattr(scale, "EXACT_SEARCH_WORK", 1000.0)
     nearest = nearest_fitted(vectors, fitted, None, seed=2)
     assert nearest.method == "faiss" and nearest.searched == 2250
-    assert "faiss IVF-Flat search of the sample" in nearest.describe()
+    assert "IVF-Flat search of the sample" in nearest.describe()
     assert "2,250 placed points" in nearest.describe()
 
 

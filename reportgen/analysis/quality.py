@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -350,32 +351,77 @@ def _rank_penalties(
     space = engine.prepare_space(vectors, metric)
     n = space.n
     chunk = max(1, _RANK_BYTES // (k * n))
+    compiled = float(queries.size) * n > COMPILED_ABOVE
 
     def penalties(part: slice, block: np.ndarray) -> list[np.ndarray]:
         rows = queries[part]
         block[np.arange(rows.size), rows] = np.inf
         # Clipped at 0 as scikit-learn's pairwise distances are: near-duplicates tie at 0.
         np.maximum(block, np.float32(0.0), out=block)
-        return [_block_penalty(block, low[part], k, chunk) for low in lows]
+        return [_block_penalty(block, low[part], k, chunk, compiled) for low in lows]
 
     blocks = engine.map_distances(penalties, space, queries)
     return [np.concatenate([block[i] for block in blocks]) for i in range(len(lows))]
 
 
-def _block_penalty(block: np.ndarray, block_low: np.ndarray, k: int, chunk: int) -> np.ndarray:
+# Above this many (query x point) distances the counting of nearer points runs compiled
+# (numba, installed with umap-learn; compiling costs about a second once per process): at
+# 2,000 queries x 200,000 points it counted a UMAP layout's ranks in 0.5 s instead of 5 s.
+COMPILED_ABOVE = 2e8
+
+
+def _block_penalty(
+    block: np.ndarray, block_low: np.ndarray, k: int, chunk: int, compiled: bool = False
+) -> np.ndarray:
     """int64 (B,): the rank penalty of each row of a distance ``block`` (B, N) for its
-    projection neighbours ``block_low`` (B, k)."""
+    projection neighbours ``block_low`` (B, k), counted by chunks of ``chunk`` rows in
+    numpy, or the whole block at once ``compiled``."""
     targets = np.take_along_axis(block, block_low, axis=1)
     totals = np.zeros(block.shape[0], dtype=np.int64)
+    if compiled:
+        chunk = block.shape[0]
     for first in range(0, block.shape[0], chunk):
         piece = slice(first, first + chunk)
-        values = block[piece, None, :]
-        wanted = targets[piece, :, None]
-        nearer = np.count_nonzero(values < wanted, axis=2)
-        tied = np.count_nonzero(values == wanted, axis=2) > 1  # j itself is one
+        if compiled:
+            nearer, equal = _count_nearer()(block[piece], np.ascontiguousarray(targets[piece]))
+            tied = equal > 1
+        else:
+            values = block[piece, None, :]
+            wanted = targets[piece, :, None]
+            nearer = np.count_nonzero(values < wanted, axis=2)
+            tied = np.count_nonzero(values == wanted, axis=2) > 1  # j itself is one
         for r, c in zip(*np.nonzero(tied), strict=True):
             # Tied points count as nearer when their index is smaller (duplicates).
             j = block_low[first + r, c]
             nearer[r, c] += np.count_nonzero(block[first + r, :j] == targets[first + r, c])
         totals[piece] = np.maximum(nearer + 1 - k, 0).sum(axis=1)
     return totals
+
+
+@functools.cache
+def _count_nearer() -> Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """A compiled (numba) function of a distance block (B, N) and its targets (B, k): for
+    each target, how many values of its row are smaller, and how many equal (int64 (B, k)
+    each). Values above a row's largest target (most of them, for a good layout) cost one
+    comparison."""
+    import numba  # installed with umap-learn; imported only when it pays
+
+    @numba.njit(parallel=True, nogil=True, cache=False)
+    def count(block: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        rows, n = block.shape
+        k = targets.shape[1]
+        nearer = np.zeros((rows, k), dtype=np.int64)
+        equal = np.zeros((rows, k), dtype=np.int64)
+        for r in numba.prange(rows):
+            top = targets[r].max()
+            for x in range(n):
+                value = block[r, x]
+                if value <= top:
+                    for c in range(k):
+                        if value < targets[r, c]:
+                            nearer[r, c] += 1
+                        elif value == targets[r, c]:
+                            equal[r, c] += 1
+        return nearer, equal
+
+    return count

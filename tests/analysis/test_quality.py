@@ -71,6 +71,22 @@ def test_trustworthiness_is_computed_in_blocks(monkeypatch, rng, vectors):
     np.testing.assert_array_equal(blocked.preservation, whole.preservation)
 
 
+def test_compiled_counting_gives_the_same_figures(monkeypatch, rng, vectors):
+    coordinates = _projection(rng, vectors)
+    with_duplicate = vectors.copy()
+    with_duplicate[7] = with_duplicate[3]  # a tie to break by index
+    for points in (vectors, with_duplicate):
+        graph = compute_knn_graph(points, 5)
+        monkeypatch.setattr(quality, "COMPILED_ABOVE", 1e30)
+        numpy_counted = compute_quality(points, graph, coordinates, 5, metric="cosine")
+        monkeypatch.setattr(quality, "COMPILED_ABOVE", 0)
+        compiled = compute_quality(points, graph, coordinates, 5, metric="cosine")
+        assert compiled.trustworthiness == numpy_counted.trustworthiness
+    expected = trustworthiness(vectors, coordinates, n_neighbors=5, metric="cosine")
+    plain = compute_quality(vectors, compute_knn_graph(vectors, 5), coordinates, 5, metric="cosine")
+    assert plain.trustworthiness == pytest.approx(expected, abs=1e-6)
+
+
 @pytest.mark.parametrize("sample_size", [2000, 50])
 def test_several_layouts_at_once_equal_each_alone(rng, vectors, sample_size):
     layouts = {"a": _projection(rng, vectors)}

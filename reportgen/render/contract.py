@@ -234,10 +234,16 @@ SHAPES: tuple[Shape, ...] = (
     ),
     Shape(
         "NeighborsPayload",
-        "neighbors: the k nearest neighbours of every row in the original space.",
+        "neighbors: the k nearest neighbours of every row (or of ``rows``) in the original space.",
         (
-            Field("indices", "EncodedArray", "int32 [n, k]"),
-            Field("cosines", "EncodedArray", "float32 [n, k]"),
+            Field(
+                "rows",
+                "EncodedArray",
+                "int32 [m], sorted: the rows listed, when views are sampled",
+                True,
+            ),
+            Field("indices", "EncodedArray", "int32 [n or m, k]"),
+            Field("cosines", "EncodedArray", "float32 [n or m, k]"),
         ),
     ),
     Shape(

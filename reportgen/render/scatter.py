@@ -168,6 +168,15 @@ def scatter_block(
     }
 
 
+def neighbor_rows(analysis: Analysis) -> np.ndarray | None:
+    """The rows whose neighbour lists the pages carry: every row (None) unless the views
+    show a sample, then the rows some view shows (sorted)."""
+    samples = [rows for rows in (analysis.sample_2d, analysis.sample_3d) if rows is not None]
+    if not samples:
+        return None
+    return np.unique(np.concatenate(samples)).astype(np.int64)
+
+
 def scatter_payloads(dataset: Dataset, analysis: Analysis) -> Site:
     """``data/*.js``: coordinates and preservation per view, neighbours, metadata columns."""
     site: Site = {}
@@ -196,13 +205,17 @@ def scatter_payloads(dataset: Dataset, analysis: Analysis) -> Site:
             },
         )
     graph = analysis.graph
-    site[payload_path(NEIGHBORS_PAYLOAD)] = payload_script(
-        NEIGHBORS_PAYLOAD,
-        {
-            "indices": encode_array(graph.indices[:, : analysis.k], "int32"),
-            "cosines": encode_array(graph.similarities[:, : analysis.k], "float32"),
-        },
-    )
+    listed = neighbor_rows(analysis)
+    indices, cosines = graph.indices[:, : analysis.k], graph.similarities[:, : analysis.k]
+    neighbors: dict[str, Any] = {}
+    if listed is not None:
+        # The inspector opens on the points a view draws: at 1,000,000 points the lists of
+        # all of them would weigh 107 MB, over GitHub's limit for one file.
+        indices, cosines = indices[listed], cosines[listed]
+        neighbors["rows"] = encode_array(listed.astype(np.int32), "int32")
+    neighbors["indices"] = encode_array(indices, "int32")
+    neighbors["cosines"] = encode_array(cosines, "float32")
+    site[payload_path(NEIGHBORS_PAYLOAD)] = payload_script(NEIGHBORS_PAYLOAD, neighbors)
     for index, coding in enumerate(analysis.columns):
         name = column_payload(index)
         if coding.kind == "category":  # the clusters' coding has no metadata column behind it

@@ -170,3 +170,31 @@ def test_uncoloured_points_keep_their_colour_over_the_density(site: Path, open_p
     )
     colour = page.evaluate("document.getElementById('rg-scatter')._fullData[1].marker.color")
     assert colour == "#0072B2"
+
+
+def _decoded(payload: dict, name: str, dtype: str) -> np.ndarray:
+    import base64
+
+    raw = np.frombuffer(base64.b64decode(payload[name]["b64"]), dtype=dtype)
+    return raw.reshape(payload[name]["shape"])
+
+
+def test_neighbour_lists_are_carried_for_the_shown_points_only(site: Path, open_page):
+    payload = _payload(site, "neighbors")
+    rows = _decoded(payload, "rows", "int32")
+    indices = _decoded(payload, "indices", "int32")
+    # 2D and 3D draw the same stratified sample here: 300 lists of 2,000.
+    assert len(rows) == BUDGET and np.array_equal(rows, np.unique(rows))
+    assert indices.shape == (BUDGET, 10)
+    with open(site / "exports" / "neighbors.csv", newline="") as handle:
+        exported = list(csv.DictReader(handle))
+    first = int(rows[0])
+    listed = [int(r["neighbor"]) for r in exported if int(r["index"]) == first]
+    assert sorted(indices[0].tolist()) == sorted(listed)
+    # A point no view shows, opened by its link: its details, and why no list.
+    hidden = next(row for row in range(N) if row not in set(rows.tolist()))
+    page, log = _open(open_page, site, f"#point={hidden}")
+    page.wait_for_selector("#rg-neighbors-absent")
+    assert "shown points only" in page.text_content("#rg-neighbors-absent")
+    assert page.locator("#rg-neighbor-list li").count() == 0
+    assert log.console_errors == [] and log.page_errors == []

@@ -134,10 +134,11 @@
  */
 
 /**
- * neighbors: the k nearest neighbours of every row in the original space.
+ * neighbors: the k nearest neighbours of every row (or of ``rows``) in the original space.
  * @typedef {Object} NeighborsPayload
- * @property {EncodedArray} indices  int32 [n, k]
- * @property {EncodedArray} cosines  float32 [n, k]
+ * @property {EncodedArray} [rows]  int32 [m], sorted: the rows listed, when views are sampled
+ * @property {EncodedArray} indices  int32 [n or m, k]
+ * @property {EncodedArray} cosines  float32 [n or m, k]
  */
 
 /**

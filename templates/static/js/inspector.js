@@ -7,15 +7,34 @@
  * @typedef {{row: number, cosine: number}} Neighbour
  */
 
-/** The first `k` neighbours of `row`, nearest first.
+/** Where `row`'s list sits in `knn`: the row itself, its place in `knn.rows` (binary
+ * search), or -1 when its list is not carried (a point no view shows).
+ * @param {Knn} knn
+ * @param {number} row
+ * @returns {number} */
+reportgen.listPosition = function (knn, row) {
+  if (!knn.rows) { return row; }
+  var low = 0, high = knn.rows.length - 1;
+  while (low <= high) {
+    var middle = (low + high) >> 1;
+    if (knn.rows[middle] === row) { return middle; }
+    if (knn.rows[middle] < row) { low = middle + 1; } else { high = middle - 1; }
+  }
+  return -1;
+};
+
+/** The first `k` neighbours of `row`, nearest first (none when its list is not carried).
  * @param {Knn} knn
  * @param {number} row
  * @param {number} k
  * @returns {Neighbour[]} */
 reportgen.neighbourList = function (knn, row, k) {
+  /** @type {Neighbour[]} */
   var neighbours = [];
+  var at = reportgen.listPosition(knn, row);
+  if (at < 0) { return neighbours; }
   for (var r = 0; r < k; r++) {
-    neighbours.push({ row: knn.indices[row * knn.k + r], cosine: knn.cosines[row * knn.k + r] });
+    neighbours.push({ row: knn.indices[at * knn.k + r], cosine: knn.cosines[at * knn.k + r] });
   }
   return neighbours;
 };

@@ -15,9 +15,12 @@
  */
 
 /**
- * The neighbour lists: row r's i-th neighbour is indices[r * k + i].
+ * The neighbour lists: the i-th neighbour of the row at list position p is
+ * indices[p * k + i]; p is the row itself, or its place in `rows` when only the shown
+ * points' lists are carried.
  * @typedef {Object} Knn
  * @property {number} k
+ * @property {Int32Array | null} rows
  * @property {Int32Array} indices
  * @property {Float32Array} cosines
  */
@@ -117,6 +120,7 @@ reportgen.PointData.prototype.neighbors = function () {
   return reportgen.load(self.page.neighbors).then(function (/** @type {NeighborsPayload} */ content) {
     self.knn = {
       k: content.indices.shape[1],
+      rows: content.rows ? reportgen.decode(content.rows) : null,
       indices: reportgen.decode(content.indices),
       cosines: reportgen.decode(content.cosines)
     };

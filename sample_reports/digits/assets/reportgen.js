@@ -330,6 +330,7 @@ reportgen.PointData.prototype.neighbors = function () {
   return reportgen.load(self.page.neighbors).then(function (/** @type {NeighborsPayload} */ content) {
     self.knn = {
       k: content.indices.shape[1],
+      rows: content.rows ? reportgen.decode(content.rows) : null,
       indices: reportgen.decode(content.indices),
       cosines: reportgen.decode(content.cosines)
     };
@@ -615,10 +616,23 @@ reportgen.Scatter.prototype.fillTooltip = function (row) {
 };
 
 
+reportgen.listPosition = function (knn, row) {
+  if (!knn.rows) { return row; }
+  var low = 0, high = knn.rows.length - 1;
+  while (low <= high) {
+    var middle = (low + high) >> 1;
+    if (knn.rows[middle] === row) { return middle; }
+    if (knn.rows[middle] < row) { low = middle + 1; } else { high = middle - 1; }
+  }
+  return -1;
+};
+
 reportgen.neighbourList = function (knn, row, k) {
   var neighbours = [];
+  var at = reportgen.listPosition(knn, row);
+  if (at < 0) { return neighbours; }
   for (var r = 0; r < k; r++) {
-    neighbours.push({ row: knn.indices[row * knn.k + r], cosine: knn.cosines[row * knn.k + r] });
+    neighbours.push({ row: knn.indices[at * knn.k + r], cosine: knn.cosines[at * knn.k + r] });
   }
   return neighbours;
 };
@@ -1035,6 +1049,10 @@ reportgen.ProjectionsPage.prototype.showInspector = function (row, neighbours) {
     panel.appendChild(reportgen.el("p", { "class": "rg-muted" }, "This point is not in the sample this view shows."));
   }
   panel.appendChild(reportgen.el("h3", {}, "Nearest neighbours in the original space"));
+  if (!neighbours.length && self.points.knn && reportgen.listPosition(self.points.knn, row) < 0) {
+    panel.appendChild(reportgen.el("p", { "class": "rg-muted", id: self.scope.id("rg-neighbors-absent") },
+      "Neighbour lists are carried for the shown points only; this one is not shown."));
+  }
   var list = reportgen.el("ol", { "class": "rg-neighbors", id: self.scope.id("rg-neighbor-list") });
   neighbours.forEach(function (/** @type {Neighbour} */ neighbour) {
     var item = reportgen.el("li", {});

@@ -517,7 +517,11 @@ def search_sample(
     if method == "exact" or len(queries) == 0:
         positions = engine.nearest_to(space, vectors, queries, k)
     else:
-        prepare = _row_preparer(vectors, metric, engine)
+        # Rows prepared as the sample's space prepares them (the exact search's arithmetic):
+        # no pass over all N for their norms or mean.
+        def prepare(rows: np.ndarray) -> np.ndarray:
+            return space.prepare(vectors[rows])
+
         index = build_list_index(sample, prepare, metric, seed, engine)
 
         def search(rows: np.ndarray, nprobe: int) -> np.ndarray:

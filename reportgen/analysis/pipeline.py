@@ -51,6 +51,7 @@ from reportgen.analysis.results import (
 )
 from reportgen.analysis.scale import (
     PLACEMENT,
+    fit_sample_size,
     hash_sample,
     nearest_fitted,
     place_projection,
@@ -277,8 +278,8 @@ def _plan(context: StepContext, params: dict[str, Any]) -> Plan:
         notes.append(f"quality k lowered from {k} to {quality_k}: N = {n} (k < N/2)")
     umap_n_neighbors, perplexity = params["umap_n_neighbors"], params["tsne_perplexity"]
     method = graph_method(n, params["exact_max_n"], params["method"])
-    fit_size = params["fit_sample"]
-    if not (params["fits_on_sample"] and n > fit_size):
+    fit_size = fit_sample_size(n, params["fit_sample"])
+    if not params["fits_on_sample"] or fit_size is None:
         width = graph_width(n, k, umap_n_neighbors, perplexity)
         return Plan(k, quality_k, width, method, tuple(notes))
     # UMAP and t-SNE read the sample's own graph; the graph of all N serves the inspector

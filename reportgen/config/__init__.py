@@ -135,13 +135,13 @@ class ProjectionsConfig:
 class ScaleConfig:
     """What changes above a size: the layouts fitted on a sample, the rest placed."""
 
-    fit_sample: int = option(
-        # Measured on 60,000 x 384 (a mixture of 100 labels): the default build took 2.37x
-        # one plain UMAP with 50,000, 1.10x with 15,000, for the same trustworthiness
-        # (0.9907 against 0.9913 for the plain fit) and a higher kNN recall (0.267 / 0.236).
-        15_000,
-        "above this many points, UMAP and t-SNE are fitted on a seeded sample of this many "
-        "(stratified by label) and the other points placed next to their nearest fitted point",
+    fit_sample: int | None = option(
+        # None: a quarter of N, from 5,000 to 15,000, above 10,000 points (measured in
+        # reportgen.analysis.scale, where the numbers live).
+        None,
+        "rows UMAP and t-SNE are fitted on (a seeded sample stratified by label) when there "
+        "are more points; the others are placed next to their nearest fitted point "
+        "(default: a quarter of N, from 5,000 to 15,000, above 10,000 points)",
         constraint=SCALE_PARAMETERS["fit_sample"],
         flag="--fit-sample",
     )

@@ -8,10 +8,16 @@ import numpy as np
 import pytest
 
 import reportgen
-from reportgen.analysis import pipeline
+from reportgen.analysis import pipeline, scale
 from reportgen.analysis.neighbors import compute_knn_graph
 from reportgen.analysis.projections.umap import compute_umap
-from reportgen.analysis.scale import PLACE_JITTER, hash_sample, layout_spacing, nearest_fitted
+from reportgen.analysis.scale import (
+    PLACE_JITTER,
+    fit_sample_size,
+    hash_sample,
+    layout_spacing,
+    nearest_fitted,
+)
 from reportgen.config import Config, ProjectionsConfig, ScaleConfig
 from reportgen.io import dataset_from_arrays
 from reportgen.progress import Progress
@@ -139,6 +145,41 @@ def test_below_the_threshold_nothing_changes(workdir):
     umap_2d = _view(analysis, "umap-2d")
     assert "fit_sample" not in umap_2d.projection.parameters
     assert umap_2d.quality.parts == ()
+
+
+@pytest.mark.parametrize(
+    ("n", "size"),
+    [
+        (9_000, None),
+        (10_000, None),
+        (10_001, 5_000),
+        (20_000, 5_000),
+        (40_000, 10_000),
+        (60_000, 15_000),
+        (1_000_000, 15_000),
+    ],
+)
+def test_the_automatic_fit_sample_is_a_quarter_of_n_from_5000_to_15000(n, size):
+    assert fit_sample_size(n, None) == size
+
+
+def test_a_configured_fit_sample_is_taken_as_it_is():
+    assert fit_sample_size(60_000, 50_000) == 50_000
+    assert fit_sample_size(20_000, 2_000) == 2_000
+    assert fit_sample_size(50_000, 50_000) is None
+
+
+def test_the_default_build_fits_on_the_automatic_sample(workdir, monkeypatch):
+    # The real sizes (10,000 and up) are too slow for a unit test: shrink the rule's numbers
+    # and check that a default build follows it.
+    monkeypatch.setattr(scale, "AUTO_FIT_ABOVE", 500)
+    monkeypatch.setattr(scale, "AUTO_FIT_MIN", 100)
+    vectors, labels = _data()
+    small = dataset_from_arrays(vectors[:800], labels=labels[:800])
+    analysis = pipeline.analyze(
+        small, Config(projections=ProjectionsConfig(tsne=False)), Progress(mode="quiet")
+    )
+    assert _view(analysis, "umap-2d").projection.parameters["fit_sample"] == 800 // 4
 
 
 def test_the_fit_sample_flag_is_validated(workdir):

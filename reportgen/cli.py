@@ -64,10 +64,12 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument(
         "vectors",
         nargs="?",
-        type=Path,
+        # Text, not Path: a URL's "//" must survive (Path("s3://b/k") is "s3:/b/k").
+        type=str,
         default=None,
         metavar="VECTORS",
-        help="vectors file: .npy, .npz, .csv, .tsv, .parquet or .bytes (config: [input] vectors)",
+        help="vectors file: .npy, .npz, .csv, .tsv, .parquet or .bytes, or a glob of shards "
+        "or a URL ('shards/*.parquet', 's3://bucket/emb/*.npy') (config: [input] vectors)",
     )
     run = build.add_argument_group("running")
     run.add_argument("--config", type=Path, metavar="FILE", help="read options from this TOML file")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import os
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -32,6 +33,9 @@ from reportgen.config.declare import option, section
 from reportgen.errors import ConfigError
 from reportgen.validation import POSITIVE, SEED, Constraint, describe, problem
 
+# A URL (scheme://...): an input fsspec opens, kept as text since Path would fold its "//".
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
@@ -46,9 +50,15 @@ METRICS = ("cosine", "euclidean")
 class InputConfig:
     """Where the vectors, metadata and images come from, and how to read them."""
 
-    vectors: Path | None = option(None, "vectors file: .npy, .npz, .csv, .tsv, .parquet or .bytes")
-    metadata: Path | None = option(
-        None, "metadata file: .tsv, .csv or .parquet (one row per vector)"
+    vectors: Path | str | None = option(
+        None,
+        "vectors file: .npy, .npz, .csv, .tsv, .parquet or .bytes; or a glob of shards of one "
+        "type, or a URL fsspec opens (s3://, gs://, file://)",
+    )
+    metadata: Path | str | None = option(
+        None,
+        "metadata file: .tsv, .csv or .parquet (one row per vector); or a glob of shards "
+        "(paired in order with the vectors shards), or a URL",
     )
     array: str | None = option(None, "which array of an .npz file holds the vectors")
     dim: int | None = option(None, "number of dimensions of a raw float32 .bytes file")
@@ -407,8 +417,9 @@ class OptionSpec:
 def _unwrap(annotation: Any) -> tuple[type, bool]:
     args = get_args(annotation)
     if get_origin(annotation) is not None and type(None) in args:
-        (inner,) = [a for a in args if a is not type(None)]
-        return inner, True
+        inner = [a for a in args if a is not type(None)]
+        # Path | str: a path, or a URL kept as text (see _coerce).
+        return (Path if set(inner) == {Path, str} else inner[0]), True
     return annotation, False
 
 
@@ -513,6 +524,8 @@ def _coerce(spec: OptionSpec, value: Any, base_dir: Path | None) -> Any:
             raise ValueError(f"must be {describe(spec.constraint, value)}, got {value!r}")
         return spec.type(value)
     if spec.type is Path:
+        if isinstance(value, str) and _URL.match(value):
+            return value  # a URL of shards (reportgen.io.shards) stays text: "//" matters
         if isinstance(value, (str, os.PathLike)) and str(value):
             path = Path(value).expanduser()
             if base_dir is not None and not path.is_absolute():

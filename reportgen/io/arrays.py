@@ -237,8 +237,8 @@ def invalid_error(raw: RawVectors, bad_rows: np.ndarray) -> InputError:
     return InputError(
         f"{kind} in a vector ({count} {rows} NaN or Inf; pass --drop-invalid to drop "
         f"{'it' if count == 1 else 'them'})",
-        path=raw.source,
-        **raw.locator.place(row, dim),
+        # A sharded input's locator names the shard file in place of the source.
+        **{"path": raw.source, **raw.locator.place(row, dim)},
     )
 
 

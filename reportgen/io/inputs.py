@@ -19,7 +19,7 @@ import numpy as np
 from reportgen.config import InputConfig
 from reportgen.dataset import Column, Dataset, Images, SourceFile
 from reportgen.errors import InputError
-from reportgen.io import arrays, delimited, demo, parquet, projector, raw
+from reportgen.io import arrays, delimited, demo, parquet, projector, raw, shards
 from reportgen.io.arrays import RawVectors
 from reportgen.io.files import array_sha256, require_file, source_file, suffix_of, unsupported
 from reportgen.io.images import images_from_column, images_from_folder
@@ -100,6 +100,10 @@ def load_dataset(inp: InputConfig) -> Dataset:
         )
     if inp.vectors is None:
         raise InputError("no vectors given: pass a vectors file (or --demo digits)")
+    if shards.is_sharded(inp.vectors) or (
+        inp.metadata is not None and shards.is_sharded(inp.metadata)
+    ):
+        return _load_shards(inp)
     path = Path(inp.vectors)
     vectors = _read_vectors(path, inp)
     sources = [source_file("vectors", path)]
@@ -108,6 +112,35 @@ def load_dataset(inp: InputConfig) -> Dataset:
         tables.append(read_metadata(Path(inp.metadata)))
         sources.append(source_file("metadata", Path(inp.metadata)))
     return _assemble(vectors, tables, inp, sources, name=path.stem)
+
+
+def _load_shards(inp: InputConfig) -> Dataset:
+    """Vectors (and metadata) from globs of shards or URLs (see ``reportgen.io.shards``)."""
+    pattern = str(inp.vectors)
+    sharded = shards.read_sharded_vectors(pattern, inp, _read_vectors)
+    vectors = sharded.raw
+    sources = list(sharded.sources)
+    tables = [vectors.table] if vectors.table is not None else []
+    if inp.metadata is not None:
+        table, meta_shards, meta_tables, meta_sources = shards.read_sharded_metadata(
+            str(inp.metadata), read_metadata
+        )
+        # Shard by shard when both are split; against the total otherwise (in _assemble).
+        if len(meta_shards) > 1 and len(sharded.shards) > 1:
+            shards.check_shard_rows(sharded, meta_shards, meta_tables)
+        tables.append(table)
+        sources.extend(meta_sources)
+    return _assemble(vectors, tables, inp, sources, name=_pattern_name(pattern))
+
+
+def _pattern_name(pattern: str) -> str:
+    """The dataset's name for a pattern: its folder's name (``shards/*.npy``: "shards"),
+    or the file stem when the pattern names one file."""
+    parts = [p for p in pattern.split("://", 1)[-1].replace("\\", "/").split("/") if p]
+    plain = [p for p in parts if not shards.is_sharded(p)]
+    if parts and not shards.is_sharded(parts[-1]):
+        return Path(parts[-1]).stem
+    return plain[-1] if plain else "embeddings"
 
 
 def dataset_from_arrays(

@@ -382,4 +382,65 @@ BAD_INPUTS: list[BadInput] = [
         _PBTXT,
         r"projector_config\.pbtxt: line 2: not valid protobuf text format: missing '\}'",
     ),
+    # 9. shards (a glob of files read as one): each message names the shard and its row
+    BadInput(
+        "shard-nan",
+        {
+            "s/part-1.npy": _npy(np.ones((4, 3), np.float32)),
+            "s/part-2.npy": _npy(np.array([[1, 2, 3], [4, 5, 6], [7, np.nan, 9]], np.float32)),
+        },
+        {"vectors": "s/*.npy"},
+        r"s/part-2\.npy: row 2, column 1: NaN in a vector",
+    ),
+    BadInput(
+        "shard-width",
+        {
+            "s/part-1.npy": _npy(np.ones((4, 3), np.float32)),
+            "s/part-2.npy": _npy(np.ones((4, 4), np.float32)),
+        },
+        {"vectors": "s/*.npy"},
+        r"s/part-2\.npy: has 4 dimensions; the first shard .*s/part-1\.npy has 3",
+    ),
+    BadInput(
+        "shard-no-match",
+        {"s/readme.txt": b"no shards here"},
+        {"vectors": "s/*.npy"},
+        r"s/\*\.npy: no vectors file matches this pattern",
+    ),
+    BadInput(
+        "shard-mixed-types",
+        {"s/a.npy": _npy(np.ones((4, 3), np.float32)), "s/b.tsv": _GOOD_TSV},
+        {"vectors": "s/*"},
+        r"s/\*: the vectors shards mix file types \('\.npy', '\.tsv'\)",
+    ),
+    BadInput(
+        "shard-missing-metadata",
+        {
+            **{f"s/part-{i}.npy": _npy(np.ones((3, 2), np.float32)) for i in (1, 2, 3)},
+            **{f"m/part-{i}.tsv": b"a\nb\nc\n" for i in (1, 3)},
+        },
+        {"vectors": "s/*.npy", "metadata": "m/*.tsv"},
+        r"s/part-2\.npy: has no metadata shard \(2 metadata shards for 3 vectors shards\)",
+    ),
+    BadInput(
+        "shard-metadata-rows",
+        {
+            **{f"s/part-{i}.npy": _npy(np.ones((3, 2), np.float32)) for i in (1, 2)},
+            "m/part-1.tsv": b"a\nb\nc\n",
+            "m/part-2.tsv": b"a\nb\n",
+        },
+        {"vectors": "s/*.npy", "metadata": "m/*.tsv"},
+        r"m/part-2\.tsv: 2 rows, but its vectors shard .*s/part-2\.npy has 3 vectors",
+    ),
+    BadInput(
+        "shard-metadata-columns",
+        {
+            **{f"s/part-{i}.npy": _npy(np.ones((3, 2), np.float32)) for i in (1, 2)},
+            "m/part-1.tsv": b"label\tscore\na\t1\nb\t2\nc\t3\n",
+            "m/part-2.tsv": b"label\tsize\na\t1\nb\t2\nc\t3\n",
+        },
+        {"vectors": "s/*.npy", "metadata": "m/*.tsv"},
+        r"m/part-2\.tsv: has columns 'label', 'size'; the first shard .*m/part-1\.tsv has "
+        r"'label', 'score'",
+    ),
 ]

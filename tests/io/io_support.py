@@ -20,6 +20,7 @@ def npy_bytes(array: np.ndarray) -> bytes:
 def config(**options: object) -> InputConfig:
     """An InputConfig; path-valued options may be given as str."""
     for key in ("vectors", "metadata", "images"):
-        if options.get(key) is not None:
+        # A URL stays text, as the config keeps it (Path would fold its "//").
+        if options.get(key) is not None and "://" not in str(options[key]):
             options[key] = Path(options[key])
     return InputConfig(**options)

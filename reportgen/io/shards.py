@@ -1,0 +1,347 @@
+"""Inputs split into shards: a glob of files, local or at any fsspec URL, read as one.
+
+``reportgen build 'shards/*.parquet'`` or ``'emb/*.npy' --metadata 'meta/*.tsv'``: the
+pattern's matches are read in natural order (``part-2`` before ``part-10``), each by the
+reader of its extension, and concatenated in that order, so a row's global index is its
+place in that order. Every message about a row names the shard file and the row inside
+it. A URL (``s3://``, ``gs://``, ``file://``, ``memory://``) goes through fsspec; the
+filesystem's own package (s3fs, gcsfs) is the user's to install, and a missing one is an
+error naming it. Remote shards are copied to a temporary file one at a time, read, and
+removed: the local engine holds the vectors in memory anyway.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from reportgen.config import display_path
+from reportgen.dataset import Column, SourceFile
+from reportgen.errors import InputError
+from reportgen.io.arrays import Locator, RawVectors
+from reportgen.io.files import file_sha256, one_line
+from reportgen.io.tables import Table
+
+__all__ = [
+    "Shard",
+    "ShardLocator",
+    "find_shards",
+    "is_sharded",
+    "read_sharded_metadata",
+    "read_sharded_vectors",
+]
+
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_GLOB_CHARS = ("*", "?", "[")
+
+
+def is_url(name: str) -> bool:
+    """Whether ``name`` is a URL (``scheme://...``) rather than a local path."""
+    return bool(_URL.match(name))
+
+
+def is_sharded(name: str | os.PathLike[str]) -> bool:
+    """Whether an input names shards: a glob pattern or a URL (read through fsspec)."""
+    text = os.fspath(name)
+    return is_url(text) or any(char in text for char in _GLOB_CHARS)
+
+
+def natural_key(name: str) -> tuple[Any, ...]:
+    """Sort key that orders the numbers inside names by value: part-2 before part-10."""
+    parts = re.split(r"(\d+)", name)
+    return tuple((0, int(p), p) if p.isdigit() else (1, 0, p) for p in parts)
+
+
+@dataclass(frozen=True)
+class Shard:
+    """One file of a sharded input: how messages name it, and how to open it."""
+
+    name: str  # the path or URL as the user would write it
+    filesystem: Any = None  # an fsspec filesystem for a remote shard, else None
+    remote_path: str = ""
+
+    @property
+    def stem(self) -> str:
+        """The file name without its extension (pairs vector and metadata shards)."""
+        return Path(self.remote_path or self.name).stem
+
+    @property
+    def suffix(self) -> str:
+        """The extension in lower case."""
+        return Path(self.remote_path or self.name).suffix.lower()
+
+    @contextmanager
+    def local(self) -> Iterator[Path]:
+        """A local path to the shard's bytes for the length of the block."""
+        if self.filesystem is None:
+            yield Path(self.name)
+            return
+        with tempfile.TemporaryDirectory(prefix="reportgen-shard-") as folder:
+            copy = Path(folder) / Path(self.remote_path).name
+            try:
+                self.filesystem.get_file(self.remote_path, str(copy))
+            except (OSError, ValueError) as exc:
+                raise InputError(f"cannot be read: {one_line(exc)}", path=self.name) from None
+            try:
+                yield copy
+            except InputError as exc:
+                if exc.path != str(copy):
+                    raise
+                # The reader named the temporary copy: name the shard instead.
+                raise InputError(
+                    exc.detail, path=self.name, line=exc.line, row=exc.row, column=exc.column
+                ) from None
+
+
+def find_shards(pattern: str, role: str) -> list[Shard]:
+    """The files a glob pattern or URL matches, in natural order.
+
+    Raises InputError when nothing matches, when fsspec or the URL's filesystem package is
+    missing, or when the matches mix extensions.
+    """
+    if is_url(pattern) and not pattern.startswith("file://"):
+        shards = _remote_shards(pattern)
+    else:
+        local = pattern.removeprefix("file://")
+        names = sorted(
+            (m for m in glob.glob(local, recursive=True) if Path(m).is_file()),
+            key=natural_key,
+        )
+        shards = [Shard(name) for name in names]
+    if not shards:
+        raise InputError(f"no {role} file matches this pattern", path=pattern)
+    suffixes = sorted({s.suffix for s in shards})
+    if len(suffixes) > 1:
+        listed = ", ".join(repr(s) for s in suffixes)
+        raise InputError(
+            f"the {role} shards mix file types ({listed}); match one type", path=pattern
+        )
+    return shards
+
+
+def _remote_shards(url: str) -> list[Shard]:
+    scheme = url.split("://", 1)[0]
+    try:
+        import fsspec
+    except ImportError:
+        raise InputError(
+            f"reading {scheme}:// needs fsspec: pip install 'reportgen[remote]' "
+            "(and the filesystem's package, such as s3fs or gcsfs)",
+            path=url,
+        ) from None
+    try:
+        filesystem, root = fsspec.core.url_to_fs(url)
+    except ImportError as exc:  # fsspec names the package: "Install s3fs to access S3"
+        raise InputError(
+            f"reading {scheme}:// needs a package that is not installed: {one_line(exc)}",
+            path=url,
+        ) from None
+    except ValueError as exc:
+        raise InputError(f"cannot be opened: {one_line(exc)}", path=url) from None
+    try:
+        if any(char in root for char in _GLOB_CHARS):
+            paths = filesystem.glob(root)
+        else:
+            paths = [root] if filesystem.exists(root) else []
+        files = [p for p in paths if filesystem.isfile(p)]
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot be listed: {one_line(exc)}", path=url) from None
+    # fsspec returns paths without the protocol; messages show them as URLs again.
+    return [
+        Shard(f"{scheme}://{p.lstrip('/')}", filesystem, p) for p in sorted(files, key=natural_key)
+    ]
+
+
+@dataclass(frozen=True)
+class ShardLocator(Locator):
+    """Points a row of the concatenated vectors at its shard file and its row inside it."""
+
+    starts: tuple[int, ...] = ()  # the global index of each shard's first row
+    names: tuple[str, ...] = ()
+    inner: tuple[Locator, ...] = field(default=())
+
+    def place(self, row: int, dim: int | None = None) -> dict[str, Any]:
+        """``path=`` the shard, and the row (or line) and column inside it."""
+        shard = int(np.searchsorted(self.starts, row, side="right")) - 1
+        return {"path": self.names[shard], **self.inner[shard].place(row - self.starts[shard], dim)}
+
+
+VectorReader = Callable[[Path, Any], RawVectors]
+TableReader = Callable[[Path], Table]
+
+
+@dataclass(frozen=True)
+class ShardedVectors:
+    """The vectors of every shard, concatenated, with what each shard contributed."""
+
+    raw: RawVectors
+    shards: tuple[Shard, ...]
+    counts: tuple[int, ...]
+    sources: tuple[SourceFile, ...]
+
+
+def read_sharded_vectors(pattern: str, inp: Any, read: VectorReader) -> ShardedVectors:
+    """Read every shard with ``read`` (the single-file reader) and concatenate them.
+
+    Raises InputError naming the shard for a width that differs from the first shard's,
+    for metadata columns that differ between shards, and anything the reader raises.
+    """
+    shards = find_shards(pattern, "vectors")
+    parts: list[RawVectors] = []
+    sources = []
+    for shard in shards:
+        with shard.local() as path:
+            part = _renamed(read(path, inp), shard)
+            if shard.filesystem is not None:
+                # The temporary copy goes away with the block: keep the numbers in memory.
+                part = RawVectors(np.array(part.values), part.source, part.locator, part.table)
+            sources.append(_source(shard, path, "vectors"))
+        # An empty shard's width is unknowable (a Parquet list column with no rows).
+        widths = [p.values.shape[1] for p in parts if len(p.values)]
+        if len(part.values) and widths and part.values.shape[1] != widths[0]:
+            first = next(p for p in parts if len(p.values))
+            raise InputError(
+                f"has {part.values.shape[1]} dimensions; the first shard "
+                f"{first.source} has {widths[0]}",
+                path=shard.name,
+            )
+        parts.append(part)
+    counts = tuple(p.values.shape[0] for p in parts)
+    starts = tuple(int(s) for s in np.cumsum((0, *counts[:-1])))
+    width = next((p.values.shape[1] for p in parts if len(p.values)), parts[0].values.shape[1])
+    blocks = [p.values if len(p.values) else p.values.reshape(0, width) for p in parts]
+    values = blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
+    locator = ShardLocator(
+        starts=starts, names=tuple(s.name for s in shards), inner=tuple(p.locator for p in parts)
+    )
+    tables = [p.table for p in parts]
+    table = None
+    if any(t is not None for t in tables):
+        if not all(t is not None for t in tables):
+            missing = next(s.name for s, t in zip(shards, tables, strict=True) if t is None)
+            raise InputError(
+                "has no metadata columns, but other shards have; every shard needs the same "
+                "columns",
+                path=missing,
+            )
+        table = concatenate_tables(pattern, [t for t in tables if t is not None], shards)
+    source = f"{pattern} ({len(shards)} {'shard' if len(shards) == 1 else 'shards'})"
+    raw = RawVectors(values, source, locator, table)
+    return ShardedVectors(raw, tuple(shards), counts, tuple(sources))
+
+
+def read_sharded_metadata(
+    pattern: str, read: TableReader
+) -> tuple[Table, tuple[Shard, ...], tuple[Table, ...], tuple[SourceFile, ...]]:
+    """Every metadata shard read with ``read`` and concatenated (the tables kept apart too,
+    for the per-shard row count check)."""
+    shards = find_shards(pattern, "metadata")
+    tables = []
+    sources = []
+    for shard in shards:
+        with shard.local() as path:
+            tables.append(_renamed_table(read(path), shard))
+            sources.append(_source(shard, path, "metadata"))
+    table = concatenate_tables(pattern, tables, shards)
+    return table, tuple(shards), tuple(tables), tuple(sources)
+
+
+def check_shard_rows(
+    vectors: ShardedVectors, shards: Sequence[Shard], tables: Sequence[Table]
+) -> None:
+    """Each metadata shard has as many rows as its vectors shard (paired in order).
+
+    Raises InputError naming the vectors shard with no metadata shard, or the metadata
+    shard whose row count differs.
+    """
+    if len(shards) != len(vectors.shards):
+        counts = f"{len(shards)} metadata shards for {len(vectors.shards)} vectors shards"
+        stems = {s.stem for s in shards}
+        unpaired = next((s for s in vectors.shards if s.stem not in stems), None)
+        if unpaired is not None:
+            raise InputError(f"has no metadata shard ({counts})", path=unpaired.name)
+        raise InputError(f"{counts}: each vectors shard needs one", path=shards[0].name)
+    for shard, table, vector_shard, count in zip(
+        shards, tables, vectors.shards, vectors.counts, strict=True
+    ):
+        if table.n_rows != count:
+            rule = f" ({table.header_rule})" if table.header_rule else ""
+            raise InputError(
+                f"{table.n_rows} rows, but its vectors shard {vector_shard.name} has "
+                f"{count} vectors{rule}",
+                path=shard.name,
+            )
+
+
+def concatenate_tables(pattern: str, tables: Sequence[Table], shards: Sequence[Shard]) -> Table:
+    """The shards' tables as one, columns in the first shard's order.
+
+    A column that holds text in any shard is text everywhere (as one file would read it); a
+    shard where it has no value at all (an empty shard) does not decide;
+    raises InputError naming the shard whose column names differ from the first shard's.
+    """
+    first = tables[0]
+    names = [c.name for c in first.columns]
+    for table, shard in zip(tables[1:], shards[1:], strict=True):
+        other = [c.name for c in table.columns]
+        if other != names:
+            raise InputError(
+                f"has columns {', '.join(map(repr, other))}; the first shard "
+                f"{shards[0].name} has {', '.join(map(repr, names))}",
+                path=shard.name,
+            )
+    if len(tables) == 1:
+        return Table(pattern, first.n_rows, first.columns, first.folder, first.header_rule)
+    columns = []
+    for i, name in enumerate(names):
+        parts = [t.columns[i] for t in tables]
+        if all(p.is_numeric or _all_empty(p) for p in parts):
+            values = np.concatenate([_as_numbers(p) for p in parts])
+        else:
+            values = np.empty(sum(len(p.values) for p in parts), dtype=object)
+            at = 0
+            for part in parts:
+                text = part.values if not part.is_numeric else _numbers_as_text(part)
+                values[at : at + len(text)] = text
+                at += len(text)
+        columns.append(Column(name, values))
+    n_rows = sum(t.n_rows for t in tables)
+    return Table(pattern, n_rows, tuple(columns), first.folder, first.header_rule)
+
+
+def _all_empty(column: Column) -> bool:
+    return not column.is_numeric and all(v is None for v in column.values)
+
+
+def _as_numbers(column: Column) -> np.ndarray:
+    return column.values if column.is_numeric else np.full(len(column.values), np.nan)
+
+
+def _numbers_as_text(column: Column) -> np.ndarray:
+    text = np.empty(len(column.values), dtype=object)
+    text[:] = [None if s == "" else s for s in column.as_text()]
+    return text
+
+
+def _renamed(part: RawVectors, shard: Shard) -> RawVectors:
+    """The part as its shard's name says it (a remote shard was read from a copy)."""
+    table = _renamed_table(part.table, shard) if part.table is not None else None
+    return RawVectors(part.values, shard.name, part.locator, table)
+
+
+def _renamed_table(table: Table, shard: Shard) -> Table:
+    return Table(shard.name, table.n_rows, table.columns, table.folder, table.header_rule)
+
+
+def _source(shard: Shard, path: Path, role: str) -> SourceFile:
+    name = shard.name if shard.filesystem is not None else display_path(path)
+    return SourceFile(role=role, name=name, sha256=file_sha256(path))

@@ -76,8 +76,7 @@ def run_build(
     # Read first: a bad baseline should stop the build before minutes of analysis.
     baseline = read_baseline(gates.baseline) if gates.baseline is not None else None
     if dataset is None:
-        with progress.step("load"):
-            dataset = load_dataset(config.input)
+        dataset = _load(config, progress)
     cache = Cache.from_config(config.cache)
     results = analyze(dataset, config, progress, cache)
     with progress.step("render"):
@@ -114,3 +113,26 @@ def run_build(
         single_file=config.single_file,
         pages=pages,
     )
+
+
+def _load(config: Config, progress: Progress) -> Dataset:
+    """The dataset ``config.input`` names, its shards read by ``config.engine``."""
+    engine = config.engine
+    if engine.kind == "local":
+        with progress.step("load"):
+            return load_dataset(config.input)
+    from reportgen.engine.dask import dask_shard_mapper, start_client
+
+    with (
+        progress.step("load") as status,
+        start_client(
+            engine.scheduler,
+            n_workers=engine.n_workers,
+            memory_limit=engine.memory_limit,
+            timeout_s=engine.timeout_s,
+        ) as client,
+    ):
+        mapper = dask_shard_mapper(
+            client, lambda done, total: status.advance(done, total, "shards")
+        )
+        return load_dataset(config.input, map_shards=mapper)

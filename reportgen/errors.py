@@ -72,6 +72,23 @@ class InputError(ReportgenError):
             prefix = self.path
         super().__init__(f"{prefix}: {message}" if prefix else message)
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Keyword-only fields: the default pickling (args only) would lose them, and a
+        # shard read on a Dask worker comes back to the client pickled.
+        return _input_error, (self.detail, self.path, self.line, self.row, self.column)
+
+
+def _input_error(
+    detail: str, path: str | None, line: int | None, row: int | None, column: int | str | None
+) -> InputError:
+    return InputError(detail, path=path, line=line, row=row, column=column)
+
+
+class EngineError(ReportgenError):
+    """The engine cannot run: dask is not installed, or its scheduler cannot be reached."""
+
+    exit_code = 2
+
 
 class AnalysisError(ReportgenError):
     """An analysis step cannot run with the data and parameters it was given."""

@@ -309,6 +309,44 @@ class CacheConfig:
     )
 
 
+ENGINES = ("local", "dask")
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Where the work over all rows runs: this process, or a Dask cluster."""
+
+    kind: str = option(
+        "local",
+        "local: this process; dask: the shards are read and checked on a Dask cluster's "
+        "workers (needs pip install 'reportgen[dask]')",
+        choices=ENGINES,
+        flag="--engine",
+    )
+    scheduler: str | None = option(
+        None,
+        "address of a running Dask scheduler (tcp://host:8786); default: a LocalCluster here",
+        flag="--scheduler",
+    )
+    n_workers: int | None = option(
+        None,
+        "workers of the LocalCluster started without --scheduler (default: Dask's choice)",
+        minimum=1,
+        flag="--n-workers",
+    )
+    memory_limit: str | None = option(
+        None,
+        "memory limit of each LocalCluster worker, as Dask reads it ('4GB', 'auto')",
+        flag="--memory-limit",
+    )
+    timeout_s: int = option(
+        30,
+        "seconds to wait for the scheduler before giving up",
+        minimum=1,
+        flag="--scheduler-timeout",
+    )
+
+
 @dataclass(frozen=True)
 class Config:
     """The whole configuration of one build. Frozen: never changed after loading."""
@@ -339,6 +377,7 @@ class Config:
     )
     thresholds: ThresholdsConfig = section(ThresholdsConfig, "", "quality gates for CI")
     cache: CacheConfig = section(CacheConfig, "cache-", "the analysis cache")
+    engine: EngineConfig = section(EngineConfig, "", "where the work over all rows runs")
     # The projection methods' own sections ([umap], [tsne]): the registry declares them, so
     # a new method brings its section along. Read them as attributes: ``config.umap``.
     methods: Mapping[str, Any] = field(default_factory=lambda: _method_defaults())
@@ -382,7 +421,8 @@ class Config:
 
 
 # Options that say where and how the output is written, not what it holds.
-_NOT_PROVENANCE = ("out", "force", "single_file", "cache")
+# The engine too: any engine gives the same site, byte for byte.
+_NOT_PROVENANCE = ("out", "force", "single_file", "cache", "engine")
 
 
 # --------------------------------------------------------------------------------------

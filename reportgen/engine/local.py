@@ -153,8 +153,7 @@ class LocalEngine:
         n, dim = vectors.shape
         out = np.empty(n, dtype=np.float64)
         for rows in self.row_blocks(n, 8 * dim):
-            block = np.asarray(vectors[rows], dtype=np.float64)
-            out[rows] = np.einsum("ij,ij->i", block, block)
+            out[rows] = squared_norms_block(vectors[rows])
         return out if squared else np.sqrt(out)
 
     def select_rows(
@@ -220,10 +219,8 @@ class LocalEngine:
         n, dim = vectors.shape
         total = np.zeros(dim)
         for rows in self.row_blocks(n, 8 * dim):
-            if mask is None:
-                total += vectors[rows].sum(axis=0, dtype=np.float64)
-            elif mask[rows].any():
-                total += vectors[rows][mask[rows]].sum(axis=0, dtype=np.float64)
+            if mask is None or mask[rows].any():
+                total += column_sums_block(vectors[rows], None if mask is None else mask[rows])
         return total
 
     def gram(self, vectors: np.ndarray, center: np.ndarray | None = None) -> np.ndarray:
@@ -233,10 +230,7 @@ class LocalEngine:
         n, dim = vectors.shape
         total = np.zeros((dim, dim))
         for rows in self.row_blocks(n, 8 * dim):
-            block = vectors[rows].astype(np.float64)
-            if center is not None:
-                block = block - center
-            total += block.T @ block
+            total += gram_block(vectors[rows], center)
         return total
 
     def group_sums(
@@ -256,13 +250,11 @@ class LocalEngine:
         sums = np.zeros((n_groups, dim), dtype=np.float64)
         nonzero = np.zeros(n_groups, dtype=np.int64)
         for rows in self.row_blocks(n, 8 * dim):
-            block = unit_rows(vectors[rows]) if unit else np.asarray(vectors[rows], np.float64)
-            codes = groups[rows]
-            order = np.argsort(codes, kind="stable")
-            sorted_codes = codes[order]
-            starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
-            sums[sorted_codes[starts]] += np.add.reduceat(block[order], starts, axis=0)
-            nonzero += np.bincount(codes[block.any(axis=1)], minlength=n_groups)
+            present, block_sums, block_nonzero = group_sums_block(
+                vectors[rows], groups[rows], n_groups, unit
+            )
+            sums[present] += block_sums
+            nonzero += block_nonzero
         return sums, nonzero
 
     # --- neighbours ---------------------------------------------------------------------------
@@ -416,3 +408,43 @@ def nonfinite_rows(block: np.ndarray) -> np.ndarray:
 def zero_rows(block: np.ndarray) -> np.ndarray:
     """bool (B,): the rows of ``block`` whose every value is 0 (a ``select_rows`` test)."""
     return ~np.any(np.asarray(block) != 0, axis=1)
+
+
+# --------------------------------------------------------------------------------------
+# One block's part of each reduction: the engines run these and fold the parts in block
+# order (LocalEngine here, the Dask engine on its workers), so both give the same bits.
+
+
+def squared_norms_block(block: np.ndarray) -> np.ndarray:
+    """float64 (B,): each row's squared L2 norm, summed in float64 along D."""
+    wide = np.asarray(block, dtype=np.float64)
+    return np.einsum("ij,ij->i", wide, wide)
+
+
+def column_sums_block(block: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
+    """float64 (D,): the sum of the block's rows (those where ``mask``), in float64."""
+    if mask is None:
+        return block.sum(axis=0, dtype=np.float64)
+    return block[mask].sum(axis=0, dtype=np.float64)
+
+
+def gram_block(block: np.ndarray, center: np.ndarray | None) -> np.ndarray:
+    """float64 (D, D): the block's (x - center)^T (x - center) (center None: 0)."""
+    wide = block.astype(np.float64)
+    if center is not None:
+        wide = wide - center
+    return wide.T @ wide
+
+
+def group_sums_block(
+    block: np.ndarray, codes: np.ndarray, n_groups: int, unit: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The block's groups present (int (G,)), their float64 (G, D) sums of rows (of unit
+    rows when ``unit``; rows in row order) and int64 (n_groups,) nonzero counts."""
+    wide = unit_rows(block) if unit else np.asarray(block, np.float64)
+    order = np.argsort(codes, kind="stable")
+    sorted_codes = codes[order]
+    starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
+    sums = np.add.reduceat(wide[order], starts, axis=0)
+    nonzero = np.bincount(codes[wide.any(axis=1)], minlength=n_groups)
+    return sorted_codes[starts], sums, nonzero

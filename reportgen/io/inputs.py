@@ -59,7 +59,7 @@ _FORMAT_OPTIONS = {
 }
 
 
-def load_dataset(inp: InputConfig) -> Dataset:
+def load_dataset(inp: InputConfig, *, map_shards: shards.ShardMapper | None = None) -> Dataset:
     """Read and validate the inputs the config names: files, or ``inp.demo``.
 
     The vectors file's extension (case-insensitive) chooses the reader: .npy, .npz, .csv,
@@ -100,10 +100,14 @@ def load_dataset(inp: InputConfig) -> Dataset:
         )
     if inp.vectors is None:
         raise InputError("no vectors given: pass a vectors file (or --demo digits)")
-    if shards.is_sharded(inp.vectors) or (
-        inp.metadata is not None and shards.is_sharded(inp.metadata)
+    # Through the shards path when there are shards, or an engine to read them elsewhere
+    # (one file is then one shard).
+    if (
+        map_shards is not None
+        or shards.is_sharded(inp.vectors)
+        or (inp.metadata is not None and shards.is_sharded(inp.metadata))
     ):
-        return _load_shards(inp)
+        return _load_shards(inp, map_shards or shards.map_in_process)
     path = Path(inp.vectors)
     vectors = _read_vectors(path, inp)
     sources = [source_file("vectors", path)]
@@ -114,10 +118,10 @@ def load_dataset(inp: InputConfig) -> Dataset:
     return _assemble(vectors, tables, inp, sources, name=path.stem)
 
 
-def _load_shards(inp: InputConfig) -> Dataset:
+def _load_shards(inp: InputConfig, map_shards: shards.ShardMapper) -> Dataset:
     """Vectors (and metadata) from globs of shards or URLs (see ``reportgen.io.shards``)."""
     pattern = str(inp.vectors)
-    sharded = shards.read_sharded_vectors(pattern, inp, _read_vectors)
+    sharded = shards.read_sharded_vectors(pattern, inp, _read_vectors, map_shards)
     vectors = sharded.raw
     sources = list(sharded.sources)
     tables = [vectors.table] if vectors.table is not None else []

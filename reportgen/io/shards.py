@@ -28,7 +28,7 @@ from reportgen.config import display_path
 from reportgen.dataset import Column, SourceFile
 from reportgen.errors import InputError
 from reportgen.io.arrays import Locator, RawVectors
-from reportgen.io.files import file_sha256, one_line
+from reportgen.io.files import file_sha256, one_line, require_file
 from reportgen.io.tables import Table
 
 __all__ = [
@@ -83,7 +83,7 @@ class Shard:
     def local(self) -> Iterator[Path]:
         """A local path to the shard's bytes for the length of the block."""
         if self.filesystem is None:
-            yield Path(self.name)
+            yield Path(self.remote_path or self.name)
             return
         with tempfile.TemporaryDirectory(prefix="reportgen-shard-") as folder:
             copy = Path(folder) / Path(self.remote_path).name
@@ -112,11 +112,13 @@ def find_shards(pattern: str, role: str) -> list[Shard]:
         shards = _remote_shards(pattern)
     else:
         local = pattern.removeprefix("file://")
+        if not is_sharded(local):
+            require_file(Path(local))  # one file: "file not found", as without shards
         names = sorted(
             (m for m in glob.glob(local, recursive=True) if Path(m).is_file()),
             key=natural_key,
         )
-        shards = [Shard(name) for name in names]
+        shards = [Shard(name, None, str(Path(name).resolve())) for name in names]
     if not shards:
         raise InputError(f"no {role} file matches this pattern", path=pattern)
     suffixes = sorted({s.suffix for s in shards})
@@ -189,22 +191,56 @@ class ShardedVectors:
     sources: tuple[SourceFile, ...]
 
 
-def read_sharded_vectors(pattern: str, inp: Any, read: VectorReader) -> ShardedVectors:
+ShardMapper = Callable[[Callable[[Shard], Any], Sequence[Shard]], list[Any]]
+
+
+def map_in_process(fn: Callable[[Shard], Any], shards: Sequence[Shard]) -> list[Any]:
+    """The local engine's shard mapper: each shard in turn, in this process."""
+    return [fn(shard) for shard in shards]
+
+
+@dataclass(frozen=True)
+class ReadShard:
+    """Reads one vectors shard (a picklable function object: a Dask worker runs it).
+
+    Returns (the shard's RawVectors, the sha256 of its bytes), or the InputError it raised:
+    returned rather than raised, so that the error reported is the first in shard order,
+    whichever worker finished first, and Dask does not retry a bad file.
+    """
+
+    inp: Any
+    read: VectorReader
+
+    def __call__(self, shard: Shard) -> tuple[RawVectors, str] | InputError:
+        try:
+            with shard.local() as path:
+                part = _renamed(self.read(path, self.inp), shard)
+                if isinstance(part.values, np.memmap) and shard.filesystem is not None:
+                    # The temporary copy goes away with the block: keep the numbers.
+                    part = RawVectors(np.array(part.values), part.source, part.locator, part.table)
+                return part, file_sha256(path)
+        except InputError as exc:
+            return exc
+
+
+def read_sharded_vectors(
+    pattern: str, inp: Any, read: VectorReader, map_shards: ShardMapper = map_in_process
+) -> ShardedVectors:
     """Read every shard with ``read`` (the single-file reader) and concatenate them.
 
-    Raises InputError naming the shard for a width that differs from the first shard's,
-    for metadata columns that differ between shards, and anything the reader raises.
+    ``map_shards`` runs the reads (in this process, or on a Dask cluster) and returns the
+    results in shard order. Raises InputError naming the shard for a width that differs
+    from the first shard's, for metadata columns that differ between shards, and anything
+    the reader raises (the first bad shard in order).
     """
     shards = find_shards(pattern, "vectors")
     parts: list[RawVectors] = []
     sources = []
-    for shard in shards:
-        with shard.local() as path:
-            part = _renamed(read(path, inp), shard)
-            if shard.filesystem is not None:
-                # The temporary copy goes away with the block: keep the numbers in memory.
-                part = RawVectors(np.array(part.values), part.source, part.locator, part.table)
-            sources.append(_source(shard, path, "vectors"))
+    for shard, result in zip(shards, map_shards(ReadShard(inp, read), shards), strict=True):
+        if isinstance(result, InputError):
+            raise result
+        part, sha256 = result
+        sources.append(_source(shard, sha256, "vectors"))
         # An empty shard's width is unknowable (a Parquet list column with no rows).
         widths = [p.values.shape[1] for p in parts if len(p.values)]
         if len(part.values) and widths and part.values.shape[1] != widths[0]:
@@ -250,7 +286,7 @@ def read_sharded_metadata(
     for shard in shards:
         with shard.local() as path:
             tables.append(_renamed_table(read(path), shard))
-            sources.append(_source(shard, path, "metadata"))
+            sources.append(_source(shard, file_sha256(path), "metadata"))
     table = concatenate_tables(pattern, tables, shards)
     return table, tuple(shards), tuple(tables), tuple(sources)
 
@@ -342,6 +378,64 @@ def _renamed_table(table: Table, shard: Shard) -> Table:
     return Table(shard.name, table.n_rows, table.columns, table.folder, table.header_rule)
 
 
-def _source(shard: Shard, path: Path, role: str) -> SourceFile:
-    name = shard.name if shard.filesystem is not None else display_path(path)
-    return SourceFile(role=role, name=name, sha256=file_sha256(path))
+def _source(shard: Shard, sha256: str, role: str) -> SourceFile:
+    # Named on the client: display_path is relative to this process's working folder.
+    name = shard.name if shard.filesystem is not None else display_path(Path(shard.name))
+    return SourceFile(role=role, name=name, sha256=sha256)
+
+
+@dataclass(frozen=True)
+class ShardedRows:
+    """The rows of a sharded input, read where they are needed: ``rows[a:b]`` reads the
+    rows [a, b) from the shards that hold them (a block may straddle two).
+
+    Picklable, so that a Dask worker reads its blocks itself instead of receiving them from
+    the client. Each process keeps the last shard it decoded (the blocks of one shard run
+    one after another). Only slices: the engines' reductions read contiguous blocks.
+    """
+
+    shards: tuple[Shard, ...]
+    counts: tuple[int, ...]
+    dim: int
+    reader: ReadShard
+
+    @classmethod
+    def of(cls, sharded: ShardedVectors, inp: Any, read: VectorReader) -> ShardedRows:
+        """The rows of shards already read once (their counts and width are known)."""
+        return cls(
+            sharded.shards, sharded.counts, int(sharded.raw.values.shape[1]), ReadShard(inp, read)
+        )
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(N, D), as an array's."""
+        return (sum(self.counts), self.dim)
+
+    def __getitem__(self, rows: slice) -> np.ndarray:
+        if not isinstance(rows, slice) or rows.step not in (None, 1):
+            raise TypeError("ShardedRows reads contiguous slices of rows only")
+        start, stop, _ = rows.indices(self.shape[0])
+        parts = []
+        first = 0
+        for shard, count in zip(self.shards, self.counts, strict=True):
+            low, high = max(start, first), min(stop, first + count)
+            if low < high:
+                parts.append(_shard_values(self.reader, shard)[low - first : high - first])
+            first += count
+        if not parts:
+            return np.empty((0, self.dim), dtype=np.float32)
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
+_LAST_SHARD: dict[str, Any] = {}
+
+
+def _shard_values(reader: ReadShard, shard: Shard) -> np.ndarray:
+    """The float32 rows of one shard, kept for the next block of the same shard."""
+    if _LAST_SHARD.get("name") != shard.name:
+        result = reader(shard)
+        if isinstance(result, InputError):  # read once and checked already: changed since
+            raise result
+        _LAST_SHARD.clear()
+        _LAST_SHARD.update(name=shard.name, values=result[0].values)
+    return _LAST_SHARD["values"]

@@ -1,0 +1,301 @@
+"""reportgen/engine/dask.py: the shards read on a real Dask cluster (two worker processes).
+
+One LocalCluster serves the whole module (starting one costs seconds); builds reach it with
+--scheduler, as a user's CI would reach a running cluster.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+import cloudpickle
+import distributed
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from reportgen.cli import main
+from reportgen.config import InputConfig
+from reportgen.engine.dask import THREAD_VARIABLES, dask_shard_mapper, start_client
+from reportgen.errors import EngineError, InputError
+from reportgen.io.inputs import _read_vectors
+from tests.helpers import read_tree
+
+# The reader that kills its worker is pickled by value: the workers need not import tests/.
+cloudpickle.register_pickle_by_value(sys.modules[__name__])
+
+N_SHARDS = 24
+ROWS = 30
+DIM = 16
+FAST = ["--quiet", "--no-tsne", "--umap-n-epochs", "20", "--no-cache"]
+
+
+@pytest.fixture(scope="module")
+def scheduler() -> str:
+    """The address of a two-worker LocalCluster (processes, as on a real cluster)."""
+    saved = {name: os.environ.get(name) for name in THREAD_VARIABLES}
+    cluster = distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        memory_limit="1GB",
+        dashboard_address=":0",
+    )
+    # Starting it sets the BLAS thread variables in this process; later tests must not see it.
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    yield cluster.scheduler_address
+    cluster.close()
+
+
+def _write_shards(folder: Path, *, nan_in: int | None = None, wide: int | None = None) -> None:
+    """24 Parquet shards of a list column, a label and a text column."""
+    rng = np.random.default_rng(3)
+    folder.mkdir(parents=True)
+    for i in range(N_SHARDS):
+        block = rng.normal(size=(ROWS, DIM + (1 if i == wide else 0))).astype(np.float32)
+        if i == nan_in:
+            block[5, 2] = np.nan
+        rows = range(i * ROWS, (i + 1) * ROWS)
+        table = pa.table(
+            {
+                "embedding": pa.array(block.tolist(), pa.list_(pa.float32())),
+                "label": [f"class-{r % 7}" for r in rows],
+                "text": [f"item {r}" for r in rows],
+            }
+        )
+        pq.write_table(table, folder / f"part-{i}.parquet")
+
+
+def test_a_dask_build_is_the_local_build_byte_for_byte(tmp_path, monkeypatch, scheduler):
+    monkeypatch.chdir(tmp_path)
+    _write_shards(tmp_path / "shards")
+    args = ["build", "shards/*.parquet", "--text-column", "text", *FAST]
+    assert main([*args, "--out", "local"]) == 0
+    assert main([*args, "--out", "dask", "--engine", "dask", "--scheduler", scheduler]) == 0
+    local, on_dask = read_tree(tmp_path / "local"), read_tree(tmp_path / "dask")
+    assert local.keys() == on_dask.keys()
+    assert [name for name in local if local[name] != on_dask[name]] == []
+    assert b"part-23.parquet" in local["report.json"]
+
+
+def test_one_file_read_on_dask_is_the_local_build(tmp_path, monkeypatch, scheduler):
+    monkeypatch.chdir(tmp_path)
+    rng = np.random.default_rng(5)
+    np.save("v.npy", rng.normal(size=(200, 8)).astype(np.float32))
+    Path("meta.tsv").write_text("label\tn\n" + "".join(f"c{i % 3}\t{i}\n" for i in range(200)))
+    args = ["build", "v.npy", "--metadata", "meta.tsv", *FAST]
+    assert main([*args, "--out", "local"]) == 0
+    assert main([*args, "--out", "dask", "--engine", "dask", "--scheduler", scheduler]) == 0
+    assert read_tree(tmp_path / "local") == read_tree(tmp_path / "dask")
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ({"nan_in": 7}, r"shards/part-7\.parquet: row 5, column 2: NaN in a vector"),
+        ({"wide": 11}, r"shards/part-11\.parquet: has 17 dimensions; the first shard"),
+    ],
+    ids=["nan", "width"],
+)
+def test_a_bad_shard_is_named_and_the_site_kept(
+    tmp_path, monkeypatch, capsys, scheduler, bad, message
+):
+    monkeypatch.chdir(tmp_path)
+    assert main(["build", "--demo", "digits", "--out", "site", "--no-umap", *FAST]) == 0
+    before = read_tree(tmp_path / "site")
+    _write_shards(tmp_path / "shards", **bad)
+    args = ["build", "shards/*.parquet", "--out", "site", *FAST]
+    assert main([*args, "--engine", "dask", "--scheduler", scheduler]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("reportgen: error: "), lines
+    assert "Traceback" not in lines[0]
+    assert re.search(message, lines[0]), lines[0]
+    assert read_tree(tmp_path / "site") == before
+
+
+def test_the_first_bad_shard_in_order_is_reported_whichever_finished_first(
+    tmp_path, monkeypatch, capsys, scheduler
+):
+    monkeypatch.chdir(tmp_path)
+    _write_shards(tmp_path / "shards", nan_in=20, wide=3)
+    args = ["build", "shards/*.parquet", "--out", "site", *FAST]
+    assert main([*args, "--engine", "dask", "--scheduler", scheduler]) == 2
+    assert "part-3.parquet: has 17 dimensions" in capsys.readouterr().err
+
+
+def test_an_unreachable_scheduler_is_one_line_within_its_timeout(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    _write_shards(tmp_path / "shards")
+    start = time.monotonic()
+    code = main(
+        [
+            "build",
+            "shards/*.parquet",
+            *FAST,
+            "--engine",
+            "dask",
+            "--scheduler",
+            "tcp://127.0.0.1:9",  # the discard port: nothing listens there
+            "--scheduler-timeout",
+            "2",
+        ]
+    )
+    elapsed = time.monotonic() - start
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert len(lines) == 1
+    assert lines[0].startswith("reportgen: error: cannot reach the Dask scheduler at tcp://127")
+    # Not a speed measurement: the build must give up, rather than wait for ever. The bound
+    # is loose (the timeout is 2 s) because this machine is shared.
+    assert elapsed < 60
+    assert not (tmp_path / "site").exists()
+
+
+class KillFirstReader:
+    """Reads a shard, but the first call anywhere kills the worker process it runs in."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __call__(self, path: Path, inp: InputConfig):
+        if path.name == "part-5.parquet" and not self.marker.exists():
+            self.marker.touch()
+            os._exit(1)  # the worker dies mid-pass, as under the OOM killer
+        return _read_vectors(path, inp)
+
+
+def test_a_worker_killed_mid_read_is_replaced_and_the_result_unchanged(tmp_path, scheduler):
+    from reportgen.io.shards import map_in_process, read_sharded_vectors
+
+    _write_shards(tmp_path / "shards")
+    pattern = str(tmp_path / "shards" / "*.parquet")
+    inp = InputConfig(vectors=pattern)
+    expected = read_sharded_vectors(pattern, inp, _read_vectors, map_in_process)
+    marker = tmp_path / "killed"
+    with distributed.Client(scheduler, set_as_default=False) as client:
+        workers_before = set(client.scheduler_info()["workers"])
+        got = read_sharded_vectors(pattern, inp, KillFirstReader(marker), dask_shard_mapper(client))
+        client.wait_for_workers(2, timeout=60)
+        workers_after = set(client.scheduler_info()["workers"])
+    assert marker.exists()  # a worker did die
+    assert workers_after != workers_before  # and the Nanny replaced it
+    np.testing.assert_array_equal(got.raw.values, expected.raw.values)
+    assert got.sources == expected.sources
+
+
+def test_a_local_cluster_leaves_the_client_thread_variables_alone(monkeypatch):
+    for name in THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")
+    seen = {}
+    with start_client(None, n_workers=1, memory_limit="500MB") as client:
+        seen = {name: os.environ.get(name) for name in THREAD_VARIABLES}
+        assert client.run(lambda: os.environ.get("OMP_NUM_THREADS"))  # the workers' own
+    assert seen == {"OMP_NUM_THREADS": "2", "MKL_NUM_THREADS": None, "OPENBLAS_NUM_THREADS": None}
+    assert {name: os.environ.get(name) for name in THREAD_VARIABLES} == seen
+
+
+def test_without_distributed_the_error_says_what_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    with (
+        pytest.raises(EngineError, match=r"pip install 'reportgen\[dask\]'"),
+        start_client("tcp://127.0.0.1:9"),
+    ):
+        pass
+
+
+def test_an_input_error_survives_pickling_with_its_place():
+    error = InputError("NaN in a vector", path="s/part-2.npy", row=4, column=1)
+    back = cloudpickle.loads(cloudpickle.dumps(error))
+    assert (back.path, back.row, back.column, str(back)) == (
+        "s/part-2.npy",
+        4,
+        1,
+        str(error),
+    )
+
+
+def test_shards_larger_in_total_than_a_worker_s_memory_limit_load_without_a_death(tmp_path):
+    """24 shards of 16 MB (384 MB of float32) through workers limited to 300 MB each: every
+    worker holds one shard at a time, none is restarted for memory, and the rows are exact."""
+    from reportgen.io.shards import read_sharded_vectors
+
+    rng = np.random.default_rng(11)
+    folder = tmp_path / "big"
+    folder.mkdir()
+    rows, dim = 4_000, 1_024
+    checksum = np.zeros(dim)
+    for i in range(N_SHARDS):
+        block = rng.standard_normal((rows, dim), dtype=np.float32)
+        checksum += block.sum(axis=0, dtype=np.float64)
+        np.save(folder / f"part-{i:02d}.npy", block)
+    pattern = str(folder / "*.npy")
+    saved = {name: os.environ.get(name) for name in THREAD_VARIABLES}
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, memory_limit="300MB", dashboard_address=":0"
+        ) as cluster,
+        distributed.Client(cluster, set_as_default=False) as client,
+    ):
+        workers_before = set(client.scheduler_info()["workers"])
+        got = read_sharded_vectors(
+            pattern, InputConfig(vectors=pattern), _read_vectors, dask_shard_mapper(client)
+        )
+        workers_after = set(client.scheduler_info()["workers"])
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    assert workers_after == workers_before  # no worker was killed and replaced
+    assert got.raw.values.shape == (N_SHARDS * rows, dim)
+    assert got.raw.values.nbytes > 300 * 2**20
+    np.testing.assert_allclose(got.raw.values.sum(axis=0, dtype=np.float64), checksum)
+
+
+def test_the_dask_engine_reduces_on_the_workers_to_the_local_engine_s_bits(tmp_path, scheduler):
+    """Norms, sums, the Gram matrix and label sums of all rows, read by the workers from
+    uneven shards in blocks that straddle them, equal the local engine's bit for bit."""
+    from reportgen.engine import LocalEngine
+    from reportgen.engine.dask import DaskEngine
+    from reportgen.io.shards import ShardedRows, map_in_process, read_sharded_vectors
+
+    rng = np.random.default_rng(2)
+    folder = tmp_path / "uneven"
+    folder.mkdir()
+    sizes = [37, 1, 120, 0, 64, 250, 9]
+    for i, size in enumerate(sizes):
+        np.save(folder / f"s-{i}.npy", (rng.normal(size=(size, 24)) * 10).astype(np.float32))
+    pattern = str(folder / "*.npy")
+    inp = InputConfig(vectors=pattern)
+    sharded = read_sharded_vectors(pattern, inp, _read_vectors, map_in_process)
+    values = sharded.raw.values
+    rows = ShardedRows.of(sharded, inp, _read_vectors)
+    assert rows.shape == values.shape
+    block_bytes = 8 * 24 * 50  # 50 rows a block: blocks straddle most shard boundaries
+    local = LocalEngine(block_bytes=block_bytes)
+    groups = rng.integers(0, 5, size=len(values))
+    center = values.mean(axis=0, dtype=np.float64)
+    with distributed.Client(scheduler, set_as_default=False) as client:
+        engine = DaskEngine(block_bytes=block_bytes, client=client)
+        results = {
+            "norms": (engine.row_norms(rows), local.row_norms(values)),
+            "sums": (engine.column_sums(rows), local.column_sums(values)),
+            "gram": (engine.gram(rows, center), local.gram(values, center)),
+            "groups": (
+                np.concatenate([*engine.group_sums(rows, groups, 5, unit=True)], axis=None),
+                np.concatenate([*local.group_sums(values, groups, 5, unit=True)], axis=None),
+            ),
+        }
+    for name, (on_dask, here) in results.items():
+        assert on_dask.dtype == here.dtype, name
+        assert on_dask.tobytes() == here.tobytes(), name

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,7 +13,9 @@ from reportgen.analysis.pipeline import analyze
 from reportgen.cache import Cache
 from reportgen.config import Config
 from reportgen.dataset import Dataset
+from reportgen.engine import LOCAL, Engine
 from reportgen.io import load_dataset
+from reportgen.io.shards import ShardedVectors
 from reportgen.progress import Progress
 from reportgen.publish import check_file_target, describe_size, publish, publish_file
 from reportgen.render.budget import check_site
@@ -75,10 +79,9 @@ def run_build(
     gates = config.thresholds
     # Read first: a bad baseline should stop the build before minutes of analysis.
     baseline = read_baseline(gates.baseline) if gates.baseline is not None else None
-    if dataset is None:
-        dataset = _load(config, progress)
     cache = Cache.from_config(config.cache)
-    results = analyze(dataset, config, progress, cache)
+    with _engine_session(config, progress, dataset) as (dataset, engine):
+        results = analyze(dataset, config, progress, cache, engine=engine)
     with progress.step("render"):
         inputs = render_input(dataset, results, config, baseline=baseline, cache=cache)
         pages = build_pages(inputs)
@@ -115,24 +118,40 @@ def run_build(
     )
 
 
-def _load(config: Config, progress: Progress) -> Dataset:
-    """The dataset ``config.input`` names, its shards read by ``config.engine``."""
+@contextmanager
+def _engine_session(
+    config: Config, progress: Progress, dataset: Dataset | None
+) -> Iterator[tuple[Dataset, Engine]]:
+    """The dataset (``config.input`` read, unless given) and the engine of the analysis.
+
+    With ``--engine dask`` the cluster lives for the load and the analysis: the workers read
+    the shards, and the analysis' reductions over all rows run there again, on the same rows
+    read from the shards (``DaskEngine``), to the local engine's bits.
+    """
     engine = config.engine
     if engine.kind == "local":
-        with progress.step("load"):
-            return load_dataset(config.input)
-    from reportgen.engine.dask import dask_shard_mapper, start_client
+        if dataset is None:
+            with progress.step("load"):
+                dataset = load_dataset(config.input)
+        yield dataset, LOCAL
+        return
+    from reportgen.engine.dask import DaskEngine, dask_shard_mapper, start_client
+    from reportgen.io.shards import ShardedRows
 
-    with (
-        progress.step("load") as status,
-        start_client(
-            engine.scheduler,
-            n_workers=engine.n_workers,
-            memory_limit=engine.memory_limit,
-            timeout_s=engine.timeout_s,
-        ) as client,
-    ):
-        mapper = dask_shard_mapper(
-            client, lambda done, total: status.advance(done, total, "shards")
-        )
-        return load_dataset(config.input, map_shards=mapper)
+    with start_client(
+        engine.scheduler,
+        n_workers=engine.n_workers,
+        memory_limit=engine.memory_limit,
+        timeout_s=engine.timeout_s,
+    ) as client:
+        read: list[ShardedVectors] = []
+        if dataset is None:
+            with progress.step("load") as status:
+                shards_done = lambda done, total: status.advance(done, total, "shards")  # noqa: E731
+                mapper = dask_shard_mapper(client, shards_done)
+                dataset = load_dataset(config.input, map_shards=mapper, shards_read=read)
+        mirror = ShardedRows.of(read[0]) if read else None
+        # A dataset whose rows are not the shards' (given as arrays, or rows dropped by
+        # --drop-invalid) is reduced here: the engine matches the array itself.
+        array = read[0].raw.values if read else None
+        yield dataset, DaskEngine(client=client, mirror=mirror, array=array)

@@ -166,7 +166,7 @@ def dask_shard_mapper(
     return map_shards
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class DaskEngine(LocalEngine):
     """The local engine's reductions over all rows, run block by block on Dask workers that
     read their blocks from the shards themselves (``reportgen.io.shards.ShardedRows``).
@@ -179,58 +179,100 @@ class DaskEngine(LocalEngine):
     """
 
     client: Any = None
+    # The build's array of all rows and the shards it was read from: a reduction over that
+    # very array (``is``) runs on the workers, which read the same rows from the shards.
+    mirror: ShardedRows | None = None
+    array: np.ndarray | None = None
 
-    def _parts(self, fn: Callable[..., Any], rows: Any, *args: Any) -> list[Any]:
+    def _rows(self, vectors: Any) -> ShardedRows | None:
+        """The shards to reduce on the workers instead of ``vectors``, or None: here."""
+        if isinstance(vectors, ShardedRows):
+            return vectors
+        if self.mirror is not None and vectors is self.array:
+            return self.mirror
+        return None
+
+    def _parts(self, fn: Callable[..., Any], rows: ShardedRows, *args: Any) -> list[Any]:
         n, dim = rows.shape
-        blocks = self.row_blocks(n, 8 * dim)
+        blocks = self.row_blocks(n, 8 * max(1, dim))
+        run = uuid.uuid4().hex
+        keys = [f"reportgen-{fn.__name__.replace('_', '-')}-{run}-{i}" for i in range(len(blocks))]
         columns = [[fn] * len(blocks), [rows] * len(blocks), list(blocks)]
         columns += [[arg] * len(blocks) for arg in args]
-        futures = self.client.map(_on_block, *columns, pure=False, retries=RETRIES)
+        futures = self.client.map(_on_block, *columns, key=keys, retries=RETRIES)
         return self.client.gather(futures)
 
     def row_norms(self, vectors: Any, *, squared: bool = False) -> np.ndarray:
         """As LocalEngine.row_norms; on the workers for ShardedRows."""
-        if not isinstance(vectors, ShardedRows):
+        rows = self._rows(vectors)
+        if rows is None:
             return super().row_norms(vectors, squared=squared)
-        out = np.concatenate(self._parts(squared_norms_block, vectors))
+        out = np.concatenate(self._parts(squared_norms_block, rows))
         return out if squared else np.sqrt(out)
 
     def column_sums(self, vectors: Any, mask: np.ndarray | None = None) -> np.ndarray:
         """As LocalEngine.column_sums; on the workers for ShardedRows."""
-        if not isinstance(vectors, ShardedRows) or mask is not None:
+        rows = self._rows(vectors)
+        if rows is None or mask is not None:
             return super().column_sums(vectors, mask)
-        total = np.zeros(vectors.shape[1])
-        for part in self._parts(column_sums_block, vectors, None):
+        total = np.zeros(rows.shape[1])
+        for part in self._parts(column_sums_block, rows, None):
             total += part
         return total
 
     def gram(self, vectors: Any, center: np.ndarray | None = None) -> np.ndarray:
         """As LocalEngine.gram; on the workers for ShardedRows."""
-        if not isinstance(vectors, ShardedRows):
+        rows = self._rows(vectors)
+        if rows is None:
             return super().gram(vectors, center)
-        dim = vectors.shape[1]
+        dim = rows.shape[1]
         total = np.zeros((dim, dim))
-        for part in self._parts(gram_block, vectors, center):
+        for part in self._parts(gram_block, rows, center):
             total += part
         return total
+
+    def select_rows(self, vectors: Any, test: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+        """As LocalEngine.select_rows; on the workers for the shards (``test`` must pickle:
+        a module-level function such as ``zero_rows``)."""
+        rows = self._rows(vectors)
+        if rows is None:
+            return super().select_rows(vectors, test)
+        blocks = self.row_blocks(rows.shape[0], 8 * max(1, rows.shape[1]))
+        found = [
+            block.start + part
+            for block, part in zip(blocks, self._parts(selected_block, rows, test), strict=True)
+        ]
+        return np.concatenate(found).astype(np.int64) if found else np.empty(0, np.int64)
+
+    def project(self, vectors: Any, center: np.ndarray, directions: np.ndarray) -> np.ndarray:
+        """As LocalEngine.project; on the workers for the shards (each row's PCA
+        coordinates: part of pass 2)."""
+        rows = self._rows(vectors)
+        if rows is None:
+            return super().project(vectors, center, directions)
+        parts = self._parts(projected_block, rows, center, directions)
+        if not parts:
+            return np.empty((0, directions.shape[1]), dtype=np.float32)
+        return np.concatenate(parts)
 
     def group_sums(
         self, vectors: Any, groups: np.ndarray, n_groups: int, *, unit: bool = False
     ) -> tuple[np.ndarray, np.ndarray]:
         """As LocalEngine.group_sums; on the workers for ShardedRows."""
-        if not isinstance(vectors, ShardedRows):
+        rows = self._rows(vectors)
+        if rows is None:
             return super().group_sums(vectors, groups, n_groups, unit=unit)
-        n, dim = vectors.shape
+        n, dim = rows.shape
         blocks = self.row_blocks(n, 8 * dim)
-        codes = [groups[block] for block in blocks]
+        run = uuid.uuid4().hex
         futures = self.client.map(
             _group_block,
-            [vectors] * len(blocks),
-            blocks,
-            codes,
+            [rows] * len(blocks),
+            list(blocks),
+            [groups[block] for block in blocks],
             [n_groups] * len(blocks),
             [unit] * len(blocks),
-            pure=False,
+            key=[f"reportgen-group-sums-{run}-{i}" for i in range(len(blocks))],
             retries=RETRIES,
         )
         sums = np.zeros((n_groups, dim), dtype=np.float64)
@@ -249,3 +291,14 @@ def _group_block(
     rows: ShardedRows, block: slice, codes: np.ndarray, n_groups: int, unit: bool
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return group_sums_block(rows[block], codes, n_groups, unit)
+
+
+def selected_block(block: np.ndarray, test: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """The block's rows (0-based in the block) where ``test`` holds."""
+    return np.flatnonzero(test(block))
+
+
+def projected_block(block: np.ndarray, center: np.ndarray, directions: np.ndarray) -> np.ndarray:
+    """float32 (B, m): (block - center) @ directions in float64, rounded once, as the
+    local engine's assignment into its float32 result rounds."""
+    return ((block.astype(np.float64) - center) @ directions).astype(np.float32)

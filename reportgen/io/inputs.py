@@ -59,7 +59,12 @@ _FORMAT_OPTIONS = {
 }
 
 
-def load_dataset(inp: InputConfig, *, map_shards: shards.ShardMapper | None = None) -> Dataset:
+def load_dataset(
+    inp: InputConfig,
+    *,
+    map_shards: shards.ShardMapper | None = None,
+    shards_read: list[shards.ShardedVectors] | None = None,
+) -> Dataset:
     """Read and validate the inputs the config names: files, or ``inp.demo``.
 
     The vectors file's extension (case-insensitive) chooses the reader: .npy, .npz, .csv,
@@ -107,7 +112,7 @@ def load_dataset(inp: InputConfig, *, map_shards: shards.ShardMapper | None = No
         or shards.is_sharded(inp.vectors)
         or (inp.metadata is not None and shards.is_sharded(inp.metadata))
     ):
-        return _load_shards(inp, map_shards or shards.map_in_process)
+        return _load_shards(inp, map_shards or shards.map_in_process, shards_read)
     path = Path(inp.vectors)
     vectors = _read_vectors(path, inp)
     sources = [source_file("vectors", path)]
@@ -118,10 +123,16 @@ def load_dataset(inp: InputConfig, *, map_shards: shards.ShardMapper | None = No
     return _assemble(vectors, tables, inp, sources, name=path.stem)
 
 
-def _load_shards(inp: InputConfig, map_shards: shards.ShardMapper) -> Dataset:
+def _load_shards(
+    inp: InputConfig,
+    map_shards: shards.ShardMapper,
+    shards_read: list[shards.ShardedVectors] | None,
+) -> Dataset:
     """Vectors (and metadata) from globs of shards or URLs (see ``reportgen.io.shards``)."""
     pattern = str(inp.vectors)
     sharded = shards.read_sharded_vectors(pattern, inp, _read_vectors, map_shards)
+    if shards_read is not None:
+        shards_read.append(sharded)
     vectors = sharded.raw
     sources = list(sharded.sources)
     tables = [vectors.table] if vectors.table is not None else []

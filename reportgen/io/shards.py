@@ -16,6 +16,7 @@ import glob
 import os
 import re
 import tempfile
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -189,6 +190,7 @@ class ShardedVectors:
     shards: tuple[Shard, ...]
     counts: tuple[int, ...]
     sources: tuple[SourceFile, ...]
+    reader: ReadShard | None = None  # how each shard was read (to read its rows again)
 
 
 ShardMapper = Callable[[Callable[[Shard], Any], Sequence[Shard]], list[Any]]
@@ -236,7 +238,8 @@ def read_sharded_vectors(
     shards = find_shards(pattern, "vectors")
     parts: list[RawVectors] = []
     sources = []
-    for shard, result in zip(shards, map_shards(ReadShard(inp, read), shards), strict=True):
+    reader = ReadShard(inp, read)
+    for shard, result in zip(shards, map_shards(reader, shards), strict=True):
         if isinstance(result, InputError):
             raise result
         part, sha256 = result
@@ -272,7 +275,7 @@ def read_sharded_vectors(
         table = concatenate_tables(pattern, [t for t in tables if t is not None], shards)
     source = f"{pattern} ({len(shards)} {'shard' if len(shards) == 1 else 'shards'})"
     raw = RawVectors(values, source, locator, table)
-    return ShardedVectors(raw, tuple(shards), counts, tuple(sources))
+    return ShardedVectors(raw, tuple(shards), counts, tuple(sources), reader)
 
 
 def read_sharded_metadata(
@@ -398,13 +401,17 @@ class ShardedRows:
     counts: tuple[int, ...]
     dim: int
     reader: ReadShard
+    # Scopes each process's kept shard to one build: the same path in another build (or the
+    # same relative name from another folder) may hold other rows.
+    token: str = ""
 
     @classmethod
-    def of(cls, sharded: ShardedVectors, inp: Any, read: VectorReader) -> ShardedRows:
-        """The rows of shards already read once (their counts and width are known)."""
-        return cls(
-            sharded.shards, sharded.counts, int(sharded.raw.values.shape[1]), ReadShard(inp, read)
-        )
+    def of(cls, sharded: ShardedVectors) -> ShardedRows:
+        """The rows of shards already read once (their counts, width and reader known)."""
+        if sharded.reader is None:
+            raise ValueError("these shards were not read by read_sharded_vectors")
+        dim = int(sharded.raw.values.shape[1])
+        return cls(sharded.shards, sharded.counts, dim, sharded.reader, uuid.uuid4().hex)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -420,7 +427,8 @@ class ShardedRows:
         for shard, count in zip(self.shards, self.counts, strict=True):
             low, high = max(start, first), min(stop, first + count)
             if low < high:
-                parts.append(_shard_values(self.reader, shard)[low - first : high - first])
+                values = _shard_values(self.reader, shard, self.token)
+                parts.append(values[low - first : high - first])
             first += count
         if not parts:
             return np.empty((0, self.dim), dtype=np.float32)
@@ -430,12 +438,13 @@ class ShardedRows:
 _LAST_SHARD: dict[str, Any] = {}
 
 
-def _shard_values(reader: ReadShard, shard: Shard) -> np.ndarray:
+def _shard_values(reader: ReadShard, shard: Shard, token: str) -> np.ndarray:
     """The float32 rows of one shard, kept for the next block of the same shard."""
-    if _LAST_SHARD.get("name") != shard.name:
+    key = f"{token}:{shard.remote_path or shard.name}"
+    if _LAST_SHARD.get("key") != key:
         result = reader(shard)
         if isinstance(result, InputError):  # read once and checked already: changed since
             raise result
         _LAST_SHARD.clear()
-        _LAST_SHARD.update(name=shard.name, values=result[0].values)
+        _LAST_SHARD.update(key=key, values=result[0].values)
     return _LAST_SHARD["values"]

@@ -56,6 +56,12 @@ def scheduler() -> str:
     cluster.close()
 
 
+def _last_shard_read() -> str | None:
+    from reportgen.io import shards
+
+    return shards._LAST_SHARD.get("key")
+
+
 def _write_shards(folder: Path, *, nan_in: int | None = None, wide: int | None = None) -> None:
     """24 Parquet shards of a list column, a label and a text column."""
     rng = np.random.default_rng(3)
@@ -85,6 +91,11 @@ def test_a_dask_build_is_the_local_build_byte_for_byte(tmp_path, monkeypatch, sc
     assert local.keys() == on_dask.keys()
     assert [name for name in local if local[name] != on_dask[name]] == []
     assert b"part-23.parquet" in local["report.json"]
+    # The analysis' reductions over all rows ran on the workers, which read the rows from
+    # this test's shards (the load alone keeps no shard there).
+    with distributed.Client(scheduler, set_as_default=False) as client:
+        last = client.run(_last_shard_read)
+    assert any(name and str(tmp_path) in name for name in last.values()), last
 
 
 def test_one_file_read_on_dask_is_the_local_build(tmp_path, monkeypatch, scheduler):
@@ -279,7 +290,7 @@ def test_the_dask_engine_reduces_on_the_workers_to_the_local_engine_s_bits(tmp_p
     inp = InputConfig(vectors=pattern)
     sharded = read_sharded_vectors(pattern, inp, _read_vectors, map_in_process)
     values = sharded.raw.values
-    rows = ShardedRows.of(sharded, inp, _read_vectors)
+    rows = ShardedRows.of(sharded)
     assert rows.shape == values.shape
     block_bytes = 8 * 24 * 50  # 50 rows a block: blocks straddle most shard boundaries
     local = LocalEngine(block_bytes=block_bytes)
@@ -299,3 +310,30 @@ def test_the_dask_engine_reduces_on_the_workers_to_the_local_engine_s_bits(tmp_p
     for name, (on_dask, here) in results.items():
         assert on_dask.dtype == here.dtype, name
         assert on_dask.tobytes() == here.tobytes(), name
+
+
+def test_the_build_s_array_is_reduced_from_its_shards_on_the_workers(tmp_path, scheduler):
+    """The engine recognises the build's array of all rows (by identity) and reduces the
+    shards it came from instead: given a stand-in array of zeros, it still returns the
+    shards' Gram matrix; any other array is reduced here."""
+    from reportgen.engine import LocalEngine
+    from reportgen.engine.dask import DaskEngine
+    from reportgen.engine.local import zero_rows
+    from reportgen.io.shards import ShardedRows, map_in_process, read_sharded_vectors
+
+    _write_shards(tmp_path / "shards")
+    pattern = str(tmp_path / "shards" / "*.parquet")
+    sharded = read_sharded_vectors(pattern, InputConfig(vectors=pattern), _read_vectors)
+    values = sharded.raw.values
+    stand_in = np.zeros_like(values)
+    local = LocalEngine()
+    directions = np.eye(DIM)[:, :2]
+    with distributed.Client(scheduler, set_as_default=False) as client:
+        engine = DaskEngine(client=client, mirror=ShardedRows.of(sharded), array=stand_in)
+        assert engine.gram(stand_in).tobytes() == local.gram(values).tobytes()
+        assert engine.project(stand_in, np.zeros(DIM), directions).tobytes() == (
+            local.project(values, np.zeros(DIM), directions).tobytes()
+        )
+        assert len(engine.select_rows(stand_in, zero_rows)) == 0  # the shards have no zero row
+        assert not engine.gram(stand_in.copy()).any()  # another array: reduced here
+    assert map_in_process is not None

@@ -27,7 +27,7 @@ import numpy as np
 from reportgen.engine.local import (
     LocalEngine,
     column_sums_block,
-    gram_block,
+    gram_group,
     group_sums_block,
     squared_norms_block,
 )
@@ -174,8 +174,11 @@ class DaskEngine(LocalEngine):
     The blocks are the local engine's (a pure function of N, D and ``block_bytes``, so a
     block may straddle two shards), each block's part is the same function
     (``reportgen.engine.local``), and the parts are folded on the client in block order:
-    the results are the local engine's bit for bit. Arrays that live in this process (a
-    sample, a prepared space) are reduced here, as the local engine does.
+    the results are the local engine's bit for bit. The Gram matrix's blocks are added in
+    groups on the workers first (``LocalEngine.gram_groups``, the same groups the local
+    engine adds), so that the client receives one D x D part per group, not per block.
+    Arrays that live in this process (a sample, a prepared space) are reduced here, as the
+    local engine does.
     """
 
     client: Any = None
@@ -225,9 +228,19 @@ class DaskEngine(LocalEngine):
         rows = self._rows(vectors)
         if rows is None:
             return super().gram(vectors, center)
-        dim = rows.shape[1]
+        n, dim = rows.shape
+        groups = self.gram_groups(n, dim)
+        run = uuid.uuid4().hex
+        futures = self.client.map(
+            gram_group,
+            [rows] * len(groups),
+            list(groups),
+            [center] * len(groups),
+            key=[f"reportgen-gram-{run}-{i}" for i in range(len(groups))],
+            retries=RETRIES,
+        )
         total = np.zeros((dim, dim))
-        for part in self._parts(gram_block, rows, center):
+        for part in self.client.gather(futures):
             total += part
         return total
 

@@ -30,6 +30,10 @@ BLOCK_BYTES = 32 * 2**20
 DISTANCE_SHARE = 4
 PAIR_SHARE = 2
 
+# A group of the Gram matrix's blocks covers at least this many times the bytes of its part
+# (see LocalEngine.gram_groups).
+GRAM_PART_RATIO = 8
+
 # Rows per argpartition call: its int64 result is twice the size of the float32 rows it reads.
 _PARTITION_ROWS = 256
 
@@ -229,9 +233,22 @@ class LocalEngine:
         mean as center, it is the covariance matrix."""
         n, dim = vectors.shape
         total = np.zeros((dim, dim))
-        for rows in self.row_blocks(n, 8 * dim):
-            total += gram_block(vectors[rows], center)
+        for group in self.gram_groups(n, dim):
+            total += gram_group(vectors, group, center)
         return total
+
+    def gram_groups(self, n_rows: int, dim: int) -> tuple[tuple[slice, ...], ...]:
+        """The Gram matrix's blocks of rows in groups, each group's parts added first.
+
+        A group holds enough blocks that its D x D float64 part is at most 1/GRAM_PART_RATIO
+        of the rows it covers (one block for D up to 724 at the default budget), so
+        that an engine that adds each group where its rows are read sends the client a
+        fraction of what it read, not a D x D matrix per block. A pure function of the
+        arguments and ``block_bytes``, like the blocks.
+        """
+        blocks = self.row_blocks(n_rows, 8 * dim)
+        size = max(1, -(-GRAM_PART_RATIO * 8 * dim * dim // self.block_bytes))
+        return tuple(blocks[i : i + size] for i in range(0, len(blocks), size))
 
     def group_sums(
         self, vectors: np.ndarray, groups: np.ndarray, n_groups: int, *, unit: bool = False
@@ -434,6 +451,17 @@ def gram_block(block: np.ndarray, center: np.ndarray | None) -> np.ndarray:
     if center is not None:
         wide = wide - center
     return wide.T @ wide
+
+
+def gram_group(
+    vectors: np.ndarray, group: tuple[slice, ...], center: np.ndarray | None
+) -> np.ndarray:
+    """float64 (D, D): the Gram parts of a group's blocks of ``vectors``, added in order
+    (the first part as it is, so that a group of one block is that block's part)."""
+    total = gram_block(vectors[group[0]], center)
+    for rows in group[1:]:
+        total += gram_block(vectors[rows], center)
+    return total
 
 
 def group_sums_block(

@@ -236,3 +236,28 @@ def test_stream_writes_the_blocks_in_order(block_bytes):
         target, 25, lambda rows: "".join(f"{i}\n" for i in range(rows.start, rows.stop)).encode(), 4
     )
     assert target.getvalue() == "".join(f"{i}\n" for i in range(25)).encode()
+
+
+def test_gram_groups_keep_each_part_a_fraction_of_its_rows():
+    from reportgen.engine.local import GRAM_PART_RATIO
+
+    engine = LocalEngine()
+    # Up to D = 724 a group is one block: the Gram matrix is added block by block as before.
+    assert {len(g) for g in engine.gram_groups(100_000, 384)} == {1}
+    groups = engine.gram_groups(100_000, 4_096)
+    assert len(groups[0]) == 32
+    covered = [rows for group in groups for rows in group]
+    assert covered == list(engine.row_blocks(100_000, 8 * 4_096))
+    part_bytes, group_bytes = 8 * 4_096**2, 32 * engine.block_bytes
+    assert part_bytes * GRAM_PART_RATIO <= group_bytes
+
+
+def test_a_grouped_gram_matrix_equals_the_float64_reference():
+    rng = np.random.default_rng(4)
+    vectors = rng.normal(size=(1_000, 24)).astype(np.float32)
+    # 30 rows a block; a 4.5 KiB part needs 8 x its bytes of rows: 7 blocks a group.
+    engine = LocalEngine(block_bytes=8 * 24 * 30)
+    assert len(engine.gram_groups(1_000, 24)[0]) == 7
+    center = vectors.mean(axis=0, dtype=np.float64)
+    wide = vectors.astype(np.float64) - center
+    np.testing.assert_allclose(engine.gram(vectors, center), wide.T @ wide, rtol=1e-12, atol=1e-9)

@@ -1,15 +1,18 @@
 """The Dask engine (``--engine dask``, ``pip install 'reportgen[dask]'``): a cluster's workers
-read and check the input's shards.
+read and check the input's shards, and reduce all rows where they read them.
 
 What runs on the workers today: every vectors shard is read by its extension's reader and
-checked there (nulls, ragged rows, dtypes), and the float32 rows come back to this process in
-shard order, so the site is the local engine's, byte for byte. A bad shard is reported as the
-first bad one in shard order, whichever worker finished first; a worker that dies is replaced
-and its shards read again (Dask's own retries). The statistics over all rows and the placement
-of every row on the workers (issue 12, passes 1 and 2) build on this.
+checked there (nulls, ragged rows, dtypes), and its rows come back to this process in shard
+order (``dask_shard_mapper``); then the analysis' reductions over all rows (norms, sums, the
+Gram matrix, per-label sums, the zero scan, the PCA projection) run block by block on the
+workers, which read the blocks from the shards again (``DaskEngine``). Both give the local
+engine's bytes. A bad shard is reported as the first bad one in shard order, whichever worker
+finished first; a worker that dies is replaced and its tasks run again (Dask's retries). A
+client that holds only the sample, and the placement of every row on the workers, come next
+(issue 12, pass 2).
 
 No scheduler of our own: ``--scheduler tcp://host:8786`` connects to a running one, else a
-``distributed.LocalCluster`` is started here for the length of the read.
+``distributed.LocalCluster`` is started here for the length of the load and the analysis.
 """
 
 from __future__ import annotations

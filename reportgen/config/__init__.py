@@ -36,6 +36,12 @@ from reportgen.validation import POSITIVE, SEED, Constraint, describe, problem
 # A URL (scheme://...): an input fsspec opens, kept as text since Path would fold its "//".
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
+
+def is_url(name: str) -> bool:
+    """Whether an input names a URL (``s3://bucket/key``) rather than a local path."""
+    return bool(_URL.match(name))
+
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
@@ -564,7 +570,7 @@ def _coerce(spec: OptionSpec, value: Any, base_dir: Path | None) -> Any:
             raise ValueError(f"must be {describe(spec.constraint, value)}, got {value!r}")
         return spec.type(value)
     if spec.type is Path:
-        if isinstance(value, str) and _URL.match(value):
+        if isinstance(value, str) and is_url(value):
             return value  # a URL of shards (reportgen.io.shards) stays text: "//" matters
         if isinstance(value, (str, os.PathLike)) and str(value):
             path = Path(value).expanduser()

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from reportgen.config import display_path
+from reportgen.config import display_path, is_url
 from reportgen.dataset import Column, SourceFile
 from reportgen.errors import InputError
 from reportgen.io.arrays import Locator, RawVectors
@@ -41,13 +41,7 @@ __all__ = [
     "read_sharded_vectors",
 ]
 
-_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _GLOB_CHARS = ("*", "?", "[")
-
-
-def is_url(name: str) -> bool:
-    """Whether ``name`` is a URL (``scheme://...``) rather than a local path."""
-    return bool(_URL.match(name))
 
 
 def is_sharded(name: str | os.PathLike[str]) -> bool:

@@ -319,7 +319,7 @@ def test_the_build_s_array_is_reduced_from_its_shards_on_the_workers(tmp_path, s
     from reportgen.engine import LocalEngine
     from reportgen.engine.dask import DaskEngine
     from reportgen.engine.local import zero_rows
-    from reportgen.io.shards import ShardedRows, map_in_process, read_sharded_vectors
+    from reportgen.io.shards import ShardedRows, read_sharded_vectors
 
     _write_shards(tmp_path / "shards")
     pattern = str(tmp_path / "shards" / "*.parquet")
@@ -336,4 +336,3 @@ def test_the_build_s_array_is_reduced_from_its_shards_on_the_workers(tmp_path, s
         )
         assert len(engine.select_rows(stand_in, zero_rows)) == 0  # the shards have no zero row
         assert not engine.gram(stand_in.copy()).any()  # another array: reduced here
-    assert map_in_process is not None

@@ -11,7 +11,10 @@ temporary folder, then times, in one run:
       (``DaskEngine`` over ``ShardedRows``), checked equal to the local engine's bytes;
   (c) the same reductions with the local engine in this process, for the ratio;
   (d) every row's PCA coordinates on the workers (``project``, 2 directions), a part of
-      pass 2.
+      pass 2;
+  (e) pass 2's placement search: every row outside a seeded sample of 15,000 (the largest
+      default fit sample) gets its nearest sample row, exactly and with the IVF index of the
+      sample, on the workers (``DaskEngine.map_rows``) and in this process, checked equal.
 
 Rows per second per worker = rows / seconds / workers. The machine is shared and noisy:
 compare the ratios within one run, not seconds across runs.
@@ -84,6 +87,7 @@ def measure(rows: int, dim: int, n_shards: int, n_workers: int) -> dict:
             same = all(a.tobytes() == b.tobytes() for a, b in zip(on_dask, local, strict=True))
             directions = np.eye(dim)[:, :2]
             _, project_s = _timed(lambda: engine.project(shards, np.zeros(dim), directions))
+            placement = _placement(client, shards, values)
     n = values.shape[0]
     return {
         "rows": n,
@@ -100,7 +104,51 @@ def measure(rows: int, dim: int, n_shards: int, n_workers: int) -> dict:
         "pass1_equals_local_bytes": same,
         "project_seconds": project_s,
         "project_rows_per_second_per_worker": n / project_s / n_workers,
+        **{
+            f"place_{method}_{key}": value
+            for method, figures in placement.items()
+            for key, value in figures.items()
+        },
+        "place_rows_per_second_per_worker": {
+            method: figures["queries"] / figures["dask_seconds"] / n_workers
+            for method, figures in placement.items()
+        },
     }
+
+
+def _placement(client, shards, values: np.ndarray, sample_size: int = 15_000) -> dict:
+    """Seconds of the placement search of all rows outside the sample, on the workers and
+    here, per method, and whether both found the same rows."""
+    from reportgen.analysis.neighbors import search_sample
+    from reportgen.engine import LocalEngine
+    from reportgen.engine.dask import DaskEngine
+
+    n = values.shape[0]
+    sample = np.sort(
+        np.random.default_rng(1).choice(n, size=min(sample_size, n // 2), replace=False)
+    )
+    queries = np.setdiff1d(np.arange(n), sample)
+    on_dask = DaskEngine(client=client, mirror=shards, array=values)
+    figures = {}
+    for method in ("exact", "faiss"):
+        there, dask_s = _timed(
+            lambda method=method: search_sample(
+                values, queries, sample, 1, method=method, engine=on_dask
+            )
+        )
+        here, local_s = _timed(
+            lambda method=method: search_sample(
+                values, queries, sample, 1, method=method, engine=LocalEngine()
+            )
+        )
+        figures[method] = {
+            "queries": len(queries),
+            "sample": len(sample),
+            "dask_seconds": dask_s,
+            "local_seconds": local_s,
+            "equal": there.positions.tobytes() == here.positions.tobytes(),
+        }
+    return figures
 
 
 def main() -> None:

@@ -34,7 +34,7 @@ TRAIN_PER_LIST = 40
 KMEANS_ITERATIONS = 10
 
 # Query blocks hold this many budgets of float32 query rows (``Engine.block_bytes``).
-_QUERY_SHARE = 4
+QUERY_SHARE = 4
 
 
 @dataclass(frozen=True)
@@ -164,13 +164,13 @@ def search_lists(
     queries = np.asarray(queries, dtype=np.int64)
     dim = index.data.shape[1]
     result = np.full((len(queries), k), -1, dtype=np.int64)
-    for block in engine.row_blocks(len(queries), 4 * dim, _QUERY_SHARE):
+    for block in engine.row_blocks(len(queries), 4 * dim, QUERY_SHARE):
         block_own = None if own is None else np.asarray(own[block], dtype=np.int64)
-        result[block] = _search_block(index, prepare(queries[block]), k, nprobe, engine, block_own)
+        result[block] = search_block(index, prepare(queries[block]), k, nprobe, engine, block_own)
     return result
 
 
-def _search_block(
+def search_block(
     index: ListIndex,
     vectors: np.ndarray,
     k: int,
@@ -178,7 +178,8 @@ def _search_block(
     engine: Engine,
     own: np.ndarray | None,
 ) -> np.ndarray:
-    """``search_lists`` of one block of prepared query rows (B, D)."""
+    """``search_lists`` of one block of prepared query rows (B, D): int64 (B, k) reference
+    positions, -1 where the probed lists held too few (``own``: as in ``search_lists``)."""
     b = vectors.shape[0]
     probes = np.concatenate(
         [

@@ -9,9 +9,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reportgen.analysis.ivf import build_list_index, search_lists
+from reportgen.analysis.ivf import (
+    QUERY_SHARE,
+    ListIndex,
+    build_list_index,
+    search_block,
+    search_lists,
+)
 from reportgen.analysis.scale import row_keys
-from reportgen.engine import LOCAL, Engine
+from reportgen.engine import LOCAL, Engine, LocalEngine, Space
 from reportgen.engine.local import PAIR_SHARE
 from reportgen.errors import AnalysisError
 from reportgen.validation import SEED, Choices, Interval, validate_params
@@ -525,7 +531,13 @@ def search_sample(
         index = build_list_index(sample, prepare, metric, seed, engine)
 
         def search(rows: np.ndarray, nprobe: int) -> np.ndarray:
-            return search_lists(index, rows, prepare, k, nprobe, engine)
+            # The blocks of search_lists, each searched where the engine reads its rows.
+            shared = (index, space, k, nprobe, LocalEngine(engine.block_bytes))
+            row_bytes = 4 * space.data.shape[1]
+            parts = engine.map_rows(
+                sample_lists_block, vectors, rows, row_bytes, QUERY_SHARE, shared=shared
+            )
+            return np.concatenate(parts) if parts else np.empty((0, k), dtype=np.int64)
 
         order = np.argsort(row_keys(queries, seed), kind="stable")
         tune = np.sort(queries[order[:_TUNE_SIZE]])
@@ -553,6 +565,14 @@ def search_sample(
         order = np.lexsort((positions, distances), axis=-1)
         positions = np.take_along_axis(positions, order, axis=1)
     return SampleSearch(positions, recall, tune_size)
+
+
+def sample_lists_block(
+    block: np.ndarray, index: ListIndex, space: Space, k: int, nprobe: int, engine: Engine
+) -> np.ndarray:
+    """int64 (B, k): ``search_block`` of rows from all N (``block``, not yet prepared) in the
+    IVF index of the sample, prepared as the sample's ``space`` prepares its rows."""
+    return search_block(index, space.prepare(block), k, nprobe, engine, None)
 
 
 def _tune_nprobe(

@@ -56,6 +56,18 @@ class Engine(Protocol):
         """fn of each block, returned in block order."""
         ...
 
+    def map_rows(
+        self,
+        fn: Callable[..., T],
+        vectors: np.ndarray,
+        rows: np.ndarray,
+        row_bytes: int,
+        share: int = 1,
+        shared: tuple = (),
+    ) -> list[T]:
+        """fn(vectors[rows[part]], *shared) per part of the chosen ``rows``, in order."""
+        ...
+
     def row_norms(self, vectors: np.ndarray, *, squared: bool = False) -> np.ndarray:
         """float64 (N,) L2 norms (or their squares)."""
         ...

@@ -5,11 +5,13 @@ What runs on the workers today: every vectors shard is read by its extension's r
 checked there (nulls, ragged rows, dtypes), and its rows come back to this process in shard
 order (``dask_shard_mapper``); then the analysis' reductions over all rows (norms, sums, the
 Gram matrix, per-label sums, the zero scan, the PCA projection) run block by block on the
-workers, which read the blocks from the shards again (``DaskEngine``). Both give the local
-engine's bytes. A bad shard is reported as the first bad one in shard order, whichever worker
-finished first; a worker that dies is replaced and its tasks run again (Dask's retries). A
-client that holds only the sample, and the placement of every row on the workers, come next
-(issue 12, pass 2).
+workers, which read the blocks from the shards again (``DaskEngine``), and so do the searches
+of chosen rows against the sample (the placement of points outside the fit sample, exact or
+through an IVF index of the sample scattered to the workers once, ``DaskEngine.map_rows``).
+All give the local engine's bytes. A bad shard
+is reported as the first bad one in shard order, whichever worker finished first; a worker
+that dies is replaced and its tasks run again (Dask's retries). A client that holds only the
+sample comes next (issue 12, pass 2): today it gathers every row.
 
 No scheduler of our own: ``--scheduler tcp://host:8786`` connects to a running one, else a
 ``distributed.LocalCluster`` is started here for the length of the load and the analysis.
@@ -208,6 +210,42 @@ class DaskEngine(LocalEngine):
         futures = self.client.map(_on_block, *columns, key=keys, retries=RETRIES)
         return self.client.gather(futures)
 
+    def map_rows(
+        self,
+        fn: Callable[..., Any],
+        vectors: Any,
+        rows: np.ndarray,
+        row_bytes: int,
+        share: int = 1,
+        shared: tuple = (),
+    ) -> list[Any]:
+        """As LocalEngine.map_rows; on the workers for the shards, each reading its part's
+        rows itself (``ShardedRows.take``). ``shared`` is sent to every worker once per call
+        (``client.scatter``, broadcast), not with every part."""
+        sharded = self._rows(vectors)
+        if sharded is None:
+            return super().map_rows(fn, vectors, rows, row_bytes, share, shared)
+        rows = np.asarray(rows, dtype=np.int64)
+        parts = self.row_blocks(len(rows), row_bytes, share)
+        if not parts:
+            return []
+        [everywhere] = self.client.scatter([shared], broadcast=True, hash=False)
+        run = uuid.uuid4().hex
+        name = getattr(fn, "__name__", "rows").replace("_", "-")
+        futures = self.client.map(
+            _on_rows,
+            [fn] * len(parts),
+            [sharded] * len(parts),
+            [rows[part] for part in parts],
+            [everywhere] * len(parts),
+            key=[f"reportgen-{name}-{run}-{i}" for i in range(len(parts))],
+            retries=RETRIES,
+        )
+        try:
+            return self.client.gather(futures)
+        finally:
+            everywhere.release()
+
     def row_norms(self, vectors: Any, *, squared: bool = False) -> np.ndarray:
         """As LocalEngine.row_norms; on the workers for ShardedRows."""
         rows = self._rows(vectors)
@@ -301,6 +339,10 @@ class DaskEngine(LocalEngine):
 
 def _on_block(fn: Callable[..., Any], rows: ShardedRows, block: slice, *args: Any) -> Any:
     return fn(rows[block], *args)
+
+
+def _on_rows(fn: Callable[..., Any], sharded: ShardedRows, rows: np.ndarray, shared: tuple) -> Any:
+    return fn(sharded.take(rows), *shared)
 
 
 def _group_block(

@@ -79,11 +79,7 @@ class Space:
         rows for cosine, a zero row staying zero; minus ``center`` for euclidean), with the
         same arithmetic, so a row that is also in the space gets the same bits."""
         if self.metric == "cosine":
-            wide = np.asarray(block, dtype=np.float64)
-            norms = np.sqrt(np.einsum("ij,ij->i", wide, wide))
-            scale = np.zeros_like(norms)
-            np.divide(1.0, norms, out=scale, where=norms > 0)
-            return np.multiply(block, scale.astype(np.float32)[:, None], dtype=np.float32)
+            return unit_rows_float32(block)
         return np.subtract(block, self.center, dtype=np.float32)
 
     def distances_to(self, block: np.ndarray) -> np.ndarray:
@@ -148,6 +144,28 @@ class LocalEngine:
         """[fn(block) for each block of ``row_blocks(n_rows, row_bytes, share)``], in block
         order whatever order the blocks ran in: the partial results to combine."""
         return [fn(block) for block in self.row_blocks(n_rows, row_bytes, share)]
+
+    def map_rows(
+        self,
+        fn: Callable[..., T],
+        vectors: np.ndarray,
+        rows: np.ndarray,
+        row_bytes: int,
+        share: int = 1,
+        shared: tuple = (),
+    ) -> list[T]:
+        """[fn(vectors[rows[part]], *shared) for each part of ``row_blocks(len(rows),
+        row_bytes, share)``], in part order: the searches of chosen rows (pass 2).
+
+        ``fn`` sees the block's rows only, so an engine can read them where they are stored
+        (and must be able to pickle ``fn``: a module-level function); ``shared`` holds what
+        every part reads (an index of the sample, say), sent once per call.
+        """
+        rows = np.asarray(rows, dtype=np.int64)
+        return [
+            fn(vectors[rows[part]], *shared)
+            for part in self.row_blocks(len(rows), row_bytes, share)
+        ]
 
     # --- per-row results ----------------------------------------------------------------------
 
@@ -324,12 +342,10 @@ class LocalEngine:
         Returns int64 (R, k) indices into the space, each row's set in no particular order,
         ties at the k-th distance to the smaller index. Nothing is excluded.
         """
-        rows = np.asarray(rows, dtype=np.int64)
         k = min(k, space.n)
-        parts = [
-            smallest_k(space.distances_to(vectors[rows[part]]), k)
-            for part in self.row_blocks(len(rows), 4 * space.n, DISTANCE_SHARE)
-        ]
+        parts = self.map_rows(
+            nearest_block, vectors, rows, 4 * space.n, DISTANCE_SHARE, shared=(space, k)
+        )
         return np.concatenate(parts) if parts else np.empty((0, k), dtype=np.int64)
 
     # --- bytes --------------------------------------------------------------------------------
@@ -366,6 +382,16 @@ def unit_rows(block: np.ndarray) -> np.ndarray:
     norms = np.sqrt(np.einsum("ij,ij->i", unit, unit))
     np.divide(unit, norms[:, None], out=unit, where=norms[:, None] > 0)
     return unit
+
+
+def unit_rows_float32(block: np.ndarray) -> np.ndarray:
+    """float32 (B, D): ``block``'s rows scaled to unit length (norms in float64, one float32
+    product per value; a zero row stays zero), the cosine space's rows bit for bit."""
+    wide = np.asarray(block, dtype=np.float64)
+    norms = np.sqrt(np.einsum("ij,ij->i", wide, wide))
+    scale = np.zeros_like(norms)
+    np.divide(1.0, norms, out=scale, where=norms > 0)
+    return np.multiply(block, scale.astype(np.float32)[:, None], dtype=np.float32)
 
 
 def smallest_k(block: np.ndarray, k: int) -> np.ndarray:
@@ -410,6 +436,12 @@ def _partition_k(block: np.ndarray, k: int) -> np.ndarray:
     values[rows, positions] = block[rows, cols]
     chosen = np.argpartition(values, k - 1, axis=1)[:, :k]
     return np.take_along_axis(candidates, chosen, axis=1)
+
+
+def nearest_block(block: np.ndarray, space: Space, k: int) -> np.ndarray:
+    """int64 (B, k): the exact k nearest rows of ``space`` to each row of ``block`` (rows
+    from outside the space), in no particular order, ties to the smaller index."""
+    return smallest_k(space.distances_to(block), k)
 
 
 def nonfinite_rows(block: np.ndarray) -> np.ndarray:

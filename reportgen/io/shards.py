@@ -388,7 +388,8 @@ class ShardedRows:
 
     Picklable, so that a Dask worker reads its blocks itself instead of receiving them from
     the client. Each process keeps the last shard it decoded (the blocks of one shard run
-    one after another). Only slices: the engines' reductions read contiguous blocks.
+    one after another). ``rows[a:b]`` reads a contiguous block (the reductions);
+    ``take(rows)`` reads chosen rows (the searches of pass 2).
     """
 
     shards: tuple[Shard, ...]
@@ -427,6 +428,23 @@ class ShardedRows:
         if not parts:
             return np.empty((0, self.dim), dtype=np.float32)
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+    def take(self, rows: np.ndarray) -> np.ndarray:
+        """float32 (R, D): the given rows (int (R,), any order, repeats allowed), as
+        ``values[rows]`` of the concatenated shards; each shard that holds one is read once,
+        in shard order."""
+        rows = np.asarray(rows, dtype=np.int64)
+        n = self.shape[0]
+        if rows.size and (rows.min() < 0 or rows.max() >= n):
+            raise IndexError(f"rows outside 0..{n - 1}")
+        out = np.empty((len(rows), self.dim), dtype=np.float32)
+        starts = np.cumsum((0, *self.counts))
+        owner = np.searchsorted(starts, rows, side="right") - 1
+        for shard in np.unique(owner):
+            mine = np.flatnonzero(owner == shard)
+            values = _shard_values(self.reader, self.shards[shard], self.token)
+            out[mine] = values[rows[mine] - starts[shard]]
+        return out
 
 
 _LAST_SHARD: dict[str, Any] = {}

@@ -336,3 +336,78 @@ def test_the_build_s_array_is_reduced_from_its_shards_on_the_workers(tmp_path, s
         )
         assert len(engine.select_rows(stand_in, zero_rows)) == 0  # the shards have no zero row
         assert not engine.gram(stand_in.copy()).any()  # another array: reduced here
+
+
+def test_searches_of_chosen_rows_run_on_the_workers_to_the_local_engine_s_bits(tmp_path, scheduler):
+    """Pass 2's searches of the sample (exact, and an IVF index of the sample) read their
+    query rows from the shards on the workers and find what the local engine finds: given a
+    stand-in array of zeros, the answers are still the shards' rows'."""
+    from reportgen.analysis.neighbors import search_sample
+    from reportgen.analysis.scale import row_keys
+    from reportgen.engine import LocalEngine
+    from reportgen.engine.dask import DaskEngine
+    from reportgen.io.shards import ShardedRows, read_sharded_vectors
+
+    _write_shards(tmp_path / "shards")
+    pattern = str(tmp_path / "shards" / "*.parquet")
+    sharded = read_sharded_vectors(pattern, InputConfig(vectors=pattern), _read_vectors)
+    values = sharded.raw.values
+    stand_in = np.zeros_like(values)
+    sample = np.arange(0, len(values), 6)
+    queries = np.setdiff1d(np.arange(len(values)), sample)
+    block_bytes = 4 * 16 * 40  # a few rows a part: many parts, each on some worker
+    local = LocalEngine(block_bytes=block_bytes)
+    space = local.prepare_space(values[sample], "cosine")
+    with distributed.Client(scheduler, set_as_default=False) as client:
+        engine = DaskEngine(
+            block_bytes=block_bytes, client=client, mirror=ShardedRows.of(sharded), array=stand_in
+        )
+        found = engine.nearest_to(space, stand_in, queries, 4)
+        assert found.tobytes() == local.nearest_to(space, values, queries, 4).tobytes()
+        for method in ("exact", "faiss"):
+            # k = 1, the placement's search (k > 1 orders the k by distance on the client).
+            here = search_sample(values, queries, sample, 1, method=method, engine=local)
+            # The client reads the sample's rows and the (at most 500) rows that tune
+            # faiss's nprobe from the array; the other 100 queries only the workers read.
+            mixed = stand_in.copy()
+            order = np.argsort(row_keys(queries, 0), kind="stable")
+            for rows in (sample, queries[order[:500]]):
+                mixed[rows] = values[rows]
+            engine = DaskEngine(
+                block_bytes=block_bytes, client=client, mirror=ShardedRows.of(sharded), array=mixed
+            )
+            there = search_sample(mixed, queries, sample, 1, method=method, engine=engine)
+            assert there.positions.tobytes() == here.positions.tobytes(), method
+            assert there.recall == here.recall
+        prefixes = client.run_on_scheduler(
+            lambda dask_scheduler: list(dask_scheduler.task_prefixes)
+        )
+    assert {"reportgen-nearest-block", "reportgen-sample-lists-block"} <= set(prefixes)
+
+
+def test_a_build_that_places_points_searches_them_on_the_workers(tmp_path, monkeypatch, scheduler):
+    """Fitted on 100 of 720 rows, the points whose graph neighbours hold no fitted point
+    are searched against the sample on the workers: the site is the local build's."""
+    monkeypatch.chdir(tmp_path)
+    _write_shards(tmp_path / "shards")
+    args = ["build", "shards/*.parquet", "--fit-sample", "100", *FAST]
+    assert main([*args, "--out", "local"]) == 0
+    with distributed.Client(scheduler, set_as_default=False) as client:
+        client.run_on_scheduler(_forget_prefixes)
+    assert main([*args, "--out", "dask", "--engine", "dask", "--scheduler", scheduler]) == 0
+    local, on_dask = read_tree(tmp_path / "local"), read_tree(tmp_path / "dask")
+    assert [name for name in local if local[name] != on_dask.get(name)] == []
+    assert b"placement" in local["report.json"]
+    with distributed.Client(scheduler, set_as_default=False) as client:
+        prefixes = client.run_on_scheduler(
+            lambda dask_scheduler: list(dask_scheduler.task_prefixes)
+        )
+    assert "reportgen-nearest-block" in prefixes
+
+
+def _forget_prefixes(dask_scheduler: distributed.Scheduler) -> None:
+    """Drop the scheduler's record of finished task prefixes (so a test sees its own)."""
+    for name in [name for name in dask_scheduler.task_prefixes if name.startswith("reportgen-")]:
+        prefix = dask_scheduler.task_prefixes[name]
+        if not any(prefix.states.get(state) for state in ("processing", "waiting", "memory")):
+            del dask_scheduler.task_prefixes[name]

@@ -173,3 +173,26 @@ def test_a_build_from_shards_equals_the_build_from_one_file(tmp_path, monkeypatc
     assert one.pop("provenance") != many.pop("provenance")  # the input files' names
     assert (one["dataset"].pop("name"), many["dataset"].pop("name")) == ("v", "s")
     assert one == many
+
+
+def test_sharded_rows_take_reads_chosen_rows_in_any_order(tmp_path):
+    """take(rows) equals indexing the concatenated shards, across empty and one-row shards,
+    with rows unsorted and repeated; a row outside the shards is an IndexError."""
+    from reportgen.config import InputConfig
+    from reportgen.io.inputs import _read_vectors
+    from reportgen.io.shards import ShardedRows, map_in_process, read_sharded_vectors
+
+    rng = np.random.default_rng(4)
+    for i, size in enumerate([5, 0, 1, 7, 0, 3]):
+        np.save(tmp_path / f"s-{i}.npy", rng.normal(size=(size, 3)).astype(np.float32))
+    pattern = str(tmp_path / "*.npy")
+    sharded = read_sharded_vectors(
+        pattern, InputConfig(vectors=pattern), _read_vectors, map_in_process
+    )
+    rows = ShardedRows.of(sharded)
+    values = sharded.raw.values
+    chosen = np.array([15, 0, 5, 6, 5, 12, 4, 13])
+    assert rows.take(chosen).tobytes() == values[chosen].tobytes()
+    assert rows.take(np.empty(0, np.int64)).shape == (0, 3)
+    with pytest.raises(IndexError):
+        rows.take(np.array([16]))

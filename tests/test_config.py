@@ -85,6 +85,14 @@ def test_invalid_toml_names_the_file(tmp_path: Path):
         read_config_file(path)
 
 
+def test_a_renamed_option_names_its_new_name(tmp_path: Path):
+    path = tmp_path / "reportgen.toml"
+    path.write_text("[input]\ndemo = 'digits'\n[clusters]\nminibatch_above = 1000\n")
+    renamed = r"'minibatch_above' in \[clusters\] \(renamed: use 'blocked_above'"
+    with pytest.raises(ConfigError, match=renamed):
+        resolve_config(read_config_file(path), path)
+
+
 def test_conflicting_inputs_are_reported_together():
     with pytest.raises(ConfigError) as caught:
         resolve_config(

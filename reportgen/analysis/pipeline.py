@@ -617,7 +617,7 @@ def _kmeans_params(context: StepContext) -> dict[str, Any]:
         "k_max": cfg.k_max,
         "silhouette_sample": cfg.silhouette_sample,
         "choose_sample": cfg.choose_sample,
-        "minibatch_above": cfg.minibatch_above,
+        "blocked_above": cfg.blocked_above,
         "seed": config.seed,
     }
 

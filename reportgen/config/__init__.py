@@ -190,10 +190,12 @@ class ClustersConfig:
         "it, only the chosen k is fitted on all points",
         constraint=CLUSTER_PARAMETERS["choose_sample"],
     )
-    minibatch_above: int = option(
+    blocked_above: int = option(
         50_000,
-        "above this many points, MiniBatchKMeans instead of KMeans",
-        constraint=CLUSTER_PARAMETERS["minibatch_above"],
+        "above this many points, the fit on all points is Lloyd iterations over blocks of "
+        "rows (no copy of all points; on the workers with --engine dask) instead of "
+        "scikit-learn's KMeans",
+        constraint=CLUSTER_PARAMETERS["blocked_above"],
     )
 
 
@@ -600,7 +602,16 @@ def _coerce(spec: OptionSpec, value: Any, base_dir: Path | None) -> Any:
     raise TypeError(f"unsupported option type {spec.type}")  # a bug in the declaration
 
 
+# Options that were renamed, so that an old config file gets the new name, not a guess.
+_RENAMED = {
+    "minibatch_above": ("blocked_above", "the final k-means fit is no longer MiniBatchKMeans"),
+}
+
+
 def _suggest(name: str, candidates: list[str]) -> str:
+    if name in _RENAMED:
+        new_name, why = _RENAMED[name]
+        return f" (renamed: use '{new_name}'; {why})"
     close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
 

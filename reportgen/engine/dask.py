@@ -7,8 +7,8 @@ order (``dask_shard_mapper``); then the analysis' reductions over all rows (norm
 Gram matrix, per-label sums, the zero scan, the PCA projection) run block by block on the
 workers, which read the blocks from the shards again (``DaskEngine``), and so do the searches
 of chosen rows against the sample (the placement of points outside the fit sample, exact or
-through an IVF index of the sample scattered to the workers once, ``DaskEngine.map_rows``).
-All give the local engine's bytes. A bad shard
+through an IVF index of the sample scattered to the workers once) and the Lloyd passes of the
+blocked k-means fit (``DaskEngine.map_rows``). All give the local engine's bytes. A bad shard
 is reported as the first bad one in shard order, whichever worker finished first; a worker
 that dies is replaced and its tasks run again (Dask's retries). A client that holds only the
 sample comes next (issue 12, pass 2): today it gathers every row.

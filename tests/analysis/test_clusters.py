@@ -8,6 +8,7 @@ from sklearn.preprocessing import normalize
 from reportgen.analysis import records
 from reportgen.analysis.clusters import Clustering, choice_rows, compute_clusters
 from reportgen.analysis.scale import row_keys
+from reportgen.engine import LOCAL
 from reportgen.errors import AnalysisError
 
 METRICS = ["cosine", "euclidean"]
@@ -182,10 +183,57 @@ def test_deterministic(blobs):
     _assert_equal(first, second)
 
 
-def test_minibatch_above_n_uses_minibatch(blobs):
-    result = compute_clusters(blobs, minibatch_above=100, k_max=6)
-    assert result.method == "minibatch-kmeans"
+def test_above_blocked_above_the_fit_is_blocked_lloyd(blobs):
+    result = compute_clusters(blobs, blocked_above=100, k_max=6)
+    assert result.method == "blocked-lloyd"
     assert result.k == 4
+    assert "Lloyd iterations over all" in result.choice_reason
+
+
+@pytest.mark.parametrize("metric", METRICS)
+def test_blocked_lloyd_equals_scikit_learn_s_lloyd_from_the_same_centres(rng, metric):
+    """From the same start, the blocked iterations reach scikit-learn's partition and its
+    centres, whatever the blocks; distances are those to the assigned centre."""
+    from sklearn.cluster import KMeans
+
+    from reportgen.analysis.clusters import blocked_lloyd
+    from reportgen.engine import LocalEngine
+
+    vectors = _blobs(rng, 5, 300, dim=12)
+    space = _space(vectors, metric).astype(np.float32)
+    start = space[rng.choice(len(space), 5, replace=False)]
+    reference = KMeans(5, init=start, n_init=1, max_iter=300, tol=0, algorithm="lloyd").fit(space)
+    tiny = LocalEngine(block_bytes=8 * 12 * 37)  # blocks of a few rows
+    fits = [blocked_lloyd(vectors, start, metric, tolerance=0, engine=e) for e in (tiny, LOCAL)]
+    for fit in fits:
+        assert fit.changed == 0 and fit.iterations < 30
+        assert metrics.adjusted_rand_score(reference.labels_, fit.labels) == 1.0
+        np.testing.assert_allclose(fit.centres, reference.cluster_centers_, atol=1e-5)
+        own = fit.centres[fit.labels].astype(np.float64)
+        if metric == "cosine":
+            expected = 1 - np.einsum("ij,ij->i", space, normalize(own))
+        else:
+            expected = np.linalg.norm(space - own, axis=1)
+        np.testing.assert_allclose(fit.distances, expected, atol=1e-5)
+    # Other blocks add the float32 block sums in another order: the same partition, centres
+    # equal to float32 rounding (every engine runs the same blocks, so it gets the same bits).
+    assert fits[0].labels.tobytes() == fits[1].labels.tobytes()
+    np.testing.assert_allclose(fits[0].centres, fits[1].centres, rtol=1e-6, atol=1e-6)
+
+
+def test_blocked_lloyd_stops_at_its_tolerance_and_says_so(rng):
+    from reportgen.analysis.clusters import blocked_lloyd
+
+    vectors = _blobs(rng, 3, 200)
+    start = _space(vectors, "cosine")[:3].astype(np.float32)  # a poor start: many passes
+    one = blocked_lloyd(vectors, start, "cosine", iterations=1)
+    assert one.iterations == 1 and one.changed == len(vectors)
+    assert one.describe(len(vectors)) == (
+        "then 1 Lloyd iteration over all 600 points in blocks (600 of 600 points changed "
+        "cluster in the last)"
+    )
+    loose = blocked_lloyd(vectors, start, "cosine", tolerance=0.5)
+    assert loose.changed <= 300 and loose.iterations <= 2
 
 
 @pytest.mark.parametrize("metric", METRICS)
@@ -279,7 +327,7 @@ def test_four_points_cluster_automatically():
         ({"choose_sample": 3}, "choose_sample=3 must be >= 4"),
         ({"k_max": 12, "k_min": 10, "choose_sample": 8}, "rows k is chosen on - 1 = 7"),
         ({"representatives": 0}, "representatives=0 must be >= 1"),
-        ({"minibatch_above": -1}, "minibatch_above=-1 must be >= 0"),
+        ({"blocked_above": -1}, "blocked_above=-1 must be >= 0"),
         ({"labels": ["a"] * 3}, "labels has 3 values, expected one per point: N = 240"),
         ({"texts": ["a"] * 3}, "texts has 3 values, expected one per point: N = 240"),
         ({"k_min": 30, "k_max": 40, "silhouette_sample": 20}, "k_min=30 leaves no candidate"),
@@ -375,11 +423,17 @@ def test_sampled_choice_is_deterministic(rng):
     _assert_equal(compute_clusters(vectors, **kwargs), compute_clusters(vectors, **kwargs))
 
 
-def test_minibatch_final_fit_assigns_every_point(rng):
+def test_blocked_final_fit_assigns_every_point(rng):
     vectors = _blobs(rng, 4, 100)
-    result = compute_clusters(vectors, k_max=6, choose_sample=60, minibatch_above=100)
-    assert result.method == "minibatch-kmeans" and result.k == 4
+    result = compute_clusters(vectors, k_max=6, choose_sample=60, blocked_above=100)
+    assert result.method == "blocked-lloyd" and result.k == 4
     assert sorted(result.sizes) == [100] * 4
+    given = compute_clusters(vectors, k=4, choose_sample=60, blocked_above=100)
+    assert given.choice_reason.startswith(
+        "k = 4: as configured, fitted on a seeded sample of 60 of 400 points; refined on a "
+        "seeded sample of 100 points, then "
+    )
+    assert metrics.adjusted_rand_score(result.assignments, given.assignments) == 1.0
 
 
 def test_partition_record_round_trips_the_choice_sample(rng):

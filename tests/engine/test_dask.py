@@ -405,6 +405,52 @@ def test_a_build_that_places_points_searches_them_on_the_workers(tmp_path, monke
     assert "reportgen-nearest-block" in prefixes
 
 
+def test_the_blocked_k_means_fit_runs_on_the_workers_to_the_local_engine_s_bits(
+    tmp_path, scheduler
+):
+    """Each Lloyd pass assigns the blocks on the workers that read them from the shards (a
+    stand-in array of zeros on the client); the sums come back in block order, so labels,
+    distances and centres are the local engine's, bit for bit."""
+    from reportgen.analysis.clusters import blocked_lloyd
+    from reportgen.engine import LocalEngine
+    from reportgen.engine.dask import DaskEngine
+    from reportgen.io.shards import ShardedRows, read_sharded_vectors
+
+    _write_shards(tmp_path / "shards")
+    pattern = str(tmp_path / "shards" / "*.parquet")
+    sharded = read_sharded_vectors(pattern, InputConfig(vectors=pattern), _read_vectors)
+    values = sharded.raw.values
+    stand_in = np.zeros_like(values)
+    centres = values[:: len(values) // 5][:5].astype(np.float32)
+    block_bytes = 4 * DIM * 50
+    local = blocked_lloyd(values, centres, "cosine", engine=LocalEngine(block_bytes=block_bytes))
+    assert local.iterations > 1
+    with distributed.Client(scheduler, set_as_default=False) as client:
+        client.run_on_scheduler(_forget_prefixes)
+        engine = DaskEngine(
+            block_bytes=block_bytes, client=client, mirror=ShardedRows.of(sharded), array=stand_in
+        )
+        there = blocked_lloyd(stand_in, centres, "cosine", engine=engine)
+        prefixes = client.run_on_scheduler(
+            lambda dask_scheduler: list(dask_scheduler.task_prefixes)
+        )
+    for field in ("labels", "distances", "centres"):
+        assert getattr(there, field).tobytes() == getattr(local, field).tobytes(), field
+    assert (there.iterations, there.changed) == (local.iterations, local.changed)
+    assert "reportgen-lloyd-block" in prefixes
+
+
+def test_a_build_with_blocked_k_means_is_the_local_build(tmp_path, monkeypatch, scheduler):
+    monkeypatch.chdir(tmp_path)
+    _write_shards(tmp_path / "shards")
+    args = ["build", "shards/*.parquet", "--clusters-blocked-above", "100", *FAST]
+    assert main([*args, "--out", "local"]) == 0
+    assert main([*args, "--out", "dask", "--engine", "dask", "--scheduler", scheduler]) == 0
+    local, on_dask = read_tree(tmp_path / "local"), read_tree(tmp_path / "dask")
+    assert [name for name in local if local[name] != on_dask.get(name)] == []
+    assert b'"method": "blocked-lloyd"' in local["report.json"]
+
+
 def _forget_prefixes(dask_scheduler: distributed.Scheduler) -> None:
     """Drop the scheduler's record of finished task prefixes (so a test sees its own)."""
     for name in [name for name in dask_scheduler.task_prefixes if name.startswith("reportgen-")]:

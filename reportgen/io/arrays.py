@@ -50,7 +50,9 @@ class RawVectors:
 
     ``values`` is float32, C order, (N, D) with D >= 1, possibly with NaN/Inf. ``source``
     names the input in messages (a path, or "vectors" for an array); ``table`` holds the
-    metadata columns that came with the vectors in the same file.
+    metadata columns that came with the vectors in the same file. ``invalid_rows`` holds
+    the rows with a NaN or an Inf (int64, in row order) when the reader found them already
+    (each shard where it was read, on a Dask worker); None: they are looked for later.
     """
 
     values: np.ndarray
@@ -58,6 +60,7 @@ class RawVectors:
     locator: Locator = Locator()
     table: Table | None = None
     is_file: bool = True
+    invalid_rows: np.ndarray | None = None
 
     def count_phrase(self) -> str:
         """How a message states the number of vectors: ``vectors.npy has 1797 vectors``."""

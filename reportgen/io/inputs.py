@@ -261,7 +261,9 @@ def _drop_invalid(
     vectors: RawVectors, columns: list[Column], images: Images | None, inp: InputConfig
 ) -> tuple[np.ndarray, list[Column], Images | None, tuple[int, ...]]:
     """Refuse rows with NaN/Inf, or drop them from vectors, columns and images alike."""
-    bad = arrays.find_invalid_rows(vectors.values)
+    bad = vectors.invalid_rows
+    if bad is None:  # not found where the vectors were read
+        bad = arrays.find_invalid_rows(vectors.values)
     if not len(bad):
         return vectors.values, columns, images, ()
     if not inp.drop_invalid:

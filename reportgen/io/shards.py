@@ -199,21 +199,31 @@ def map_in_process(fn: Callable[[Shard], Any], shards: Sequence[Shard]) -> list[
 class ReadShard:
     """Reads one vectors shard (a picklable function object: a Dask worker runs it).
 
-    Returns (the shard's RawVectors, the sha256 of its bytes), or the InputError it raised:
-    returned rather than raised, so that the error reported is the first in shard order,
-    whichever worker finished first, and Dask does not retry a bad file.
+    Returns (the shard's RawVectors, with its ``invalid_rows`` found where it was read, and
+    the sha256 of its bytes), or the InputError it raised: returned rather than raised, so
+    that the error reported is the first in shard order, whichever worker finished first,
+    and Dask does not retry a bad file.
     """
 
     inp: Any
     read: VectorReader
 
     def __call__(self, shard: Shard) -> tuple[RawVectors, str] | InputError:
+        from reportgen.engine import LOCAL, nonfinite_rows
+
         try:
             with shard.local() as path:
                 part = _renamed(self.read(path, self.inp), shard)
-                if isinstance(part.values, np.memmap) and shard.filesystem is not None:
+                values = part.values
+                if isinstance(values, np.memmap) and shard.filesystem is not None:
                     # The temporary copy goes away with the block: keep the numbers.
-                    part = RawVectors(np.array(part.values), part.source, part.locator, part.table)
+                    values = np.array(values)
+                # The NaN/Inf scan while the shard is at hand: the client need not read
+                # every row again to look for them.
+                invalid = LOCAL.select_rows(values, nonfinite_rows)
+                part = RawVectors(
+                    values, part.source, part.locator, part.table, invalid_rows=invalid
+                )
                 return part, file_sha256(path)
         except InputError as exc:
             return exc
@@ -268,7 +278,10 @@ def read_sharded_vectors(
             )
         table = concatenate_tables(pattern, [t for t in tables if t is not None], shards)
     source = f"{pattern} ({len(shards)} {'shard' if len(shards) == 1 else 'shards'})"
-    raw = RawVectors(values, source, locator, table)
+    invalid = np.concatenate(
+        [start + part.invalid_rows for start, part in zip(starts, parts, strict=True)]
+    ).astype(np.int64)
+    raw = RawVectors(values, source, locator, table, invalid_rows=invalid)
     return ShardedVectors(raw, tuple(shards), counts, tuple(sources), reader)
 
 

@@ -196,3 +196,23 @@ def test_sharded_rows_take_reads_chosen_rows_in_any_order(tmp_path):
     assert rows.take(np.empty(0, np.int64)).shape == (0, 3)
     with pytest.raises(IndexError):
         rows.take(np.array([16]))
+
+
+def test_nan_and_inf_are_found_in_each_shard_where_it_is_read(tmp_path, monkeypatch):
+    """The scan for NaN/Inf runs in each shard's read (on a Dask worker, with that engine),
+    not over all rows again: the rows it finds are global, and --drop-invalid drops them."""
+    from reportgen.io import arrays
+
+    broken = VECTORS.copy()
+    broken[8, 1], broken[21, 4] = np.nan, -np.inf  # rows in the shards part-3 and part-10
+    _split(tmp_path, broken)
+
+    def no_second_scan(values, **_):
+        raise AssertionError("the NaN/Inf scan ran over all rows again")
+
+    monkeypatch.setattr(arrays, "find_invalid_rows", no_second_scan)
+    with pytest.raises(InputError, match=r"part-3\.npy: row 2, column 1: NaN in a vector \(2 rows"):
+        load_dataset(config(vectors=str(tmp_path / "s" / "*.npy")))
+    ds = load_dataset(config(vectors=str(tmp_path / "s" / "*.npy"), drop_invalid=True))
+    assert ds.dropped_rows == (8, 21)
+    np.testing.assert_array_equal(ds.vectors, np.delete(VECTORS, [8, 21], axis=0))

@@ -555,8 +555,8 @@ def lloyd_block(
     centre the float64 (k, D) sum and int64 (k,) count of the rows assigned to it.
 
     One float32 product of the rows with the centres gives both the assignment and the
-    cosine distance, and one with the assignment's indicator matrix the sums (float32 within
-    the block, float64 across blocks): each pass costs little more than reading the rows.
+    cosine distance; the sums are float64, each cluster's rows added in row order: each
+    pass costs little more than reading the rows, and its bits do not depend on threads.
     """
     rows = np.asarray(block, dtype=np.float32)
     if metric == "cosine":
@@ -576,10 +576,17 @@ def lloyd_block(
     else:
         difference = rows - centres[labels]
         distances = np.sqrt(np.einsum("ij,ij->i", difference, difference))
-    members = np.zeros((len(centres), len(labels)), dtype=np.float32)
-    members[labels, every] = 1.0
+    # Each cluster's rows summed in row order (not a BLAS product with the assignment matrix:
+    # its sums over many rows change with the number of BLAS threads, and the Dask workers
+    # run one while this process may run more).
     counts = np.bincount(labels, minlength=len(centres)).astype(np.int64)
-    return labels, distances.astype(np.float32), (members @ rows).astype(np.float64), counts
+    order = np.argsort(labels, kind="stable")
+    ends = np.cumsum(counts)
+    sums = np.zeros((len(centres), rows.shape[1]), dtype=np.float64)
+    for cluster in np.flatnonzero(counts):
+        members = order[ends[cluster] - counts[cluster] : ends[cluster]]
+        sums[cluster] = rows[members].sum(axis=0, dtype=np.float64)
+    return labels, distances.astype(np.float32), sums, counts
 
 
 def _run(model: object, space: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -452,3 +452,19 @@ def test_partition_record_round_trips_the_choice_sample(rng):
     without = {key: v for key, v in value.items() if key != "choice_sample_size"}
     with pytest.raises(KeyError):
         records.decode_partition(arrays, without, n=400, dim=8)
+
+
+def test_blocked_lloyd_gives_the_same_bits_whatever_the_blas_threads(rng):
+    """The Dask workers run one BLAS thread, this process may run more: a pass's sums must
+    not depend on it (a BLAS product of the assignment with 10,000 rows x 384 does)."""
+    from threadpoolctl import threadpool_limits
+
+    from reportgen.analysis.clusters import blocked_lloyd
+
+    vectors = _blobs(rng, 12, 834, dim=384).astype(np.float32)
+    start = _space(vectors, "cosine")[:: len(vectors) // 12][:12].astype(np.float32)
+    many = blocked_lloyd(vectors, start, "cosine", tolerance=0, iterations=2)
+    with threadpool_limits(limits=1):
+        one = blocked_lloyd(vectors, start, "cosine", tolerance=0, iterations=2)
+    for field in ("labels", "distances", "centres"):
+        assert getattr(many, field).tobytes() == getattr(one, field).tobytes(), field

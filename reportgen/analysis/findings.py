@@ -166,8 +166,11 @@ def outliers(graph: KnnGraph, k: int, *, fraction: float = 0.01, top: int = MAX_
     return Finding(count=count, rows=rows)
 
 
-def hubness(graph: KnnGraph, k: int) -> dict:
+def hubness(graph: KnnGraph, k: int, *, among: np.ndarray | None = None) -> dict:
     """How unevenly points appear among the others' first k neighbours.
+
+    ``among``: the rows the graph's neighbours were searched among (``KnnGraph.among``),
+    whose counts alone are compared (no other row can occur); None: every row.
 
     Returns:
         {"k": k used, "skewness": scipy's skew of the k-occurrence counts (0.0 when every
@@ -179,12 +182,14 @@ def hubness(graph: KnnGraph, k: int) -> dict:
     """
     k = _graph_k(graph, k)
     counts = np.bincount(graph.indices[:, :k].ravel(), minlength=graph.n)
+    rows = np.arange(graph.n) if among is None else np.asarray(among, dtype=np.int64)
+    counts = counts[rows]
     from scipy.stats import skew  # here: importing scipy.stats costs about a second
 
     # skew divides by the spread: a constant count has none, and no skew.
     skewness = float(skew(counts)) if counts.min() != counts.max() else 0.0
-    order = np.lexsort((np.arange(graph.n), -counts))[:TOP_HUBS]
-    hubs = [{"row": int(row), "occurrences": int(counts[row])} for row in order]
+    order = np.lexsort((rows, -counts))[:TOP_HUBS]
+    hubs = [{"row": int(rows[i]), "occurrences": int(counts[i])} for i in order]
     return {"k": k, "skewness": skewness, "top_hubs": hubs}
 
 

@@ -18,7 +18,7 @@ from reportgen.analysis.ivf import (
 )
 from reportgen.analysis.scale import row_keys
 from reportgen.engine import LOCAL, Engine, LocalEngine, Space
-from reportgen.engine.local import PAIR_SHARE
+from reportgen.engine.local import PAIR_SHARE, smallest_k
 from reportgen.errors import AnalysisError
 from reportgen.validation import SEED, Choices, Interval, validate_params
 
@@ -41,6 +41,9 @@ class KnnGraph:
         recall: for an approximate graph, its recall@k against exact search on
             ``probe_size`` seeded probe rows (see ``graph_recall``); None for an exact one.
         probe_size: rows the recall was measured on (0 for an exact graph).
+        among: 0 when the neighbours are searched among all N points; else the size of the
+            seeded sample they were searched among (the fit sample, above ``[neighbors]
+            among_sample_above`` points: ``sample_knn_graph``).
     """
 
     indices: np.ndarray
@@ -50,6 +53,7 @@ class KnnGraph:
     method: str
     recall: float | None = None
     probe_size: int = 0
+    among: int = 0
 
     @property
     def k(self) -> int:
@@ -74,8 +78,16 @@ GRAPH_PARAMETERS = {
     "method": (Choices(METHODS),),
     "exact_max_n": (Interval(int, 3),),
     "probe_size": (Interval(int, 1),),
+    "among_sample_above": (Interval(int, 0),),
     "seed": SEED,
 }
+
+# Above this many points (and with a fit sample), each point's neighbours are searched among
+# the fit sample (``sample_knn_graph``), not among all N: at 1,000,000 x 768 the IVF graph of
+# all N with the fit sample's graph and the placed points' search took 341 s of a 773 s
+# build on this project's 2-core machine, and an IVF graph grows as N^1.5 where a search
+# among M sample rows grows as N.
+AMONG_SAMPLE_ABOVE = 2_000_000
 
 # The approximate graph's recall is measured on this many seeded rows (exact search of each
 # against all N: 2,000 rows cost what 2,000 / N of the exact graph costs).
@@ -227,13 +239,15 @@ def graph_method(n: int, exact_max_n: int, method: str = "auto") -> str:
 
 def describe_graph(graph: KnnGraph) -> str:
     """How the page names the graph's method and its measured recall: "exact", or
-    "IVF-Flat on faiss k-means lists, recall 0.993 on 2,000 probe points"."""
+    "IVF-Flat on faiss k-means lists, recall 0.993 on 2,000 probe points", after "among the
+    15,000 points of the fit sample, " when the neighbours were searched among those."""
+    among = f"among the {graph.among:,} points of the fit sample, " if graph.among else ""
     if graph.recall is None:
-        return graph.method
+        return among + graph.method
     name = {"faiss": "IVF-Flat on faiss k-means lists", "nndescent": "pynndescent"}.get(
         graph.method, graph.method
     )
-    return f"{name}, recall {graph.recall:.3f} on {graph.probe_size:,} probe points"
+    return f"{among}{name}, recall {graph.recall:.3f} on {graph.probe_size:,} probe points"
 
 
 def graph_width(n: int, inspector_k: int, umap_n_neighbors: int, tsne_perplexity: float) -> int:
@@ -475,11 +489,15 @@ class SampleSearch:
         recall: a faiss search's recall@k on the queries its nprobe was tuned on (None for
             an exact search).
         tune_size: how many queries that was (0 for an exact search).
+        distances, similarities: float32 (Q, k): the ``KnnGraph`` values of each (query,
+            found row) pair, when asked for (``values=True``), else None.
     """
 
     positions: np.ndarray
     recall: float | None = None
     tune_size: int = 0
+    distances: np.ndarray | None = None
+    similarities: np.ndarray | None = None
 
 
 def search_sample(
@@ -492,15 +510,19 @@ def search_sample(
     method: str = "exact",
     seed: int = 0,
     engine: Engine = LOCAL,
+    values: bool = False,
 ) -> SampleSearch:
     """Each query row's ``k`` nearest rows of the ``sample``, nearest first (ties to the
     smaller position), as positions in ``sample`` (``SampleSearch``).
 
-    "exact": the engine's blocked products of the queries with the sample
-    (``Engine.nearest_to``), Q x M x D. "faiss": an IVF-Flat index of the M sample rows
-    only, built as the graph's is (``build_list_index``), its ``nprobe`` tuned to recall 0.99 on
-    up to 500 of the queries (those with the smallest ``row_keys``) against exact search.
-    The queries should not be sample rows (nothing is excluded).
+    "exact": blocked products of the queries with the sample, Q x M x D. "faiss": an
+    IVF-Flat index of the M sample rows only, built as the graph's is (``build_list_index``),
+    its ``nprobe`` tuned to recall 0.99 on up to 500 of the queries (those with the smallest
+    ``row_keys``) against exact search; a query it finds fewer than k rows for is searched
+    exactly. Either way the queries are searched, and their k found rows ordered, by
+    ``sample_rows_block`` in the engine's parts of the queries (on the workers that read
+    them with the Dask engine). A query that is itself a sample row finds itself (nothing
+    is excluded).
 
     Args:
         vectors: float32 (N, D); may be a memory map.
@@ -510,6 +532,7 @@ def search_sample(
         method: "exact" or "faiss".
         seed: faiss's k-means and the tuning rows.
         engine: runs the blocks.
+        values: also return each pair's distance and cosine similarity.
     """
     vectors = _as_vectors(vectors)
     queries = np.asarray(queries, dtype=np.int64)
@@ -519,10 +542,9 @@ def search_sample(
     if not 1 <= k <= len(sample):
         raise AnalysisError(f"k={k} must be between 1 and the sample's {len(sample)} rows")
     space = engine.prepare_space(np.ascontiguousarray(vectors[sample]), metric)
-    recall, tune_size = None, 0
-    if method == "exact" or len(queries) == 0:
-        positions = engine.nearest_to(space, vectors, queries, k)
-    else:
+    recall, tune_size, index, nprobe = None, 0, None, 0
+    dim = space.data.shape[1]
+    if method == "faiss" and len(queries):
         # Rows prepared as the sample's space prepares them (the exact search's arithmetic):
         # no pass over all N for their norms or mean.
         def prepare(rows: np.ndarray) -> np.ndarray:
@@ -530,12 +552,11 @@ def search_sample(
 
         index = build_list_index(sample, prepare, metric, seed, engine)
 
-        def search(rows: np.ndarray, nprobe: int) -> np.ndarray:
+        def search(rows: np.ndarray, probes: int) -> np.ndarray:
             # The blocks of search_lists, each searched where the engine reads its rows.
-            shared = (index, space, k, nprobe, LocalEngine(engine.block_bytes))
-            row_bytes = 4 * space.data.shape[1]
+            shared = (index, space, k, probes, LocalEngine(engine.block_bytes))
             parts = engine.map_rows(
-                sample_lists_block, vectors, rows, row_bytes, QUERY_SHARE, shared=shared
+                sample_lists_block, vectors, rows, 4 * dim, QUERY_SHARE, shared=shared
             )
             return np.concatenate(parts) if parts else np.empty((0, k), dtype=np.int64)
 
@@ -556,15 +577,19 @@ def search_sample(
             engine,
         )
         tune_size = len(tune)
-        positions = search(queries, nprobe)
-        short = np.flatnonzero((positions < 0).any(axis=1))
-        if short.size:
-            positions[short] = engine.nearest_to(space, vectors, queries[short], k)
-    if k > 1:
-        distances = _row_pair_values(vectors, queries, sample[positions], metric, engine)[0]
-        order = np.lexsort((positions, distances), axis=-1)
-        positions = np.take_along_axis(positions, order, axis=1)
-    return SampleSearch(positions, recall, tune_size)
+    # One part's rows hold their distances to the sample (exact) or their rows prepared
+    # (faiss), and the k found rows' values in float64.
+    row_bytes = 4 * (dim if index is not None else len(sample)) + 8 * k * dim
+    shared = (space, k, index, nprobe, LocalEngine(engine.block_bytes))
+    parts = engine.map_rows(sample_rows_block, vectors, queries, row_bytes, shared=shared)
+    found = [np.concatenate([part[i] for part in parts]) for i in range(3)] if parts else None
+    if found is None:
+        empty = np.empty((0, k), dtype=np.float32)
+        found = [np.empty((0, k), dtype=np.int64), empty, empty]
+    positions, distances, similarities = found
+    if not values:
+        distances = similarities = None
+    return SampleSearch(positions, recall, tune_size, distances, similarities)
 
 
 def sample_lists_block(
@@ -573,6 +598,117 @@ def sample_lists_block(
     """int64 (B, k): ``search_block`` of rows from all N (``block``, not yet prepared) in the
     IVF index of the sample, prepared as the sample's ``space`` prepares its rows."""
     return search_block(index, space.prepare(block), k, nprobe, engine, None)
+
+
+def sample_rows_block(
+    block: np.ndarray,
+    space: Space,
+    k: int,
+    index: ListIndex | None,
+    nprobe: int,
+    engine: Engine,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One part of ``search_sample``: for each row of ``block`` (rows from all N, not yet
+    prepared), its k nearest rows of the sample's ``space`` as int64 (B, k) positions,
+    exactly (``index`` None) or in the sample's IVF index with ``nprobe`` lists (a row
+    with fewer than k found searched exactly), sorted by (distance, position); and each
+    pair's float32 distance and cosine similarity, computed in float64 from the prepared
+    rows (``KnnGraph``'s meaning: 1 - cos or L2; a zero row has similarity 0)."""
+    prepared = space.prepare(block)
+    if index is None:
+        positions = smallest_k(space.distances_to(block), k)
+    else:
+        positions = search_block(index, prepared, k, nprobe, engine, None)
+        short = np.flatnonzero((positions < 0).any(axis=1))
+        if short.size:
+            positions[short] = smallest_k(space.distances_to(block[short]), k)
+    rows = prepared.astype(np.float64)
+    found = space.data[positions].astype(np.float64)  # (B, k, D)
+    if space.metric == "cosine":  # unit rows (a zero row stays zero): the dot is the cosine
+        similarities = np.clip(np.einsum("bd,bkd->bk", rows, found), -1.0, 1.0)
+        distances = 1.0 - similarities
+    else:  # centred rows: the same differences; the cosine from the rows themselves
+        difference = found - rows[:, None, :]
+        distances = np.sqrt(np.einsum("bkd,bkd->bk", difference, difference))
+        rows += space.center
+        found += space.center
+        dots = np.einsum("bd,bkd->bk", rows, found)
+        lengths = np.sqrt(np.einsum("bd,bd->b", rows, rows))[:, None] * np.sqrt(
+            np.einsum("bkd,bkd->bk", found, found)
+        )
+        similarities = np.zeros_like(dots)
+        np.divide(dots, lengths, out=similarities, where=lengths > 0)
+        similarities = np.clip(similarities, -1.0, 1.0)
+    distances = distances.astype(np.float32)
+    order = np.lexsort((positions, distances), axis=-1)
+    return (
+        np.take_along_axis(positions, order, axis=1).astype(np.int64),
+        np.take_along_axis(distances, order, axis=1),
+        np.take_along_axis(similarities.astype(np.float32), order, axis=1),
+    )
+
+
+def sample_knn_graph(
+    vectors: np.ndarray,
+    sample: np.ndarray,
+    k: int,
+    *,
+    metric: str = "cosine",
+    method: str = "exact",
+    seed: int = 0,
+    engine: Engine = LOCAL,
+) -> KnnGraph:
+    """Each point's ``k`` nearest points among the ``sample`` (never the point itself), as
+    a ``KnnGraph`` of all N with ``among`` = M: the graph above ``[neighbors]
+    among_sample_above`` points, where a graph of all N would cost N^2 D (exact) or grow
+    as N^1.5 (IVF), and a sample of M rows costs N M D at most.
+
+    ``search_sample`` of every row for its k + 1 nearest sample rows, with their values;
+    a sample row's own entry is then dropped (any other row drops its farthest), so ties
+    still go to the smaller index. A faiss search's recall is measured as
+    ``search_sample`` measures it (``recall``, on ``probe_size`` tuning rows).
+
+    Args:
+        vectors: float32 (N, D); may be a memory map.
+        sample: sorted int (M,): the rows searched among, k < M.
+        k: neighbours per point.
+        metric: "cosine" or "euclidean".
+        method: "exact" or "faiss".
+        seed: faiss's k-means and the tuning rows.
+        engine: runs the blocks (on the workers with the Dask engine).
+    """
+    vectors = _as_vectors(vectors)
+    n = vectors.shape[0]
+    sample = np.asarray(sample, dtype=np.int64)
+    if not 1 <= k < len(sample):
+        raise AnalysisError(f"k={k} must be between 1 and the sample's {len(sample)} rows - 1")
+    every = np.arange(n, dtype=np.int64)
+    found = search_sample(
+        vectors,
+        every,
+        sample,
+        k + 1,
+        metric=metric,
+        method=method,
+        seed=seed,
+        engine=engine,
+        values=True,
+    )
+    rows = sample[found.positions]
+    own = rows == every[:, None]
+    dropped = np.where(own.any(axis=1), own.argmax(axis=1), k)
+    keep = np.ones(rows.shape, dtype=bool)
+    keep[every, dropped] = False
+    return KnnGraph(
+        indices=rows[keep].reshape(n, k).astype(np.int32),
+        distances=found.distances[keep].reshape(n, k),
+        similarities=found.similarities[keep].reshape(n, k),
+        metric=metric,
+        method=method,
+        recall=found.recall,
+        probe_size=found.tune_size,
+        among=len(sample),
+    )
 
 
 def _tune_nprobe(

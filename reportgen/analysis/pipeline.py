@@ -31,7 +31,12 @@ from reportgen.analysis.findings import (
     outliers,
     zero_vectors,
 )
-from reportgen.analysis.neighbors import compute_knn_graph, graph_method, graph_width
+from reportgen.analysis.neighbors import (
+    compute_knn_graph,
+    graph_method,
+    graph_width,
+    sample_knn_graph,
+)
 from reportgen.analysis.projections import (
     MethodInputs,
     ProjectionMethod,
@@ -50,6 +55,7 @@ from reportgen.analysis.results import (
     cluster_names,
 )
 from reportgen.analysis.scale import (
+    EXACT_SEARCH_WORK,
     PLACEMENT,
     fit_sample_size,
     hash_sample,
@@ -128,8 +134,9 @@ def analysis_steps() -> tuple[Step, ...]:
             "knn-graph",
             _graph,
             parents=(DATA,),
-            uses=("plan",),
+            uses=("plan", "fit-sample"),
             params=_graph_params,
+            fingerprint=_graph_fingerprint,
             # The approximate graph's numbers depend on faiss or pynndescent too; listing them
             # always costs an exact graph only a new key when one of them is upgraded.
             libraries=("numpy", "faiss-cpu", "pynndescent", "numba"),
@@ -239,6 +246,10 @@ class Plan:
             fit_sample`` points); None when they are fitted on all N.
         fit_graph_k: the width of the fit sample's own kNN graph (0 without a sample).
         fit_graph_method: how that graph is built ("" without a sample).
+        graph_among: 0 when the kNN graph lists each point's neighbours among all N; else
+            the fit sample's size: above ``[neighbors] among_sample_above`` points they are
+            searched among the fit sample (``sample_knn_graph``, ``graph_method`` "exact" or
+            "faiss" as for the placement search).
     """
 
     k: int
@@ -249,6 +260,7 @@ class Plan:
     fit_size: int | None = None
     fit_graph_k: int = 0
     fit_graph_method: str = ""
+    graph_among: int = 0
 
 
 def _plan_params(context: StepContext) -> dict[str, Any]:
@@ -256,6 +268,8 @@ def _plan_params(context: StepContext) -> dict[str, Any]:
     return {
         "k": config.neighbors.k,
         "exact_max_n": config.neighbors.exact_max_n,
+        "among_sample_above": config.neighbors.among_sample_above,
+        "dim": context.dataset.dim,
         "method": config.neighbors.method,
         "umap_n_neighbors": config.umap.n_neighbors if config.projections.umap else 0,
         "tsne_perplexity": config.tsne.perplexity if config.projections.tsne else 0,
@@ -284,15 +298,23 @@ def _plan(context: StepContext, params: dict[str, Any]) -> Plan:
         return Plan(k, quality_k, width, method, tuple(notes))
     # UMAP and t-SNE read the sample's own graph; the graph of all N serves the inspector
     # and the metrics (and the placement where it lists a fitted point: ``nearest_fitted``).
+    among = fit_size if n > params["among_sample_above"] else 0
+    if among:
+        # Each point's neighbours among the fit sample: every one is a fitted point, so
+        # the placement reads them all from this graph.
+        method = params["method"]
+        if method not in ("exact", "faiss"):
+            method = "exact" if n * among * params["dim"] <= EXACT_SEARCH_WORK else "faiss"
     return Plan(
         k,
         quality_k,
-        max(1, k),
+        max(1, min(k, fit_size - 1)),
         method,
         tuple(notes),
         fit_size=fit_size,
         fit_graph_k=graph_width(fit_size, k, umap_n_neighbors, perplexity),
         fit_graph_method=graph_method(fit_size, params["exact_max_n"], params["method"]),
+        graph_among=among,
     )
 
 
@@ -327,7 +349,16 @@ def _columns(context: StepContext, params: dict[str, Any]) -> tuple[ColumnCoding
 
 def _graph_params(context: StepContext) -> dict[str, Any]:
     plan = context["plan"]
-    return _graph_spec(context, plan.graph_k, plan.graph_method)
+    spec = _graph_spec(context, plan.graph_k, plan.graph_method)
+    if plan.graph_among:  # (only then: the graph of all N keeps the keys it had)
+        spec["among"] = plan.graph_among
+    return spec
+
+
+def _graph_fingerprint(context: StepContext) -> dict[str, Any]:
+    if not context["plan"].graph_among:
+        return {}
+    return {"fit_rows": array_key(context["fit-sample"])}
 
 
 def _graph_spec(context: StepContext, k: int, method: str) -> dict[str, Any]:
@@ -353,13 +384,33 @@ def _graph_of(context: StepContext, vectors: np.ndarray, params: dict[str, Any])
 
 
 def _graph(context: StepContext, params: dict[str, Any]) -> Any:
+    if "among" in params:
+        return sample_knn_graph(
+            context.dataset.vectors,
+            context["fit-sample"],
+            params["k"],
+            metric=params["metric"],
+            method=params["method"],
+            seed=context.config.seed,
+            engine=context.engine,
+        )
     return _graph_of(context, context.dataset.vectors, params)
 
 
 def _decode_graph(arrays: Any, value: Any, context: StepContext, params: dict[str, Any]) -> Any:
     return records.decode_graph(
-        arrays, value, n=context.dataset.n, k=params["k"], metric=params["metric"]
+        arrays,
+        value,
+        n=context.dataset.n,
+        k=params["k"],
+        metric=params["metric"],
+        among=params.get("among", 0),
     )
+
+
+def _among_rows(context: StepContext) -> np.ndarray | None:
+    """The rows the graph's neighbours were searched among (the fit sample), or None: all."""
+    return context["fit-sample"] if context["plan"].graph_among else None
 
 
 # --------------------------------------------------------------------------------------
@@ -560,6 +611,7 @@ def _quality_step() -> Step:
             params["k"],
             engine=context.engine,
             fitted_rows=fitted,
+            among=_among_rows(context),
             **rest,
         )
 
@@ -738,7 +790,7 @@ def _confusion(context: StepContext, params: dict[str, Any]) -> tuple[dict, ...]
 
 
 def _hubness(context: StepContext, params: dict[str, Any]) -> dict:
-    return hubness(context["knn-graph"], params["k"])
+    return hubness(context["knn-graph"], params["k"], among=_among_rows(context))
 
 
 def _decode_hubness(arrays: Any, value: Any, context: StepContext, params: Any) -> dict:

@@ -157,6 +157,7 @@ def compute_qualities(
     seed: int = 0,
     engine: Engine = LOCAL,
     fitted_rows: Mapping[str, np.ndarray | None] | None = None,
+    among: np.ndarray | None = None,
 ) -> dict[str, ProjectionQuality]:
     """``compute_quality`` of several projections of the same points at once, each equal to
     what ``compute_quality`` gives it alone: the query points are the same for all, so each
@@ -167,6 +168,10 @@ def compute_qualities(
         layouts: name -> (N, 2) or (N, 3) coordinates.
         fitted_rows: name -> the rows that layout was fitted on, or None (see
             ``compute_quality``); a name left out is None.
+        among: the rows the graph's neighbours were searched among (``KnnGraph.among``:
+            the fit sample), or None (all N). kNN recall then compares each point's k
+            nearest of those rows in the layout with the graph's; trustworthiness still
+            ranks each point's k nearest of all N in the layout.
         The other arguments are ``compute_quality``'s.
 
     Returns:
@@ -196,10 +201,14 @@ def compute_qualities(
         rng = np.random.default_rng(seed)
         queries = np.sort(rng.choice(n, size=sample_size, replace=False))
         sample = sample_size
+    if (among is None) != (graph.among == 0) or (among is not None and len(among) != graph.among):
+        raise AnalysisError(f"the kNN graph lists neighbours among {graph.among or 'all'} rows")
     lows = {name: _lowdim_neighbors(coordinates, k) for name, coordinates in layouts.items()}
     penalties = _rank_penalties(
         vectors, metric, queries, [low[queries] for low in lows.values()], k, engine
     )
+    if among is not None:
+        lows = {name: _lowdim_neighbors(layouts[name], k, among) for name in lows}
     fitted_rows = fitted_rows or {}
     return {
         name: _quality(graph, lows[name], penalty, queries, sample, k, fitted_rows.get(name))
@@ -283,23 +292,28 @@ def _check(
         raise AnalysisError(f"sample_size={sample_size} must be >= 1")
 
 
-def _lowdim_neighbors(coordinates: np.ndarray, k: int) -> np.ndarray:
-    """Exact k nearest neighbours in the projection: int64 (N, k), nearest first.
+def _lowdim_neighbors(
+    coordinates: np.ndarray, k: int, among: np.ndarray | None = None
+) -> np.ndarray:
+    """Exact k nearest neighbours in the projection: int64 (N, k), nearest first; among the
+    rows ``among`` only (sorted int), when given.
 
     The point itself is excluded by index (not by being at distance 0: a duplicate may come
     first); ties go to the smaller index, also at the k-th place (rows tied there are redone
-    with a radius query, which returns every tied point). Needs k + 2 <= N.
+    with a radius query, which returns every tied point). Needs k + 2 <= N (or len(among)).
     """
     points = np.ascontiguousarray(coordinates, dtype=np.float64)
     n = points.shape[0]
+    ids = np.arange(n) if among is None else np.asarray(among, dtype=np.int64)
     # scipy's tree, here: a cached rebuild never imports it. It queries in parallel and
     # answers a 60,000-point layout in a tenth of scikit-learn's KDTree's time; the result
     # does not depend on the number of threads.
     from scipy.spatial import cKDTree
 
-    tree = cKDTree(points)
+    tree = cKDTree(points[ids])
     # k + 2 with the point itself: one more neighbour than needed shows a tie at the k-th place.
-    distances, indices = tree.query(points, k=k + 2, workers=-1)
+    distances, found = tree.query(points, k=k + 2, workers=-1)
+    indices = ids[found]
     keep = indices != np.arange(n)[:, None]
     keep[keep.all(axis=1), -1] = False  # the point itself was crowded out by duplicates
     distances = distances[keep].reshape(n, k + 1)
@@ -312,9 +326,9 @@ def _lowdim_neighbors(coordinates: np.ndarray, k: int) -> np.ndarray:
         # Every point within the k-th distance (with a slack: the ball query may compute a
         # distance a little differently), ranked again by (distance, index) computed here.
         radius = distances[tied, k - 1] * (1 + 1e-9) + 1e-12
-        found = tree.query_ball_point(points[tied], r=radius)
+        found = tree.query_ball_point(points[tied], r=radius)  # positions in ``ids``
         for row, row_i in zip(tied, found, strict=True):
-            row_i = np.asarray([i for i in row_i if i != row], dtype=np.int64)
+            row_i = np.asarray([i for i in ids[row_i] if i != row], dtype=np.int64)
             if len(row_i) >= k:
                 row_d = np.sqrt(((points[row_i] - points[row]) ** 2).sum(axis=1))
                 indices[row, :k] = row_i[np.lexsort((row_i, row_d))[:k]]

@@ -39,10 +39,14 @@ def encode_graph(graph: KnnGraph) -> Record:
         "recall": graph.recall,
         "probe_size": graph.probe_size,
     }
+    if graph.among:
+        value["among"] = graph.among
     return arrays, value
 
 
-def decode_graph(arrays: Arrays, value: Any, *, n: int, k: int, metric: str) -> KnnGraph:
+def decode_graph(
+    arrays: Arrays, value: Any, *, n: int, k: int, metric: str, among: int = 0
+) -> KnnGraph:
     indices = _array(arrays, "indices", np.int32, (n, k))
     if indices.size and (indices.min() < 0 or indices.max() >= n):
         raise ValueError("neighbour index out of range")
@@ -54,7 +58,10 @@ def decode_graph(arrays: Arrays, value: Any, *, n: int, k: int, metric: str) -> 
         method=_text(value, "method"),
         recall=None if value["recall"] is None else _float(value, "recall"),
         probe_size=_int(value, "probe_size"),
+        among=_int(value, "among") if "among" in value else 0,
     )
+    if graph.among != among:
+        raise ValueError(f"graph among {graph.among} points, expected {among}")
     if graph.metric != metric:
         raise ValueError(f"graph metric {graph.metric!r}, expected {metric!r}")
     if (graph.method == "exact") != (graph.recall is None) or not 0 <= (graph.recall or 0) <= 1:

@@ -25,7 +25,7 @@ from typing import Any, get_args, get_origin, get_type_hints
 
 from reportgen.analysis.clusters import CHOOSE_SAMPLE, CLUSTER_PARAMETERS
 from reportgen.analysis.findings import NEAR_DUPLICATE_PARAMETERS
-from reportgen.analysis.neighbors import GRAPH_PARAMETERS, METHODS
+from reportgen.analysis.neighbors import AMONG_SAMPLE_ABOVE, GRAPH_PARAMETERS, METHODS
 from reportgen.analysis.quality import QUALITY_PARAMETERS
 from reportgen.analysis.scale import SCALE_PARAMETERS
 from reportgen.analysis.similarity import SIMILARITY_PARAMETERS
@@ -115,6 +115,13 @@ class NeighborsConfig:
         40_000,
         "largest N for the exact kNN graph under method auto; above it faiss's approximate one",
         constraint=GRAPH_PARAMETERS["exact_max_n"],
+    )
+    among_sample_above: int = option(
+        AMONG_SAMPLE_ABOVE,
+        "above this many points (when UMAP or t-SNE is fitted on a sample), each point's "
+        "neighbours are searched among the fit sample, not among all points: the inspector, "
+        "kNN label accuracy, hubness, near-duplicates and kNN recall say so",
+        constraint=GRAPH_PARAMETERS["among_sample_above"],
     )
 
 

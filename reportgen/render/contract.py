@@ -190,6 +190,12 @@ SHAPES: tuple[Shape, ...] = (
         (
             Field("n", "number", "the number of points", True),
             Field("k", "number", "neighbours the inspector lists", True),
+            Field(
+                "among",
+                "number",
+                "the fit sample's size when the neighbours are searched among it, else 0",
+                True,
+            ),
             Field("defaultView", "string|null", "the view a page opens on", True),
             Field("views", "ViewInfo[]", "the projection views, in order", True),
             Field("samples", "Object<string, EncodedArray|null>", "rows per '2d'/'3d'", True),

@@ -101,6 +101,8 @@ def build_report(dataset: Dataset, analysis: Analysis, provenance: dict[str, Any
             # Recall@graph_k against exact search on probe_size seeded rows (null: exact).
             "recall": analysis.graph.recall,
             "probe_size": analysis.graph.probe_size,
+            # The neighbours were searched among this many fit-sample points (null: all N).
+            "among_sample": analysis.graph.among or None,
         },
         "projections": {
             view.key: {

@@ -143,6 +143,7 @@ def scatter_block(
     return {
         "n": dataset.n,
         "k": analysis.k,
+        "among": analysis.graph.among,
         "defaultView": default_view(analysis),
         "views": [_view_block(view, analysis) for view in analysis.views],
         "samples": samples,

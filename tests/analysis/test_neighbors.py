@@ -11,6 +11,7 @@ from reportgen.analysis.neighbors import (
     graph_method,
     graph_recall,
     graph_width,
+    sample_knn_graph,
     tsne_knn,
     umap_knn,
 )
@@ -284,3 +285,46 @@ def test_the_cache_record_keeps_the_recall(rng):
     np.testing.assert_array_equal(back.indices, graph.indices)
     with pytest.raises(ValueError, match="recall"):
         records.decode_graph(arrays, {**value, "recall": None}, n=600, k=6, metric="cosine")
+
+
+@pytest.mark.parametrize("metric", METRICS)
+def test_a_graph_among_the_sample_matches_brute_force(vectors, metric):
+    """Every point's k nearest sample rows, itself left out, in brute force's order, with
+    the values the graph of all N gives the same pairs (a duplicate pair and a zero vector
+    in the data)."""
+    sample = np.sort(np.concatenate([np.arange(0, 300, 4), [17, 250]]))
+    k = 6
+    graph = sample_knn_graph(vectors, sample, k, metric=metric, engine=LocalEngine(4 * 12 * 9))
+    _assert_valid_rows(graph)
+    assert (graph.among, graph.method, graph.recall) == (len(sample), "exact", None)
+    assert np.isin(graph.indices, sample).all()
+    data = vectors.astype(np.float64)
+    gaps = pairwise_distances(data, data[sample], metric=metric)
+    gaps[sample, np.arange(len(sample))] = np.inf  # never itself
+    for row in range(len(vectors)):
+        nearest = np.lexsort((sample, np.round(gaps[row], 5)))[:k]
+        assert set(graph.indices[row]) == set(sample[nearest]), row
+    full = compute_knn_graph(vectors, 299, metric=metric)
+    for row in (3, 4, 17, 250):
+        values = zip(full.distances[row], full.similarities[row], strict=True)
+        listed = dict(zip(full.indices[row], values, strict=True))
+        for j, distance, similarity in zip(
+            graph.indices[row], graph.distances[row], graph.similarities[row], strict=True
+        ):
+            assert distance == pytest.approx(listed[j][0], abs=1e-5)
+            assert similarity == pytest.approx(listed[j][1], abs=1e-5)
+    assert describe_graph(graph) == f"among the {len(sample)} points of the fit sample, exact"
+
+
+def test_a_faiss_graph_among_the_sample_states_its_recall(rng):
+    vectors = _blobs(rng, 4000, 16, centers=20)
+    sample = np.sort(rng.choice(4000, size=1500, replace=False))
+    graph = sample_knn_graph(vectors, sample, 5, method="faiss", seed=2)
+    exact = sample_knn_graph(vectors, sample, 5)
+    _assert_valid_rows(graph)
+    assert graph.method == "faiss" and graph.recall >= 0.99 and graph.probe_size == 500
+    found = np.mean(
+        [len(set(a) & set(b)) / 5 for a, b in zip(graph.indices, exact.indices, strict=True)]
+    )
+    assert found > 0.97
+    assert describe_graph(graph).startswith("among the 1,500 points of the fit sample, IVF-Flat")

@@ -402,7 +402,7 @@ def test_a_build_that_places_points_searches_them_on_the_workers(tmp_path, monke
         prefixes = client.run_on_scheduler(
             lambda dask_scheduler: list(dask_scheduler.task_prefixes)
         )
-    assert "reportgen-nearest-block" in prefixes
+    assert "reportgen-sample-rows-block" in prefixes
 
 
 def test_the_blocked_k_means_fit_runs_on_the_workers_to_the_local_engine_s_bits(
@@ -449,6 +449,29 @@ def test_a_build_with_blocked_k_means_is_the_local_build(tmp_path, monkeypatch, 
     local, on_dask = read_tree(tmp_path / "local"), read_tree(tmp_path / "dask")
     assert [name for name in local if local[name] != on_dask.get(name)] == []
     assert b'"method": "blocked-lloyd"' in local["report.json"]
+
+
+def test_a_build_with_neighbours_among_the_sample_searches_all_rows_on_the_workers(
+    tmp_path, monkeypatch, scheduler
+):
+    """Every row's neighbours among the 100 fitted rows are searched where the rows are
+    read; the site is the local build's."""
+    monkeypatch.chdir(tmp_path)
+    _write_shards(tmp_path / "shards")
+    args = ["build", "shards/*.parquet", "--fit-sample", "100", *FAST]
+    args += ["--neighbors-among-sample-above", "0"]
+    assert main([*args, "--out", "local"]) == 0
+    with distributed.Client(scheduler, set_as_default=False) as client:
+        client.run_on_scheduler(_forget_prefixes)
+    assert main([*args, "--out", "dask", "--engine", "dask", "--scheduler", scheduler]) == 0
+    local, on_dask = read_tree(tmp_path / "local"), read_tree(tmp_path / "dask")
+    assert [name for name in local if local[name] != on_dask.get(name)] == []
+    assert b'"among_sample": 100' in local["report.json"]
+    with distributed.Client(scheduler, set_as_default=False) as client:
+        prefixes = client.run_on_scheduler(
+            lambda dask_scheduler: list(dask_scheduler.task_prefixes)
+        )
+    assert "reportgen-sample-rows-block" in prefixes
 
 
 def _forget_prefixes(dask_scheduler: distributed.Scheduler) -> None:

@@ -20,6 +20,7 @@ class ProjectionsPage:
     notes: list[str]
     method: str  # how the kNN graph was built, with its measured recall when approximate
     metric: str
+    among: int  # the fit sample's size when the neighbours were searched among it, else 0
     script: dict[str, Any]
 
 
@@ -33,6 +34,7 @@ def projections_page(inputs: RenderInput) -> ProjectionsPage:
         notes=list(analysis.notes),
         method=describe_graph(analysis.graph),
         metric=analysis.graph.metric,
+        among=analysis.graph.among,
         script=inputs.scatter,
     )
 

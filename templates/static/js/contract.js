@@ -92,6 +92,7 @@
  * @typedef {Object} PageBlock
  * @property {number} [n]  the number of points
  * @property {number} [k]  neighbours the inspector lists
+ * @property {number} [among]  the fit sample's size when the neighbours are searched among it, else 0
  * @property {string|null} [defaultView]  the view a page opens on
  * @property {ViewInfo[]} [views]  the projection views, in order
  * @property {Object<string, EncodedArray|null>} [samples]  rows per '2d'/'3d'

@@ -105,7 +105,10 @@ def test_the_site_says_where_the_neighbours_come_from(tmp_path, monkeypatch):
     report = json.loads((tmp_path / "site" / "report.json").read_text())
     assert report["neighbors"]["among_sample"] == FIT
     sentence = f"among the {FIT} points of the fit sample, exact"
-    assert sentence in (tmp_path / "site" / "index.html").read_text()
+    overview = (tmp_path / "site" / "index.html").read_text()
+    assert sentence in overview
+    for caption in ("vote of 10 neighbours", "skew of k-occurrences", "10 nearest neighbours"):
+        assert f"{caption} among the {FIT} fitted points" in overview, caption
     page = (tmp_path / "site" / "projections.html").read_text()
     assert sentence in page and f"among the {FIT} points the layouts were fitted on" in page
     assert main([*common, *fast, "--out", "plain"]) == 0  # below the default threshold

@@ -64,6 +64,11 @@ class FindingRow:
     examples: list[str]
 
 
+def _among(analysis: Analysis) -> str:
+    among = analysis.graph.among
+    return f" among the {among:,} fitted points" if among else ""
+
+
 def finding_rows(dataset: Dataset, analysis: Analysis, threshold: float) -> list[FindingRow]:
     """The findings card: near-duplicates, zero vectors, outliers, with a few examples
     named by row, label and (shortened) text."""
@@ -89,7 +94,8 @@ def finding_rows(dataset: Dataset, analysis: Analysis, threshold: float) -> list
             "near_duplicates",
             "near-duplicate pairs",
             findings.near_duplicates.count,
-            f"pairs of vectors with cosine similarity ≥ {threshold:g}",
+            f"pairs of vectors with cosine similarity ≥ {threshold:g}"
+            + (f", one of them{_among(analysis)}" if analysis.graph.among else ""),
             pairs,
         ),
         FindingRow(
@@ -103,7 +109,8 @@ def finding_rows(dataset: Dataset, analysis: Analysis, threshold: float) -> list
             "outliers",
             "outliers",
             findings.outliers.count,
-            f"the 1 % of points least similar to their {analysis.k} nearest neighbours",
+            f"the 1 % of points least similar to their {analysis.k} nearest neighbours"
+            + _among(analysis),
             lonely,
         ),
     ]
@@ -161,6 +168,7 @@ class IndexPage:
     findings: list[FindingRow]
     label_accuracy: float | None
     hubness_skew: float
+    among: str  # " among the 15,000 fitted points" when the graph's neighbours are, else ""
     clusters: str | None  # one sentence on the clustering
     images: list[tuple[str, str]]  # (alt text, path) of the static PNGs, for summary.md
     k: int
@@ -237,6 +245,7 @@ def index_page(inputs: RenderInput) -> IndexPage:
             else None
         ),
         hubness_skew=analysis.findings.hubness["skewness"],
+        among=_among(analysis),
         clusters=_clusters_sentence(analysis),
         images=_static_images(analysis),
         # the quality metrics' k: the inspector's, unless N is too small for it (k < N/2)

@@ -5,7 +5,7 @@ clusters with local structure) or on a given ``vectors.npy``, this times ``compu
 with each ``choose_sample`` and with the full procedure (every k fitted on all N: the
 behaviour before ``choose_sample``), and reports the chosen k and the adjusted Rand index of
 each partition against the full one. It also times the final fit alone three ways (KMeans
-from the sample's centres, KMeans from k-means++ with 3 restarts, MiniBatchKMeans from the
+from the sample's centres, KMeans from k-means++ with 3 restarts, ``blocked_lloyd`` from the
 sample's centres). Not a test: numbers for the README.
 
     python benchmarks/bench_clusters.py --n 20000 60000 --out benchmarks/results-clusters.json
@@ -86,10 +86,10 @@ def final_fits(vectors: np.ndarray, k: int, size: int) -> dict:
     """Seconds and ARI (against KMeans++ x 3 on all N) of the ways to fit k on all N."""
     space = clusters._clustering_space(vectors, "cosine", clusters.LOCAL)
     rows = clusters.choice_rows(len(vectors), size, 0)
-    (_, centres), sample_seconds = _timed(lambda: clusters._fit(space[rows], k, "kmeans", 0))
-    (fresh, _), fresh_seconds = _timed(lambda: clusters._fit(space, k, "kmeans", 0))
-    warm, warm_seconds = _timed(lambda: clusters._refit(space, centres, "kmeans", 0))
-    mini, mini_seconds = _timed(lambda: clusters._refit(space, centres, "minibatch-kmeans", 0))
+    (_, centres), sample_seconds = _timed(lambda: clusters._fit(space[rows], k, 0))
+    (fresh, _), fresh_seconds = _timed(lambda: clusters._fit(space, k, 0))
+    warm, warm_seconds = _timed(lambda: clusters._refit(space, centres, 0))
+    blocked, blocked_seconds = _timed(lambda: clusters.blocked_lloyd(vectors, centres, "cosine"))
     found = {
         "k": k,
         "sample": size,
@@ -97,8 +97,9 @@ def final_fits(vectors: np.ndarray, k: int, size: int) -> dict:
         "kmeans_plusplus_x3_seconds": fresh_seconds,
         "kmeans_from_sample_centres_seconds": warm_seconds,
         "kmeans_from_sample_centres_ari": float(adjusted_rand_score(fresh, warm)),
-        "minibatch_from_sample_centres_seconds": mini_seconds,
-        "minibatch_from_sample_centres_ari": float(adjusted_rand_score(fresh, mini)),
+        "blocked_lloyd_from_sample_centres_seconds": blocked_seconds,
+        "blocked_lloyd_from_sample_centres_ari": float(adjusted_rand_score(fresh, blocked.labels)),
+        "blocked_lloyd_iterations": blocked.iterations,
     }
     print(f"  final fit of k = {k}: {json.dumps(found)}", flush=True)
     return found

@@ -14,7 +14,9 @@ temporary folder, then times, in one run:
       pass 2;
   (e) pass 2's placement search: every row outside a seeded sample of 15,000 (the largest
       default fit sample) gets its nearest sample row, exactly and with the IVF index of the
-      sample, on the workers (``DaskEngine.map_rows``) and in this process, checked equal.
+      sample, on the workers (``DaskEngine.map_rows``) and in this process, checked equal;
+  (f) pass 2's k-means: Lloyd passes of the blocked final fit (``blocked_lloyd``, k = 12
+      from 12 seeded rows, 3 passes), on the workers and in this process, checked equal.
 
 Rows per second per worker = rows / seconds / workers. The machine is shared and noisy:
 compare the ratios within one run, not seconds across runs.
@@ -88,6 +90,7 @@ def measure(rows: int, dim: int, n_shards: int, n_workers: int) -> dict:
             directions = np.eye(dim)[:, :2]
             _, project_s = _timed(lambda: engine.project(shards, np.zeros(dim), directions))
             placement = _placement(client, shards, values)
+            lloyd = _lloyd(client, shards, values)
     n = values.shape[0]
     return {
         "rows": n,
@@ -109,6 +112,7 @@ def measure(rows: int, dim: int, n_shards: int, n_workers: int) -> dict:
             for method, figures in placement.items()
             for key, value in figures.items()
         },
+        **lloyd,
         "place_rows_per_second_per_worker": {
             method: figures["queries"] / figures["dask_seconds"] / n_workers
             for method, figures in placement.items()
@@ -149,6 +153,34 @@ def _placement(client, shards, values: np.ndarray, sample_size: int = 15_000) ->
             "equal": there.positions.tobytes() == here.positions.tobytes(),
         }
     return figures
+
+
+def _lloyd(client, shards, values: np.ndarray, k: int = 12, passes: int = 3) -> dict:
+    """Seconds per Lloyd pass of the blocked k-means fit, on the workers and here."""
+    from reportgen.analysis.clusters import blocked_lloyd
+    from reportgen.engine import LocalEngine
+    from reportgen.engine.dask import DaskEngine
+
+    n = values.shape[0]
+    rows = np.sort(np.random.default_rng(2).choice(n, size=k, replace=False))
+    norms = np.linalg.norm(values[rows], axis=1, keepdims=True)
+    centres = (values[rows] / norms).astype(np.float32)
+    on_dask = DaskEngine(client=client, mirror=shards, array=values)
+
+    def fit(engine):
+        return blocked_lloyd(
+            values, centres, "cosine", tolerance=0.0, iterations=passes, engine=engine
+        )
+
+    there, dask_s = _timed(lambda: fit(on_dask))
+    here, local_s = _timed(lambda: fit(LocalEngine()))
+    return {
+        "lloyd_pass_seconds": dask_s / there.iterations,
+        "lloyd_pass_local_seconds": local_s / here.iterations,
+        "lloyd_rows_per_second_per_worker": n * there.iterations / dask_s / len(client.nthreads()),
+        "lloyd_equals_local_bytes": there.labels.tobytes() == here.labels.tobytes()
+        and there.centres.tobytes() == here.centres.tobytes(),
+    }
 
 
 def main() -> None:

@@ -1048,7 +1048,9 @@ reportgen.ProjectionsPage.prototype.showInspector = function (row, neighbours) {
   if (self.scatter.positionOf(row) < 0) {
     panel.appendChild(reportgen.el("p", { "class": "rg-muted" }, "This point is not in the sample this view shows."));
   }
-  panel.appendChild(reportgen.el("h3", {}, "Nearest neighbours in the original space"));
+  panel.appendChild(reportgen.el("h3", {}, self.page.among
+    ? "Nearest of the " + self.page.among.toLocaleString("en-US") + " fitted points, in the original space"
+    : "Nearest neighbours in the original space"));
   if (!neighbours.length && self.points.knn && reportgen.listPosition(self.points.knn, row) < 0) {
     panel.appendChild(reportgen.el("p", { "class": "rg-muted", id: self.scope.id("rg-neighbors-absent") },
       "Neighbour lists are carried for the shown points only; this one is not shown."));

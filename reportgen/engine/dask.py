@@ -7,7 +7,7 @@ order (``dask_shard_mapper``); then the analysis' reductions over all rows (norm
 Gram matrix, per-label sums, the zero scan, the PCA projection) run block by block on the
 workers, which read the blocks from the shards again (``DaskEngine``), and so do the searches
 of chosen rows against the sample (the placement of points outside the fit sample, exact or
-through an IVF index of the sample scattered to the workers once) and the Lloyd passes of the
+through an IVF index of the sample sent to the workers once) and the Lloyd passes of the
 blocked k-means fit (``DaskEngine.map_rows``). All give the local engine's bytes. A bad shard
 is reported as the first bad one in shard order, whichever worker finished first; a worker
 that dies is replaced and its tasks run again (Dask's retries). A client that holds only the
@@ -220,8 +220,9 @@ class DaskEngine(LocalEngine):
         shared: tuple = (),
     ) -> list[Any]:
         """As LocalEngine.map_rows; on the workers for the shards, each reading its part's
-        rows itself (``ShardedRows.take``). ``shared`` is sent to every worker once per call
-        (``client.scatter``, broadcast), not with every part."""
+        rows itself (``ShardedRows.take``). ``shared`` is sent once per call, as the result
+        of one task that every part depends on (fetched by each worker once), not with
+        every part."""
         sharded = self._rows(vectors)
         if sharded is None:
             return super().map_rows(fn, vectors, rows, row_bytes, share, shared)
@@ -229,8 +230,13 @@ class DaskEngine(LocalEngine):
         parts = self.row_blocks(len(rows), row_bytes, share)
         if not parts:
             return []
-        [everywhere] = self.client.scatter([shared], broadcast=True, hash=False)
         run = uuid.uuid4().hex
+        # The shared arguments as a task's result, not scattered data: the scheduler keeps
+        # the task, so a worker that dies holding the only copy costs a recomputation, where
+        # scattered data would be lost for good and every part depending on it cancelled.
+        everywhere = self.client.submit(
+            _shared_value, shared, key=f"reportgen-shared-{run}", pure=False
+        )
         name = getattr(fn, "__name__", "rows").replace("_", "-")
         futures = self.client.map(
             _on_rows,
@@ -339,6 +345,10 @@ class DaskEngine(LocalEngine):
 
 def _on_block(fn: Callable[..., Any], rows: ShardedRows, block: slice, *args: Any) -> Any:
     return fn(rows[block], *args)
+
+
+def _shared_value(shared: tuple) -> tuple:
+    return shared
 
 
 def _on_rows(fn: Callable[..., Any], sharded: ShardedRows, rows: np.ndarray, shared: tuple) -> Any:

@@ -203,6 +203,54 @@ def test_a_worker_killed_mid_read_is_replaced_and_the_result_unchanged(tmp_path,
     assert got.sources == expected.sources
 
 
+class KillFirstBlock:
+    """A pass-2 block function whose first call anywhere kills the worker it runs in."""
+
+    def __init__(self, fn, marker: Path) -> None:
+        self.fn, self.marker, self.__name__ = fn, marker, "kill-first-block"
+
+    def __call__(self, block, *shared):
+        if not self.marker.exists():
+            self.marker.touch()
+            os._exit(1)
+        return self.fn(block, *shared)
+
+
+def test_a_worker_killed_in_pass_2_is_replaced_and_the_search_unchanged(tmp_path, scheduler):
+    """The search of every row against the sample (the scattered sample reaching the new
+    worker from the other one) loses nothing when a worker dies in the middle of it."""
+    from reportgen.analysis.neighbors import sample_rows_block
+    from reportgen.engine import LocalEngine
+    from reportgen.engine.dask import DaskEngine
+    from reportgen.io.shards import ShardedRows, read_sharded_vectors
+
+    _write_shards(tmp_path / "shards")
+    pattern = str(tmp_path / "shards" / "*.parquet")
+    sharded = read_sharded_vectors(pattern, InputConfig(vectors=pattern), _read_vectors)
+    values = sharded.raw.values
+    block_bytes = 4 * DIM * 40
+    local = LocalEngine(block_bytes=block_bytes)
+    space = local.prepare_space(values[::5], "cosine")
+    rows = np.arange(len(values))
+    shared = (space, 3, None, 0, local)
+    row_bytes = 4 * space.n + 8 * 3 * DIM
+    expected = local.map_rows(sample_rows_block, values, rows, row_bytes, shared=shared)
+    marker = tmp_path / "killed"
+    with distributed.Client(scheduler, set_as_default=False) as client:
+        workers_before = set(client.scheduler_info()["workers"])
+        engine = DaskEngine(
+            block_bytes=block_bytes, client=client, mirror=ShardedRows.of(sharded), array=values
+        )
+        killer = KillFirstBlock(sample_rows_block, marker)
+        got = engine.map_rows(killer, values, rows, row_bytes, shared=shared)
+        client.wait_for_workers(2, timeout=60)
+        workers_after = set(client.scheduler_info()["workers"])
+    assert marker.exists() and workers_after != workers_before
+    assert len(got) == len(expected) > 2
+    for there, here in zip(got, expected, strict=True):
+        assert all(a.tobytes() == b.tobytes() for a, b in zip(there, here, strict=True))
+
+
 def test_a_local_cluster_leaves_the_client_thread_variables_alone(monkeypatch):
     for name in THREAD_VARIABLES:
         monkeypatch.delenv(name, raising=False)

@@ -258,7 +258,7 @@ def compute_clusters(
             sample_space, scored, sample_distances, k_min, k_max, seed
         )
         choice_size = len(chosen_rows)
-        reason += _choice_basis(n, choice_size, len(scored))
+        reason += _choice_basis(n, choice_size, len(scored), refitted=not blocked)
         if not blocked:
             raw = sample_raw if choice_size == n else _refit(space, centres, seed)
 
@@ -269,7 +269,8 @@ def compute_clusters(
         refine_space = _clustering_space(np.asarray(vectors[refine_rows]), metric, engine)
         centres = _refit_centres(refine_space, centres, seed)
         fit = blocked_lloyd(vectors, centres, metric, engine=engine)
-        reason += f"; refined on a seeded sample of {len(refine_rows):,} points, " + fit.describe(n)
+        refined = f"refined on a seeded sample of {len(refine_rows):,} points and "
+        reason += "; then " + (refined if len(refine_rows) < n else "") + fit.describe(n)
         assignments, sizes, order = _number_by_size(fit.labels)
         centroids = fit.centres[order]
         distances = fit.distances
@@ -493,7 +494,7 @@ class BlockedFit:
             else f"{self.changed:,} of {n:,} points changed cluster in the last"
         )
         passes = f"{self.iterations} Lloyd iteration{'s' if self.iterations > 1 else ''}"
-        return f"then {passes} over all {n:,} points in blocks ({settled})"
+        return f"fitted on all {n:,} points by {passes} in blocks ({settled})"
 
 
 def blocked_lloyd(
@@ -632,17 +633,18 @@ def _choose_k(
     return raw, centres, tuple(curve), reason
 
 
-def _choice_basis(n: int, chosen: int, scored: int) -> str:
-    """How many points k was chosen on and scored on, and whether it was refitted."""
+def _choice_basis(n: int, chosen: int, scored: int, *, refitted: bool = True) -> str:
+    """How many points k was chosen on and scored on, and (``refitted``: by KMeans) that
+    it was then fitted on all points."""
     if chosen == n:
         if scored == n:
             return f" on all {n:,} points"
         return f" on a seeded sample of {scored:,} of {n:,} points"
     of_them = "all of them" if scored == chosen else f"{scored:,} of them"
-    return (
-        f", each fitted on a seeded sample of {chosen:,} of {n:,} points and scored on "
-        f"{of_them}; then fitted on all {n:,} points"
+    basis = (
+        f", each fitted on a seeded sample of {chosen:,} of {n:,} points and scored on {of_them}"
     )
+    return basis + (f"; then fitted on all {n:,} points" if refitted else "")
 
 
 def _number_by_size(raw: np.ndarray) -> tuple[np.ndarray, tuple[int, ...], np.ndarray]:

@@ -187,7 +187,11 @@ def test_above_blocked_above_the_fit_is_blocked_lloyd(blobs):
     result = compute_clusters(blobs, blocked_above=100, k_max=6)
     assert result.method == "blocked-lloyd"
     assert result.k == 4
-    assert "Lloyd iterations over all" in result.choice_reason
+    assert result.choice_reason.startswith(
+        "k = 4: the highest silhouette (0.990) of k = 2..6 on all 240 points; then fitted on all "
+        "240 points by "
+    )
+    assert result.choice_reason.count("fitted on all") == 1
 
 
 @pytest.mark.parametrize("metric", METRICS)
@@ -229,7 +233,7 @@ def test_blocked_lloyd_stops_at_its_tolerance_and_says_so(rng):
     one = blocked_lloyd(vectors, start, "cosine", iterations=1)
     assert one.iterations == 1 and one.changed == len(vectors)
     assert one.describe(len(vectors)) == (
-        "then 1 Lloyd iteration over all 600 points in blocks (600 of 600 points changed "
+        "fitted on all 600 points by 1 Lloyd iteration in blocks (600 of 600 points changed "
         "cluster in the last)"
     )
     loose = blocked_lloyd(vectors, start, "cosine", tolerance=0.5)
@@ -430,8 +434,8 @@ def test_blocked_final_fit_assigns_every_point(rng):
     assert sorted(result.sizes) == [100] * 4
     given = compute_clusters(vectors, k=4, choose_sample=60, blocked_above=100)
     assert given.choice_reason.startswith(
-        "k = 4: as configured, fitted on a seeded sample of 60 of 400 points; refined on a "
-        "seeded sample of 100 points, then "
+        "k = 4: as configured, fitted on a seeded sample of 60 of 400 points; then refined on "
+        "a seeded sample of 100 points and fitted on all 400 points by "
     )
     assert metrics.adjusted_rand_score(result.assignments, given.assignments) == 1.0
 

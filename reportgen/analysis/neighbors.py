@@ -18,7 +18,7 @@ from reportgen.analysis.ivf import (
 )
 from reportgen.analysis.scale import row_keys
 from reportgen.engine import LOCAL, Engine, LocalEngine, Space
-from reportgen.engine.local import PAIR_SHARE, smallest_k
+from reportgen.engine.local import DISTANCE_SHARE, PAIR_SHARE, smallest_k
 from reportgen.errors import AnalysisError
 from reportgen.validation import SEED, Choices, Interval, validate_params
 
@@ -577,11 +577,15 @@ def search_sample(
             engine,
         )
         tune_size = len(tune)
-    # One part's rows hold their distances to the sample (exact) or their rows prepared
-    # (faiss), and the k found rows' values in float64.
-    row_bytes = 4 * (dim if index is not None else len(sample)) + 8 * k * dim
+    # A part is as large as the search wants it (its rows' distances to the sample, or
+    # enough queries per list for the list-by-list products); the found rows' values are
+    # computed in smaller pieces inside it (``sample_rows_block``).
+    if index is None:
+        row_bytes, share = 4 * len(sample), DISTANCE_SHARE
+    else:
+        row_bytes, share = 4 * dim, QUERY_SHARE
     shared = (space, k, index, nprobe, LocalEngine(engine.block_bytes))
-    parts = engine.map_rows(sample_rows_block, vectors, queries, row_bytes, shared=shared)
+    parts = engine.map_rows(sample_rows_block, vectors, queries, row_bytes, share, shared)
     found = [np.concatenate([part[i] for part in parts]) for i in range(3)] if parts else None
     if found is None:
         empty = np.empty((0, k), dtype=np.float32)
@@ -622,6 +626,27 @@ def sample_rows_block(
         short = np.flatnonzero((positions < 0).any(axis=1))
         if short.size:
             positions[short] = smallest_k(space.distances_to(block[short]), k)
+    distances = np.empty(positions.shape, dtype=np.float32)
+    similarities = np.empty(positions.shape, dtype=np.float32)
+    # Each pair's values alone (no product across pairs), in pieces of rows that bound the
+    # float64 copy of their k found rows: the same bits whatever the pieces.
+    for piece in engine.row_blocks(len(block), 8 * k * prepared.shape[1], PAIR_SHARE):
+        distances[piece], similarities[piece] = _pair_values_in_space(
+            space, prepared[piece], positions[piece]
+        )
+    order = np.lexsort((positions, distances), axis=-1)
+    return (
+        np.take_along_axis(positions, order, axis=1).astype(np.int64),
+        np.take_along_axis(distances, order, axis=1),
+        np.take_along_axis(similarities, order, axis=1),
+    )
+
+
+def _pair_values_in_space(
+    space: Space, prepared: np.ndarray, positions: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """float32 (B, k) distance and cosine similarity of each prepared row with the space's
+    rows at ``positions``, in float64 (``sample_rows_block``'s values)."""
     rows = prepared.astype(np.float64)
     found = space.data[positions].astype(np.float64)  # (B, k, D)
     if space.metric == "cosine":  # unit rows (a zero row stays zero): the dot is the cosine
@@ -639,13 +664,7 @@ def sample_rows_block(
         similarities = np.zeros_like(dots)
         np.divide(dots, lengths, out=similarities, where=lengths > 0)
         similarities = np.clip(similarities, -1.0, 1.0)
-    distances = distances.astype(np.float32)
-    order = np.lexsort((positions, distances), axis=-1)
-    return (
-        np.take_along_axis(positions, order, axis=1).astype(np.int64),
-        np.take_along_axis(distances, order, axis=1),
-        np.take_along_axis(similarities.astype(np.float32), order, axis=1),
-    )
+    return distances.astype(np.float32), similarities.astype(np.float32)
 
 
 def sample_knn_graph(

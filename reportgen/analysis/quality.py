@@ -203,12 +203,15 @@ def compute_qualities(
         sample = sample_size
     if (among is None) != (graph.among == 0) or (among is not None and len(among) != graph.among):
         raise AnalysisError(f"the kNN graph lists neighbours among {graph.among or 'all'} rows")
-    lows = {name: _lowdim_neighbors(coordinates, k) for name, coordinates in layouts.items()}
-    penalties = _rank_penalties(
-        vectors, metric, queries, [low[queries] for low in lows.values()], k, engine
-    )
-    if among is not None:
-        lows = {name: _lowdim_neighbors(layouts[name], k, among) for name in lows}
+    if among is None:
+        lows = {name: _lowdim_neighbors(points, k) for name, points in layouts.items()}
+        asked = [low[queries] for low in lows.values()]
+    else:
+        # Trustworthiness ranks the query points' neighbours among all N on the map; kNN
+        # recall compares every point's nearest fitted points: the first for the queries only.
+        asked = [_lowdim_neighbors(points, k, queries=queries) for points in layouts.values()]
+        lows = {name: _lowdim_neighbors(points, k, among) for name, points in layouts.items()}
+    penalties = _rank_penalties(vectors, metric, queries, asked, k, engine)
     fitted_rows = fitted_rows or {}
     return {
         name: _quality(graph, lows[name], penalty, queries, sample, k, fitted_rows.get(name))
@@ -293,10 +296,14 @@ def _check(
 
 
 def _lowdim_neighbors(
-    coordinates: np.ndarray, k: int, among: np.ndarray | None = None
+    coordinates: np.ndarray,
+    k: int,
+    among: np.ndarray | None = None,
+    queries: np.ndarray | None = None,
 ) -> np.ndarray:
     """Exact k nearest neighbours in the projection: int64 (N, k), nearest first; among the
-    rows ``among`` only (sorted int), when given.
+    rows ``among`` only (sorted int), when given; of the rows ``queries`` only (int (Q,):
+    the result is then (Q, k), the same rows as the whole result's), when given.
 
     The point itself is excluded by index (not by being at distance 0: a duplicate may come
     first); ties go to the smaller index, also at the k-th place (rows tied there are redone
@@ -305,6 +312,7 @@ def _lowdim_neighbors(
     points = np.ascontiguousarray(coordinates, dtype=np.float64)
     n = points.shape[0]
     ids = np.arange(n) if among is None else np.asarray(among, dtype=np.int64)
+    asked = np.arange(n) if queries is None else np.asarray(queries, dtype=np.int64)
     # scipy's tree, here: a cached rebuild never imports it. It queries in parallel and
     # answers a 60,000-point layout in a tenth of scikit-learn's KDTree's time; the result
     # does not depend on the number of threads.
@@ -312,12 +320,12 @@ def _lowdim_neighbors(
 
     tree = cKDTree(points[ids])
     # k + 2 with the point itself: one more neighbour than needed shows a tie at the k-th place.
-    distances, found = tree.query(points, k=k + 2, workers=-1)
+    distances, found = tree.query(points[asked], k=k + 2, workers=-1)
     indices = ids[found]
-    keep = indices != np.arange(n)[:, None]
+    keep = indices != asked[:, None]
     keep[keep.all(axis=1), -1] = False  # the point itself was crowded out by duplicates
-    distances = distances[keep].reshape(n, k + 1)
-    indices = indices[keep].reshape(n, k + 1)
+    distances = distances[keep].reshape(len(asked), k + 1)
+    indices = indices[keep].reshape(len(asked), k + 1)
     order = np.lexsort((indices, distances), axis=-1)
     distances = np.take_along_axis(distances, order, axis=1)
     indices = np.take_along_axis(indices, order, axis=1)
@@ -326,12 +334,13 @@ def _lowdim_neighbors(
         # Every point within the k-th distance (with a slack: the ball query may compute a
         # distance a little differently), ranked again by (distance, index) computed here.
         radius = distances[tied, k - 1] * (1 + 1e-9) + 1e-12
-        found = tree.query_ball_point(points[tied], r=radius)  # positions in ``ids``
-        for row, row_i in zip(tied, found, strict=True):
+        found = tree.query_ball_point(points[asked[tied]], r=radius)  # positions in ``ids``
+        for at, row_i in zip(tied, found, strict=True):
+            row = asked[at]
             row_i = np.asarray([i for i in ids[row_i] if i != row], dtype=np.int64)
             if len(row_i) >= k:
                 row_d = np.sqrt(((points[row_i] - points[row]) ** 2).sum(axis=1))
-                indices[row, :k] = row_i[np.lexsort((row_i, row_d))[:k]]
+                indices[at, :k] = row_i[np.lexsort((row_i, row_d))[:k]]
     return indices[:, :k]
 
 

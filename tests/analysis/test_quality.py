@@ -243,3 +243,15 @@ def test_duplicated_projection_points_tied_at_the_kth_place():
     assert neighbours.shape == (15, 5)
     assert neighbours[0, :3].tolist() == [1, 2, 3]
     assert not np.any(neighbours == np.arange(15)[:, None])
+
+
+def test_projection_neighbours_of_chosen_rows_are_those_rows_of_the_whole(rng):
+    """Trustworthiness above among_sample_above asks for its query rows only: the same rows,
+    ties at the k-th place included (a coarse grid), among all points or among a sample."""
+    coordinates = rng.integers(0, 8, size=(300, 2)).astype(np.float32)
+    queries = np.sort(rng.choice(300, size=40, replace=False))
+    among = np.sort(rng.choice(300, size=120, replace=False))
+    for rows in (None, among):
+        whole = quality._lowdim_neighbors(coordinates, 6, rows)
+        chosen = quality._lowdim_neighbors(coordinates, 6, rows, queries=queries)
+        np.testing.assert_array_equal(chosen, whole[queries])

@@ -88,7 +88,7 @@ def final_fits(vectors: np.ndarray, k: int, size: int) -> dict:
     rows = clusters.choice_rows(len(vectors), size, 0)
     (_, centres), sample_seconds = _timed(lambda: clusters._fit(space[rows], k, 0))
     (fresh, _), fresh_seconds = _timed(lambda: clusters._fit(space, k, 0))
-    warm, warm_seconds = _timed(lambda: clusters._refit(space, centres, 0))
+    (warm, _), warm_seconds = _timed(lambda: clusters._refit(space, centres, 0))
     blocked, blocked_seconds = _timed(lambda: clusters.blocked_lloyd(vectors, centres, "cosine"))
     found = {
         "k": k,

@@ -82,7 +82,7 @@ def main() -> None:
     def refined_then_blocked():
         refine_rows = clusters.choice_rows(n, args.refine, 0)
         space = clusters._clustering_space(np.asarray(vectors[refine_rows]), "cosine", LOCAL)
-        start = clusters._refit_centres(space, centres, 0)
+        start = clusters._refit(space, centres, 0)[1]
         return clusters.blocked_lloyd(vectors, start, "cosine")
 
     blocked, seconds = _timed(refined_then_blocked)

@@ -260,14 +260,14 @@ def compute_clusters(
         choice_size = len(chosen_rows)
         reason += _choice_basis(n, choice_size, len(scored), refitted=not blocked)
         if not blocked:
-            raw = sample_raw if choice_size == n else _refit(space, centres, seed)
+            raw = sample_raw if choice_size == n else _refit(space, centres, seed)[0]
 
     if blocked:
         # From the choice sample's centres, Lloyd on a larger seeded sample in memory first
         # (scikit-learn's, fast), so that few passes over all N remain.
         refine_rows = choice_rows(n, max(blocked_above, len(chosen_rows)), seed)
         refine_space = _clustering_space(np.asarray(vectors[refine_rows]), metric, engine)
-        centres = _refit_centres(refine_space, centres, seed)
+        centres = _refit(refine_space, centres, seed)[1]
         fit = blocked_lloyd(vectors, centres, metric, engine=engine)
         refined = f"refined on a seeded sample of {len(refine_rows):,} points and "
         reason += "; then " + (refined if len(refine_rows) < n else "") + fit.describe(n)
@@ -438,8 +438,9 @@ def _fit(space: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return _run(KMeans(n_clusters=k, n_init=_N_INIT, random_state=seed), space)
 
 
-def _refit(space: np.ndarray, centres: np.ndarray, seed: int) -> np.ndarray:
-    """Labels (N,) of one k-means fit on all rows that starts from ``centres`` (k, D)."""
+def _refit(space: np.ndarray, centres: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Labels (N,) and float32 (k, D) centres of one k-means fit on the rows of ``space``
+    that starts from ``centres`` (k, D)."""
     from sklearn.cluster import KMeans
 
     model = KMeans(
@@ -449,21 +450,7 @@ def _refit(space: np.ndarray, centres: np.ndarray, seed: int) -> np.ndarray:
         max_iter=_REFIT_ITERATIONS,
         random_state=seed,
     )
-    return _run(model, space)[0]
-
-
-def _refit_centres(space: np.ndarray, centres: np.ndarray, seed: int) -> np.ndarray:
-    """The float32 (k, D) centres of one k-means fit on ``space`` from ``centres``."""
-    from sklearn.cluster import KMeans
-
-    model = KMeans(
-        n_clusters=len(centres),
-        init=centres,
-        n_init=1,
-        max_iter=_REFIT_ITERATIONS,
-        random_state=seed,
-    )
-    return _run(model, space)[1]
+    return _run(model, space)
 
 
 @dataclass(frozen=True)

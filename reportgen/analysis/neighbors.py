@@ -18,7 +18,7 @@ from reportgen.analysis.ivf import (
 )
 from reportgen.analysis.scale import row_keys
 from reportgen.engine import LOCAL, Engine, LocalEngine, Space
-from reportgen.engine.local import DISTANCE_SHARE, PAIR_SHARE, smallest_k
+from reportgen.engine.local import DISTANCE_SHARE, PAIR_SHARE, nearest_block
 from reportgen.errors import AnalysisError
 from reportgen.validation import SEED, Choices, Interval, validate_params
 
@@ -620,12 +620,12 @@ def sample_rows_block(
     rows (``KnnGraph``'s meaning: 1 - cos or L2; a zero row has similarity 0)."""
     prepared = space.prepare(block)
     if index is None:
-        positions = smallest_k(space.distances_to(block), k)
+        positions = nearest_block(block, space, k)
     else:
         positions = search_block(index, prepared, k, nprobe, engine, None)
         short = np.flatnonzero((positions < 0).any(axis=1))
         if short.size:
-            positions[short] = smallest_k(space.distances_to(block[short]), k)
+            positions[short] = nearest_block(block[short], space, k)
     distances = np.empty(positions.shape, dtype=np.float32)
     similarities = np.empty(positions.shape, dtype=np.float32)
     # Each pair's values alone (no product across pairs), in pieces of rows that bound the

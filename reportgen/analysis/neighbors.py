@@ -554,7 +554,7 @@ def search_sample(
 
         def search(rows: np.ndarray, probes: int) -> np.ndarray:
             # The blocks of search_lists, each searched where the engine reads its rows.
-            shared = (index, space, k, probes, LocalEngine(engine.block_bytes))
+            shared = (index, space, k, probes, LocalEngine(engine.block_bytes, threads=1))
             parts = engine.map_rows(
                 sample_lists_block, vectors, rows, 4 * dim, QUERY_SHARE, shared=shared
             )
@@ -584,7 +584,7 @@ def search_sample(
         row_bytes, share = 4 * len(sample), DISTANCE_SHARE
     else:
         row_bytes, share = 4 * dim, QUERY_SHARE
-    shared = (space, k, index, nprobe, LocalEngine(engine.block_bytes))
+    shared = (space, k, index, nprobe, LocalEngine(engine.block_bytes, threads=1))
     parts = engine.map_rows(sample_rows_block, vectors, queries, row_bytes, share, shared)
     found = [np.concatenate([part[i] for part in parts]) for i in range(3)] if parts else None
     if found is None:

@@ -64,8 +64,10 @@ class Engine(Protocol):
         row_bytes: int,
         share: int = 1,
         shared: tuple = (),
+        with_rows: bool = False,
     ) -> list[T]:
-        """fn(vectors[rows[part]], *shared) per part of the chosen ``rows``, in order."""
+        """fn(vectors[rows[part]], *shared) per part of the chosen ``rows``, in order
+        (``with_rows``: fn(rows[part], vectors[rows[part]], *shared))."""
         ...
 
     def row_norms(self, vectors: np.ndarray, *, squared: bool = False) -> np.ndarray:

@@ -34,6 +34,7 @@ from reportgen.engine.local import (
     column_sums_block,
     gram_group,
     group_sums_block,
+    one_blas_thread,
     squared_norms_block,
 )
 from reportgen.errors import EngineError
@@ -218,6 +219,7 @@ class DaskEngine(LocalEngine):
         row_bytes: int,
         share: int = 1,
         shared: tuple = (),
+        with_rows: bool = False,
     ) -> list[Any]:
         """As LocalEngine.map_rows; on the workers for the shards, each reading its part's
         rows itself (``ShardedRows.take``). ``shared`` is sent once per call, as the result
@@ -225,7 +227,7 @@ class DaskEngine(LocalEngine):
         every part."""
         sharded = self._rows(vectors)
         if sharded is None:
-            return super().map_rows(fn, vectors, rows, row_bytes, share, shared)
+            return super().map_rows(fn, vectors, rows, row_bytes, share, shared, with_rows)
         rows = np.asarray(rows, dtype=np.int64)
         parts = self.row_blocks(len(rows), row_bytes, share)
         if not parts:
@@ -244,6 +246,7 @@ class DaskEngine(LocalEngine):
             [sharded] * len(parts),
             [rows[part] for part in parts],
             [everywhere] * len(parts),
+            [with_rows] * len(parts),
             key=[f"reportgen-{name}-{run}-{i}" for i in range(len(parts))],
             retries=RETRIES,
         )
@@ -279,7 +282,7 @@ class DaskEngine(LocalEngine):
         groups = self.gram_groups(n, dim)
         run = uuid.uuid4().hex
         futures = self.client.map(
-            gram_group,
+            _gram_group,
             [rows] * len(groups),
             list(groups),
             [center] * len(groups),
@@ -344,21 +347,37 @@ class DaskEngine(LocalEngine):
 
 
 def _on_block(fn: Callable[..., Any], rows: ShardedRows, block: slice, *args: Any) -> Any:
-    return fn(rows[block], *args)
+    with one_blas_thread():
+        return fn(rows[block], *args)
+
+
+def _gram_group(rows: ShardedRows, group: tuple[slice, ...], center: np.ndarray | None) -> Any:
+    with one_blas_thread():
+        return gram_group(rows, group, center)
 
 
 def _shared_value(shared: tuple) -> tuple:
     return shared
 
 
-def _on_rows(fn: Callable[..., Any], sharded: ShardedRows, rows: np.ndarray, shared: tuple) -> Any:
-    return fn(sharded.take(rows), *shared)
+def _on_rows(
+    fn: Callable[..., Any],
+    sharded: ShardedRows,
+    rows: np.ndarray,
+    shared: tuple,
+    with_rows: bool,
+) -> Any:
+    with one_blas_thread():
+        if with_rows:
+            return fn(rows, sharded.take(rows), *shared)
+        return fn(sharded.take(rows), *shared)
 
 
 def _group_block(
     rows: ShardedRows, block: slice, codes: np.ndarray, n_groups: int, unit: bool
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    return group_sums_block(rows[block], codes, n_groups, unit)
+    with one_blas_thread():
+        return group_sums_block(rows[block], codes, n_groups, unit)
 
 
 def selected_block(block: np.ndarray, test: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:

@@ -261,3 +261,41 @@ def test_a_grouped_gram_matrix_equals_the_float64_reference():
     center = vectors.mean(axis=0, dtype=np.float64)
     wide = vectors.astype(np.float64) - center
     np.testing.assert_allclose(engine.gram(vectors, center), wide.T @ wide, rtol=1e-12, atol=1e-9)
+
+
+def test_blocks_give_the_same_bits_whatever_the_threads(rng):
+    """A Dask worker runs one BLAS thread and this process may run several: every block's
+    products must not depend on it (OpenBLAS splits a product differently by threads, and
+    its rounding with it), nor on how many blocks run at once."""
+    from threadpoolctl import threadpool_limits
+
+    from reportgen.engine.local import nearest_block
+
+    vectors = rng.normal(size=(6000, 384)).astype(np.float32)
+    directions = rng.normal(size=(384, 50))
+    center = vectors.mean(axis=0, dtype=np.float64)
+    space = LocalEngine().prepare_space(vectors[:3000], "cosine")
+    rows = np.arange(3000, 6000)
+
+    def run(engine: LocalEngine) -> list[bytes]:
+        return [
+            engine.gram(vectors, center).tobytes(),
+            engine.project(vectors, center, directions).tobytes(),
+            engine.map_rows(nearest_block, vectors, rows, 4 * space.n, 4, shared=(space, 5))[
+                0
+            ].tobytes(),
+            engine.map_rows(_product, vectors, rows, 4 * 384, shared=(space.data[:2000],))[
+                0
+            ].tobytes(),
+        ]
+
+    engine = LocalEngine(block_bytes=2**20)
+    reference = run(LocalEngine(block_bytes=2**20, threads=1))
+    assert run(LocalEngine(block_bytes=2**20, threads=2)) == reference
+    with threadpool_limits(limits=1):
+        assert run(engine) == reference
+    assert run(engine) == reference
+
+
+def _product(block: np.ndarray, data: np.ndarray) -> np.ndarray:
+    return block @ data.T

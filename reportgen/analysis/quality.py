@@ -10,6 +10,7 @@ import numpy as np
 
 from reportgen.analysis.neighbors import METRICS, KnnGraph, _as_vectors
 from reportgen.engine import LOCAL, Engine
+from reportgen.engine.local import DISTANCE_SHARE, squared_norms_block, unit_rows_float32
 from reportgen.errors import AnalysisError
 from reportgen.validation import SEED, Choices, Interval, validate_params
 
@@ -366,85 +367,299 @@ def _rank_penalties(
     """Per layout, int64 (Q,): per query i, the sum over its projection neighbours j (the
     layout's row of ``lows``, (Q, k)) of max(0, r(i, j) - k).
 
-    r(i, j) is j's rank among all other points by original distance to i (1 = nearest; ties
-    to the smaller index). Computed by the engine's blocks of query rows (one matrix product
-    each, shared by the layouts), then counted by small chunks of rows, which keeps the
-    comparisons in cache.
+    r(i, j) is j's rank among all other points by original float32 distance to i (1 =
+    nearest; ties to the smaller index; clipped at 0 as scikit-learn's pairwise distances
+    are, so near-duplicates tie). One pass over all N rows, in parts that the engine runs
+    where the rows are (on the workers for Dask), ranks every layout's neighbours at once,
+    with no prepared copy of all N (3 GB at 1M x 768). A part computes the queries'
+    float32 distances to its rows and, per (query, neighbour j), counts the values that are
+    certainly smaller than j's distance and returns the few that are not certainly larger
+    or smaller (j's own among them): the window is j's distance in float64 from the same
+    float32 rows, plus or minus a bound on the float32 product's rounding (``_windows``).
+    The counts are those of comparing all the parts' float32 values at once. A value's
+    last bit can depend on its part's shape (a BLAS product's rounding does), so the parts
+    are a pure function of N, Q, D and the block budget: the same for every engine.
     """
-    space = engine.prepare_space(vectors, metric)
-    n = space.n
-    chunk = max(1, _RANK_BYTES // (k * n))
+    n, dim = vectors.shape
+    center = None
+    if metric == "euclidean":
+        center = (engine.column_sums(vectors) / n).astype(np.float32)
+    prepared = _prepared_rows(np.asarray(vectors[queries]), metric, center)
+    targets = np.concatenate(lows, axis=1).astype(np.int64)  # (Q, T): every layout's j
+    low, high = _windows(vectors, metric, center, prepared, targets, engine)
     compiled = float(queries.size) * n > COMPILED_ABOVE
+    shared = (prepared, np.asarray(queries, np.int64), low, high, metric, center, compiled)
+    parts = engine.map_rows(
+        rank_part,
+        vectors,
+        np.arange(n, dtype=np.int64),
+        4 * (queries.size + dim),
+        DISTANCE_SHARE,
+        shared=shared,
+        with_rows=True,
+    )
+    nearer = np.zeros(targets.size, dtype=np.int64)
+    window_keys, window_rows, window_values = [], [], []
+    for below, keys, rows, values in parts:
+        nearer += below.ravel()
+        window_keys.append(keys)
+        window_rows.append(rows)
+        window_values.append(values)
+    keys = np.concatenate(window_keys)
+    rows = np.concatenate(window_rows)
+    values = np.concatenate(window_values)
+    wanted = targets.ravel()[keys]
+    own = rows == wanted
+    if np.bincount(keys[own], minlength=targets.size).min(initial=1) != 1:
+        raise AnalysisError("trustworthiness: a neighbour's distance fell outside its bound")
+    distance = np.empty(targets.size, dtype=np.float32)
+    distance[keys[own]] = values[own]
+    others = ~own
+    closer = values[others] < distance[keys[others]]
+    tied = (values[others] == distance[keys[others]]) & (rows[others] < wanted[others])
+    nearer += np.bincount(keys[others][closer | tied], minlength=targets.size)
+    excess = np.maximum(nearer.reshape(targets.shape) + 1 - k, 0)
+    return [excess[:, i * k : (i + 1) * k].sum(axis=1) for i in range(len(lows))]
 
-    def penalties(part: slice, block: np.ndarray) -> list[np.ndarray]:
-        rows = queries[part]
-        block[np.arange(rows.size), rows] = np.inf
-        # Clipped at 0 as scikit-learn's pairwise distances are: near-duplicates tie at 0.
-        np.maximum(block, np.float32(0.0), out=block)
-        return [_block_penalty(block, low[part], k, chunk, compiled) for low in lows]
 
-    blocks = engine.map_distances(penalties, space, queries)
-    return [np.concatenate([block[i] for block in blocks]) for i in range(len(lows))]
+_UNIT_ROUNDOFF = 2.0**-24  # float32's
 
 
-# Above this many (query x point) distances the counting of nearer points runs compiled
-# (numba, installed with umap-learn; compiling costs about a second once per process): at
-# 2,000 queries x 200,000 points it counted a UMAP layout's ranks in 0.5 s instead of 5 s.
+def _prepared_rows(block: np.ndarray, metric: str, center: np.ndarray | None) -> np.ndarray:
+    """float32 (B, D): rows as the distance space holds them (unit rows for cosine, minus
+    the mean of all rows for euclidean), with the same arithmetic for every part."""
+    if metric == "cosine":
+        return unit_rows_float32(block)
+    return np.subtract(block, center, dtype=np.float32)
+
+
+def _windows(
+    vectors: np.ndarray,
+    metric: str,
+    center: np.ndarray | None,
+    prepared: np.ndarray,
+    targets: np.ndarray,
+    engine: Engine,
+) -> tuple[np.ndarray, np.ndarray]:
+    """float32 (Q, T) each: bounds that hold the clipped float32 distance of each query to
+    each of its targets, however the float32 product that computes it rounds.
+
+    The distance is computed in float64 from the same float32 rows, where the rows are
+    (a pass over the targets' rows through the engine); any float32 dot product of D terms
+    is within gamma_D = D u / (1 - D u) times sum |a_i b_i| of the exact one (u = 2^-24,
+    any order of summation), plus the rounding of the few operations around it; the bound
+    is doubled for safety, which only lets a few more values into the window.
+    """
+    flat = targets.ravel()
+    order = np.argsort(flat, kind="stable")
+    sorted_targets = flat[order]
+    sorted_queries = (order // targets.shape[1]).astype(np.int64)
+    unique_rows = np.unique(sorted_targets)
+    shared = (prepared, sorted_targets, sorted_queries, metric, center)
+    parts = engine.map_rows(
+        window_part, vectors, unique_rows, 8 * vectors.shape[1], shared=shared, with_rows=True
+    )
+    exact = np.empty(flat.size)
+    margin = np.empty(flat.size)
+    exact[order] = np.concatenate([part[0] for part in parts])
+    margin[order] = np.concatenate([part[1] for part in parts])
+    low = np.maximum(exact - margin, 0.0)
+    high = np.maximum(exact + margin, 0.0)
+    # Rounded outwards to float32, so that the float32 comparisons keep the bounds.
+    low32 = low.astype(np.float32)
+    low32 = np.where(low32 > low, np.nextafter(low32, np.float32(-np.inf)), low32)
+    high32 = high.astype(np.float32)
+    high32 = np.where(high32 < high, np.nextafter(high32, np.float32(np.inf)), high32)
+    return low32.reshape(targets.shape), high32.reshape(targets.shape)
+
+
+# Pairs of (query, target) rows computed at once in float64 by ``window_part``.
+_PAIR_CHUNK = 4096
+
+
+def window_part(
+    rows: np.ndarray,
+    block: np.ndarray,
+    prepared: np.ndarray,
+    sorted_targets: np.ndarray,
+    sorted_queries: np.ndarray,
+    metric: str,
+    center: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """float64 distance and rounding margin of each (query, target) pair whose target is
+    among ``rows`` (sorted; ``block`` their vectors), in the pairs' sorted order (see
+    ``_windows``)."""
+    first = int(np.searchsorted(sorted_targets, rows[0], side="left"))
+    last = int(np.searchsorted(sorted_targets, rows[-1], side="right"))
+    own = _prepared_rows(block, metric, center)
+    dim = own.shape[1]
+    gamma = dim * _UNIT_ROUNDOFF / (1 - dim * _UNIT_ROUNDOFF)
+    exact = np.empty(last - first)
+    margin = np.empty(last - first)
+    for start in range(first, last, _PAIR_CHUNK):
+        pairs = slice(start, min(start + _PAIR_CHUNK, last))
+        a = prepared[sorted_queries[pairs]].astype(np.float64)
+        b = own[np.searchsorted(rows, sorted_targets[pairs])].astype(np.float64)
+        dot = np.einsum("ij,ij->i", a, b)
+        spread = np.einsum("ij,ij->i", np.abs(a), np.abs(b))
+        out = slice(pairs.start - first, pairs.stop - first)
+        if metric == "cosine":
+            exact[out] = 1.0 - dot
+            error = gamma * spread + _UNIT_ROUNDOFF * (np.abs(exact[out]) + gamma * spread)
+            slack = 1e-12 * (1.0 + spread)
+        else:
+            squares_a = np.einsum("ij,ij->i", a, a)
+            squares_b = np.einsum("ij,ij->i", b, b)
+            exact[out] = squares_a + squares_b - 2.0 * dot
+            size = 2.0 * spread * (1 + gamma) + (squares_a + squares_b) * (1 + _UNIT_ROUNDOFF)
+            error = (
+                2.0 * gamma * spread
+                + _UNIT_ROUNDOFF * (squares_a + squares_b)
+                + 2.0 * _UNIT_ROUNDOFF * size
+            )
+            slack = 1e-12 * (1.0 + size)
+        margin[out] = 2.0 * error + slack
+    return exact, margin
+
+
+def rank_part(
+    rows: np.ndarray,
+    block: np.ndarray,
+    prepared: np.ndarray,
+    queries: np.ndarray,
+    low: np.ndarray,
+    high: np.ndarray,
+    metric: str,
+    center: np.ndarray | None,
+    compiled: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One part of ``_rank_penalties``' pass: the queries' clipped float32 distances to
+    ``rows`` (their vectors ``block``), the point itself excluded.
+
+    Returns the (Q, T) counts of values below ``low`` (uint16 when the part has fewer than
+    65,536 rows: the client holds every part's), and the values within [low, high] as
+    flat key (query x T + target column), row and float32 value.
+    """
+    distances = part_distances(block, prepared, metric, center)
+    at = np.minimum(np.searchsorted(rows, queries), len(rows) - 1)
+    inside = np.flatnonzero(rows[at] == queries)
+    distances[inside, at[inside]] = np.inf
+    if compiled:
+        below, query, column, position = _count_window()(distances, low, high)
+    else:
+        below, query, column, position = _count_window_numpy(distances, low, high)
+    values = distances[query, position]
+    keys = query * low.shape[1] + column
+    below = below.astype(np.uint16 if len(rows) < 2**16 else np.int64)
+    return below, keys, rows[position], values
+
+
+def part_distances(
+    block: np.ndarray, prepared: np.ndarray, metric: str, center: np.ndarray | None
+) -> np.ndarray:
+    """float32 (Q, B): the clipped cosine (or squared euclidean) distances from the
+    prepared query rows to the rows of ``block``, as one part of the rank pass sees them."""
+    own = _prepared_rows(block, metric, center)
+    distances = prepared @ own.T
+    if metric == "cosine":
+        np.subtract(np.float32(1.0), distances, out=distances)
+    else:
+        distances *= np.float32(-2.0)
+        distances += squared_norms_block(prepared).astype(np.float32)[:, None]
+        distances += squared_norms_block(own).astype(np.float32)[None, :]
+    return np.maximum(distances, np.float32(0.0), out=distances)
+
+
+def _count_window_numpy(
+    distances: np.ndarray, low: np.ndarray, high: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``_count_window`` in numpy, by chunks of query rows that keep the comparisons in
+    cache (for small parts, where compiling would cost more than it saves)."""
+    q, n = distances.shape
+    t = low.shape[1]
+    below = np.empty((q, t), dtype=np.int64)
+    found = []
+    chunk = max(1, _RANK_BYTES // (t * max(1, n)))
+    for first in range(0, q, chunk):
+        piece = slice(first, first + chunk)
+        values = distances[piece, None, :]
+        below[piece] = np.count_nonzero(values < low[piece, :, None], axis=2)
+        inside = (values >= low[piece, :, None]) & (values <= high[piece, :, None])
+        query, column, position = np.nonzero(inside)
+        found.append((query + first, column, position))
+    query, column, position = (np.concatenate(parts) for parts in zip(*found, strict=True))
+    return below, query, column, position
+
+
+# Above this many (query x point) distances the counting runs compiled (numba, installed
+# with umap-learn; compiling costs about a second once per process).
 COMPILED_ABOVE = 2e8
 
 
-def _block_penalty(
-    block: np.ndarray, block_low: np.ndarray, k: int, chunk: int, compiled: bool = False
-) -> np.ndarray:
-    """int64 (B,): the rank penalty of each row of a distance ``block`` (B, N) for its
-    projection neighbours ``block_low`` (B, k), counted by chunks of ``chunk`` rows in
-    numpy, or the whole block at once ``compiled``."""
-    targets = np.take_along_axis(block, block_low, axis=1)
-    totals = np.zeros(block.shape[0], dtype=np.int64)
-    if compiled:
-        chunk = block.shape[0]
-    for first in range(0, block.shape[0], chunk):
-        piece = slice(first, first + chunk)
-        if compiled:
-            nearer, equal = _count_nearer()(block[piece], np.ascontiguousarray(targets[piece]))
-            tied = equal > 1
-        else:
-            values = block[piece, None, :]
-            wanted = targets[piece, :, None]
-            nearer = np.count_nonzero(values < wanted, axis=2)
-            tied = np.count_nonzero(values == wanted, axis=2) > 1  # j itself is one
-        for r, c in zip(*np.nonzero(tied), strict=True):
-            # Tied points count as nearer when their index is smaller (duplicates).
-            j = block_low[first + r, c]
-            nearer[r, c] += np.count_nonzero(block[first + r, :j] == targets[first + r, c])
-        totals[piece] = np.maximum(nearer + 1 - k, 0).sum(axis=1)
-    return totals
-
-
 @functools.cache
-def _count_nearer() -> Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
-    """A compiled (numba) function of a distance block (B, N) and its targets (B, k): for
-    each target, how many values of its row are smaller, and how many equal (int64 (B, k)
-    each). Values above a row's largest target (most of them, for a good layout) cost one
-    comparison."""
+def _count_window() -> Callable[
+    [np.ndarray, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+]:
+    """A compiled (numba) function of distances (Q, B) and bounds low, high (Q, T): per
+    (query, target), how many of the query's values are below ``low``; and every value
+    within [low, high], as (query, target column, position) arrays sorted by query.
+
+    Per value: one comparison when it is above the row's highest bound (most values, for
+    a good layout), else a binary search among the row's sorted lower bounds."""
     import numba  # installed with umap-learn; imported only when it pays
 
-    @numba.njit(parallel=True, nogil=True, cache=False)
-    def count(block: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        rows, n = block.shape
-        k = targets.shape[1]
-        nearer = np.zeros((rows, k), dtype=np.int64)
-        equal = np.zeros((rows, k), dtype=np.int64)
-        for r in numba.prange(rows):
-            top = targets[r].max()
-            for x in range(n):
-                value = block[r, x]
-                if value <= top:
-                    for c in range(k):
-                        if value < targets[r, c]:
-                            nearer[r, c] += 1
-                        elif value == targets[r, c]:
-                            equal[r, c] += 1
-        return nearer, equal
+    @numba.njit(nogil=True, cache=False)
+    def scan(distances, low, high, r, below, query, column, position, offset):
+        # One query row; counts into below[r] when ``offset`` < 0, else writes its window
+        # values from ``offset`` on. Returns how many values the window holds.
+        t = low.shape[1]
+        order = np.argsort(low[r])
+        lows = low[r][order]
+        highs = high[r][order]
+        top = highs.max()
+        width = (highs - lows).max()
+        counts = np.zeros(t + 1, dtype=np.int64)
+        written = 0
+        for x in range(distances.shape[1]):
+            value = distances[r, x]
+            if value > top:
+                continue
+            # lows[p:] are above the value: it counts as below each of them.
+            p = np.searchsorted(lows, value, side="right")
+            counts[p] += 1
+            c = p - 1
+            while c >= 0 and lows[c] >= value - width:
+                if highs[c] >= value:
+                    if offset >= 0:
+                        query[offset + written] = r
+                        column[offset + written] = order[c]
+                        position[offset + written] = x
+                    written += 1
+                c -= 1
+        if offset < 0:
+            running = 0
+            for c in range(t):
+                running += counts[c]
+                below[r, order[c]] = running
+        return written
+
+    # Not parallel: the engine runs parts at once, and numba's default threading layer
+    # must not be entered from two threads.
+    @numba.njit(nogil=True, cache=False)
+    def count(distances, low, high):
+        rows = distances.shape[0]
+        below = np.zeros((rows, low.shape[1]), dtype=np.int64)
+        none = np.empty(0, dtype=np.int64)
+        found = np.zeros(rows, dtype=np.int64)
+        for r in range(rows):
+            found[r] = scan(distances, low, high, r, below, none, none, none, -1)
+        offsets = np.zeros(rows + 1, dtype=np.int64)
+        offsets[1:] = np.cumsum(found)
+        query = np.empty(offsets[-1], dtype=np.int64)
+        column = np.empty(offsets[-1], dtype=np.int64)
+        position = np.empty(offsets[-1], dtype=np.int64)
+        for r in range(rows):
+            scan(distances, low, high, r, below, query, column, position, offsets[r])
+        return below, query, column, position
 
     return count

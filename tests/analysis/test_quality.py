@@ -255,3 +255,76 @@ def test_projection_neighbours_of_chosen_rows_are_those_rows_of_the_whole(rng):
         whole = quality._lowdim_neighbors(coordinates, 6, rows)
         chosen = quality._lowdim_neighbors(coordinates, 6, rows, queries=queries)
         np.testing.assert_array_equal(chosen, whole[queries])
+
+
+def _counted_penalties(distances, queries, low, k):
+    """The rank penalties from whole rows of float32 distances to all N, counted plainly."""
+    block = distances.copy()
+    block[np.arange(len(queries)), queries] = np.inf
+    target = np.take_along_axis(block, low, axis=1)
+    nearer = (block[:, None, :] < target[:, :, None]).sum(axis=2)
+    columns = np.arange(block.shape[1])[None, None, :]
+    tied = (block[:, None, :] == target[:, :, None]) & (columns < low[:, :, None])
+    return np.maximum(nearer + tied.sum(axis=2) + 1 - k, 0).sum(axis=1)
+
+
+@pytest.mark.parametrize("metric", METRICS)
+@pytest.mark.parametrize("compiled", [False, True])
+def test_ranks_by_parts_equal_the_whole_float32_comparison(monkeypatch, rng, metric, compiled):
+    # Near-ties everywhere: duplicates (distance 0 after clipping), rows a rounding apart,
+    # and rows scaled (the same cosine distance), in parts of 7 rows.
+    vectors = _blobs(rng, 300, 24, centers=3)
+    vectors[10:20] = vectors[0]
+    vectors[20:40] = vectors[40:60] * np.float32(3.0)
+    vectors[60:70] = vectors[70:80] + np.float32(1e-6)
+    queries = np.sort(rng.choice(300, 80, replace=False))
+    queries[:3] = [0, 10, 40]
+    lows = [
+        np.argsort(_projection(rng, vectors) @ rng.normal(size=(2, 300)), axis=1)[queries, :6]
+        for _ in range(2)
+    ]
+    lows = [np.where(low == queries[:, None], (low + 1) % 300, low) for low in lows]
+    monkeypatch.setattr(quality, "COMPILED_ABOVE", 0 if compiled else 1e30)
+    engine = LocalEngine(block_bytes=7 * 4 * (80 + 24) // 4)  # parts of 7 rows
+    parts = quality._rank_penalties(vectors, metric, queries, lows, 6, engine)
+
+    # The same float32 values, each computed as its part computes it, compared at once.
+    center = (
+        None if metric == "cosine" else (vectors.sum(0, dtype=np.float64) / 300).astype(np.float32)
+    )
+    prepared = quality._prepared_rows(vectors[queries], metric, center)
+    blocks = engine.row_blocks(300, 4 * (80 + 24), quality.DISTANCE_SHARE)
+    assert len(blocks) == 43
+    distances = np.concatenate(
+        [quality.part_distances(vectors[b], prepared, metric, center) for b in blocks], axis=1
+    )
+    # And whole rows of the space's distances: they round some near-ties the other way.
+    space = LocalEngine().prepare_space(vectors, metric)
+    whole = np.maximum(space.distance_block(queries), np.float32(0))
+    for low, by_parts in zip(lows, parts, strict=True):
+        expected = _counted_penalties(distances, queries, low, 6)
+        np.testing.assert_array_equal(by_parts, expected)
+        assert expected.sum() > 0
+        nearly = _counted_penalties(whole, queries, low, 6)
+        assert np.abs(by_parts - nearly).sum() <= 0.001 * nearly.sum()
+
+
+def test_the_window_holds_few_values_besides_the_neighbour_itself(rng):
+    vectors = _blobs(rng, 2000, 64)
+    queries = np.arange(0, 2000, 20)
+    prepared = quality._prepared_rows(vectors[queries], "cosine", None)
+    targets = rng.integers(0, 2000, size=(100, 5))
+    low, high = quality._windows(vectors, "cosine", None, prepared, targets, LocalEngine())
+    rows = np.arange(2000)
+    below, keys, found, values = quality.rank_part(
+        rows, vectors, prepared, queries, low, high, "cosine", None, False
+    )
+    own = found == targets.ravel()[keys]
+    assert own.sum() == 500  # every neighbour's own distance, once
+    assert len(keys) < 2 * 500  # and few others: the bound is tight enough to pay
+    distances = quality.part_distances(vectors, prepared, "cosine", None)
+    distances[np.arange(100), queries] = np.inf
+    np.testing.assert_array_equal(below, (distances[:, None, :] < low[:, :, None]).sum(axis=2))
+    flat_low, flat_high = low.ravel()[keys], high.ravel()[keys]
+    assert ((flat_low <= values) & (values <= flat_high)).all()
+    assert (values == distances[keys // 5, found]).all()

@@ -9,15 +9,17 @@ the same 2,000 queries (the default sample) and the neighbours of four layouts o
 (two PCA planes, a 3D one, and a noisy one, k = 10):
 
   (a) ``parts``: what reportgen does now: one pass over all rows in parts, each counting
-      the values certainly below every neighbour's distance and returning the few within
-      its rounding window (no copy of all N; the parts run where the rows are);
+      the rows certainly nearer than every neighbour and computing the few within the
+      float32 rounding margin again in float64 (no copy of all N; the parts run where the
+      rows are);
   (b) ``whole``: the pass before it, reportgen at ``--before`` (the commit before the
       change, checked out in a temporary git worktree): a prepared float32 copy of all N
       (unit rows), then blocks of query rows against all N, BLAS on every thread.
 
-Both must give the same penalties up to the last bit's ties (printed: how many queries
-differ and by how much). Each runs in its own process (the peak RSS is the process's, the
-memory-mapped input's pages included); the compile of numba's kernels is in both. Not a
+Both must give the same penalties up to near-ties (printed: how many (query, layout)
+penalties differ and by how much): (b) ranks by float32 distances, (a) by float64 ones.
+Each runs in its own process (the peak RSS is the process's, the memory-mapped input's
+pages included); the compile of numba's kernels is in both. Not a
 test: numbers for the README; the machine is shared and noisy, so compare within one run.
 """
 

@@ -367,28 +367,30 @@ def _rank_penalties(
     """Per layout, int64 (Q,): per query i, the sum over its projection neighbours j (the
     layout's row of ``lows``, (Q, k)) of max(0, r(i, j) - k).
 
-    r(i, j) is j's rank among all other points by original float32 distance to i (1 =
-    nearest; ties to the smaller index; clipped at 0 as scikit-learn's pairwise distances
-    are, so near-duplicates tie). One pass over all N rows, in parts that the engine runs
-    where the rows are (on the workers for Dask), ranks every layout's neighbours at once,
-    with no prepared copy of all N (3 GB at 1M x 768). A part computes the queries'
-    float32 distances to its rows and, per (query, neighbour j), counts the values that are
-    certainly smaller than j's distance and returns the few that are not certainly larger
-    or smaller (j's own among them): the window is j's distance in float64 from the same
-    float32 rows, plus or minus a bound on the float32 product's rounding (``_windows``).
-    The counts are those of comparing all the parts' float32 values at once. A value's
-    last bit can depend on its part's shape (a BLAS product's rounding does), so the parts
-    are a pure function of N, Q, D and the block budget: the same for every engine.
+    r(i, j) is j's rank among all other points by original distance to i (1 = nearest;
+    ties to the smaller index): cosine distance, or squared euclidean, in float64 from the
+    float32 rows the kNN search uses (``_prepared_rows``), clipped at 0 as scikit-learn's
+    pairwise distances are (near-duplicates tie).
+
+    One pass over all N rows in parts, which the engine runs where the rows are (on the
+    workers for Dask), ranks every layout's neighbours at once, with no copy of all N (3 GB
+    at 1M x 768). A part computes the queries' distances to its rows as one float32 product
+    and, per (query, neighbour j), counts the rows certainly nearer than j: those whose
+    float32 distance is below j's by more than the product's rounding can move it (a proven
+    bound, ``rank_part``); the few within that margin get their float64 distance and are
+    compared exactly. So the counts do not depend on the parts, and each part returns only
+    its counts.
     """
-    n, dim = vectors.shape
+    n = vectors.shape[0]
+    dim = vectors.shape[1]
     center = None
     if metric == "euclidean":
         center = (engine.column_sums(vectors) / n).astype(np.float32)
     prepared = _prepared_rows(np.asarray(vectors[queries]), metric, center)
     targets = np.concatenate(lows, axis=1).astype(np.int64)  # (Q, T): every layout's j
-    low, high = _windows(vectors, metric, center, prepared, targets, engine)
+    exact = _target_distances(vectors, metric, center, prepared, targets, engine)
     compiled = float(queries.size) * n > COMPILED_ABOVE
-    shared = (prepared, np.asarray(queries, np.int64), low, high, metric, center, compiled)
+    shared = (prepared, np.asarray(queries, np.int64), targets, exact, metric, center, compiled)
     parts = engine.map_rows(
         rank_part,
         vectors,
@@ -398,27 +400,10 @@ def _rank_penalties(
         shared=shared,
         with_rows=True,
     )
-    nearer = np.zeros(targets.size, dtype=np.int64)
-    window_keys, window_rows, window_values = [], [], []
-    for below, keys, rows, values in parts:
-        nearer += below.ravel()
-        window_keys.append(keys)
-        window_rows.append(rows)
-        window_values.append(values)
-    keys = np.concatenate(window_keys)
-    rows = np.concatenate(window_rows)
-    values = np.concatenate(window_values)
-    wanted = targets.ravel()[keys]
-    own = rows == wanted
-    if np.bincount(keys[own], minlength=targets.size).min(initial=1) != 1:
-        raise AnalysisError("trustworthiness: a neighbour's distance fell outside its bound")
-    distance = np.empty(targets.size, dtype=np.float32)
-    distance[keys[own]] = values[own]
-    others = ~own
-    closer = values[others] < distance[keys[others]]
-    tied = (values[others] == distance[keys[others]]) & (rows[others] < wanted[others])
-    nearer += np.bincount(keys[others][closer | tied], minlength=targets.size)
-    excess = np.maximum(nearer.reshape(targets.shape) + 1 - k, 0)
+    nearer = np.zeros(targets.shape, dtype=np.int64)
+    for part in parts:
+        nearer += part
+    excess = np.maximum(nearer + 1 - k, 0)
     return [excess[:, i * k : (i + 1) * k].sum(axis=1) for i in range(len(lows))]
 
 
@@ -433,51 +418,64 @@ def _prepared_rows(block: np.ndarray, metric: str, center: np.ndarray | None) ->
     return np.subtract(block, center, dtype=np.float32)
 
 
-def _windows(
+# Pairs of rows whose float64 distance is computed at once.
+_PAIR_CHUNK = 4096
+
+
+def pair_distances(
+    a: np.ndarray, b: np.ndarray, metric: str, pairs: tuple[np.ndarray, np.ndarray] | None = None
+) -> np.ndarray:
+    """float64 (P,): the clipped cosine (or squared euclidean) distance of each pair of
+    prepared float32 rows: ``a[p]`` and ``b[p]`` (P, D), or ``a[pairs[0][p]]`` and
+    ``b[pairs[1][p]]`` (gathered a chunk at a time); in float64, each pair's bits
+    depending on its two rows only (row-wise sums, not a matrix product)."""
+    count = len(a) if pairs is None else len(pairs[0])
+    out = np.empty(count)
+    for start in range(0, count, _PAIR_CHUNK):
+        chunk = slice(start, start + _PAIR_CHUNK)
+        if pairs is None:
+            left, right = a[chunk].astype(np.float64), b[chunk].astype(np.float64)
+        else:
+            left = a[pairs[0][chunk]].astype(np.float64)
+            right = b[pairs[1][chunk]].astype(np.float64)
+        dot = np.multiply(left, right).sum(axis=1)
+        if metric == "cosine":
+            out[chunk] = 1.0 - dot
+        else:
+            squares = np.multiply(left, left).sum(axis=1) + np.multiply(right, right).sum(axis=1)
+            out[chunk] = squares - 2.0 * dot
+    return np.maximum(out, 0.0, out=out)
+
+
+def _target_distances(
     vectors: np.ndarray,
     metric: str,
     center: np.ndarray | None,
     prepared: np.ndarray,
     targets: np.ndarray,
     engine: Engine,
-) -> tuple[np.ndarray, np.ndarray]:
-    """float32 (Q, T) each: bounds that hold the clipped float32 distance of each query to
-    each of its targets, however the float32 product that computes it rounds.
-
-    The distance is computed in float64 from the same float32 rows, where the rows are
-    (a pass over the targets' rows through the engine); any float32 dot product of D terms
-    is within gamma_D = D u / (1 - D u) times sum |a_i b_i| of the exact one (u = 2^-24,
-    any order of summation), plus the rounding of the few operations around it; the bound
-    is doubled for safety, which only lets a few more values into the window.
-    """
+) -> np.ndarray:
+    """float64 (Q, T): each query's ``pair_distances`` to each of its targets, computed
+    where the targets' rows are (one pass over those rows through the engine)."""
     flat = targets.ravel()
     order = np.argsort(flat, kind="stable")
     sorted_targets = flat[order]
     sorted_queries = (order // targets.shape[1]).astype(np.int64)
-    unique_rows = np.unique(sorted_targets)
     shared = (prepared, sorted_targets, sorted_queries, metric, center)
     parts = engine.map_rows(
-        window_part, vectors, unique_rows, 8 * vectors.shape[1], shared=shared, with_rows=True
+        target_part,
+        vectors,
+        np.unique(sorted_targets),
+        8 * vectors.shape[1],
+        shared=shared,
+        with_rows=True,
     )
     exact = np.empty(flat.size)
-    margin = np.empty(flat.size)
-    exact[order] = np.concatenate([part[0] for part in parts])
-    margin[order] = np.concatenate([part[1] for part in parts])
-    low = np.maximum(exact - margin, 0.0)
-    high = np.maximum(exact + margin, 0.0)
-    # Rounded outwards to float32, so that the float32 comparisons keep the bounds.
-    low32 = low.astype(np.float32)
-    low32 = np.where(low32 > low, np.nextafter(low32, np.float32(-np.inf)), low32)
-    high32 = high.astype(np.float32)
-    high32 = np.where(high32 < high, np.nextafter(high32, np.float32(np.inf)), high32)
-    return low32.reshape(targets.shape), high32.reshape(targets.shape)
+    exact[order] = np.concatenate(parts)
+    return exact.reshape(targets.shape)
 
 
-# Pairs of (query, target) rows computed at once in float64 by ``window_part``.
-_PAIR_CHUNK = 4096
-
-
-def window_part(
+def target_part(
     rows: np.ndarray,
     block: np.ndarray,
     prepared: np.ndarray,
@@ -485,41 +483,38 @@ def window_part(
     sorted_queries: np.ndarray,
     metric: str,
     center: np.ndarray | None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """float64 distance and rounding margin of each (query, target) pair whose target is
-    among ``rows`` (sorted; ``block`` their vectors), in the pairs' sorted order (see
-    ``_windows``)."""
+) -> np.ndarray:
+    """float64: the distance of each (query, target) pair whose target is among ``rows``
+    (sorted; ``block`` their vectors), in the pairs' sorted order (``_target_distances``)."""
     first = int(np.searchsorted(sorted_targets, rows[0], side="left"))
     last = int(np.searchsorted(sorted_targets, rows[-1], side="right"))
     own = _prepared_rows(block, metric, center)
-    dim = own.shape[1]
+    at = np.searchsorted(rows, sorted_targets[first:last])
+    return pair_distances(prepared, own, metric, (sorted_queries[first:last], at))
+
+
+def rounding_margin(prepared: np.ndarray, own: np.ndarray, metric: str) -> np.ndarray:
+    """float64 (Q,): for each query row, a bound on how far the float32 distance to any of
+    ``own``'s rows (from ``part_distances``) lies from its float64 ``pair_distances``.
+
+    Any float32 dot product of D terms, in any order of summation, is within gamma_D =
+    D u / (1 - D u) times sum |a_i b_i| <= |a| |b| of the exact one (u = 2^-24); the few
+    roundings around it add a few u times the magnitudes. The bound is doubled, which only
+    lets a few more values be computed in float64.
+    """
+    dim = prepared.shape[1]
     gamma = dim * _UNIT_ROUNDOFF / (1 - dim * _UNIT_ROUNDOFF)
-    exact = np.empty(last - first)
-    margin = np.empty(last - first)
-    for start in range(first, last, _PAIR_CHUNK):
-        pairs = slice(start, min(start + _PAIR_CHUNK, last))
-        a = prepared[sorted_queries[pairs]].astype(np.float64)
-        b = own[np.searchsorted(rows, sorted_targets[pairs])].astype(np.float64)
-        dot = np.einsum("ij,ij->i", a, b)
-        spread = np.einsum("ij,ij->i", np.abs(a), np.abs(b))
-        out = slice(pairs.start - first, pairs.stop - first)
-        if metric == "cosine":
-            exact[out] = 1.0 - dot
-            error = gamma * spread + _UNIT_ROUNDOFF * (np.abs(exact[out]) + gamma * spread)
-            slack = 1e-12 * (1.0 + spread)
-        else:
-            squares_a = np.einsum("ij,ij->i", a, a)
-            squares_b = np.einsum("ij,ij->i", b, b)
-            exact[out] = squares_a + squares_b - 2.0 * dot
-            size = 2.0 * spread * (1 + gamma) + (squares_a + squares_b) * (1 + _UNIT_ROUNDOFF)
-            error = (
-                2.0 * gamma * spread
-                + _UNIT_ROUNDOFF * (squares_a + squares_b)
-                + 2.0 * _UNIT_ROUNDOFF * size
-            )
-            slack = 1e-12 * (1.0 + size)
-        margin[out] = 2.0 * error + slack
-    return exact, margin
+    query_norms = np.sqrt(squared_norms_block(prepared))
+    largest = float(np.sqrt(squared_norms_block(own).max(initial=0.0)))
+    spread = query_norms * largest
+    if metric == "cosine":
+        error = gamma * spread + _UNIT_ROUNDOFF * (1.0 + spread * (1 + gamma))
+        size = 1.0 + spread
+    else:
+        squares = query_norms**2 + largest**2
+        size = 2.0 * spread * (1 + gamma) + squares * (1 + _UNIT_ROUNDOFF)
+        error = 2.0 * gamma * spread + _UNIT_ROUNDOFF * squares + 2.0 * _UNIT_ROUNDOFF * size
+    return 2.0 * error + 1e-12 * (1.0 + size)
 
 
 def rank_part(
@@ -527,39 +522,51 @@ def rank_part(
     block: np.ndarray,
     prepared: np.ndarray,
     queries: np.ndarray,
-    low: np.ndarray,
-    high: np.ndarray,
+    targets: np.ndarray,
+    exact: np.ndarray,
     metric: str,
     center: np.ndarray | None,
     compiled: bool,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """One part of ``_rank_penalties``' pass: the queries' clipped float32 distances to
-    ``rows`` (their vectors ``block``), the point itself excluded.
-
-    Returns the (Q, T) counts of values below ``low`` (uint16 when the part has fewer than
-    65,536 rows: the client holds every part's), and the values within [low, high] as
-    flat key (query x T + target column), row and float32 value.
+) -> np.ndarray:
+    """One part of ``_rank_penalties``' pass: per (query, target) (Q, T), how many of
+    ``rows`` (their vectors ``block``) are nearer to the query than the target (distance
+    ``exact``; ties to the smaller row), the query itself and the target excluded. uint16
+    when the part has fewer than 65,536 rows (the client holds every part's), else int64.
     """
-    distances = part_distances(block, prepared, metric, center)
+    own = _prepared_rows(block, metric, center)
+    distances = part_distances(own, prepared, metric)
     at = np.minimum(np.searchsorted(rows, queries), len(rows) - 1)
     inside = np.flatnonzero(rows[at] == queries)
     distances[inside, at[inside]] = np.inf
+    margin = rounding_margin(prepared, own, metric)[:, None]
+    # Float32 bounds rounded outwards: a value below ``low`` is certainly nearer, one above
+    # ``high`` certainly not; those between are computed again in float64.
+    low = _rounded(np.maximum(exact - margin, 0.0), down=True)
+    high = _rounded(exact + margin, down=False)
     if compiled:
-        below, query, column, position = _count_window()(distances, low, high)
+        below, query, column, position = _count_window_compiled(distances, low, high)
     else:
         below, query, column, position = _count_window_numpy(distances, low, high)
-    values = distances[query, position]
-    keys = query * low.shape[1] + column
-    below = below.astype(np.uint16 if len(rows) < 2**16 else np.int64)
-    return below, keys, rows[position], values
+    found = rows[position]
+    wanted = targets[query, column]
+    again = pair_distances(prepared, own, metric, (query, position))
+    target = exact[query, column]
+    nearer = (found != wanted) & ((again < target) | ((again == target) & (found < wanted)))
+    np.add.at(below, (query[nearer], column[nearer]), 1)
+    return below.astype(np.uint16 if len(rows) < 2**16 else np.int64)
 
 
-def part_distances(
-    block: np.ndarray, prepared: np.ndarray, metric: str, center: np.ndarray | None
-) -> np.ndarray:
+def _rounded(values: np.ndarray, *, down: bool) -> np.ndarray:
+    """float32 ``values`` rounded down (or up), so that they keep the float64 bound."""
+    rounded = values.astype(np.float32)
+    if down:
+        return np.where(rounded > values, np.nextafter(rounded, np.float32(-np.inf)), rounded)
+    return np.where(rounded < values, np.nextafter(rounded, np.float32(np.inf)), rounded)
+
+
+def part_distances(own: np.ndarray, prepared: np.ndarray, metric: str) -> np.ndarray:
     """float32 (Q, B): the clipped cosine (or squared euclidean) distances from the
-    prepared query rows to the rows of ``block``, as one part of the rank pass sees them."""
-    own = _prepared_rows(block, metric, center)
+    prepared query rows to a part's prepared rows ``own``, one float32 product."""
     distances = prepared @ own.T
     if metric == "cosine":
         np.subtract(np.float32(1.0), distances, out=distances)
@@ -596,70 +603,96 @@ def _count_window_numpy(
 COMPILED_ABOVE = 2e8
 
 
-@functools.cache
-def _count_window() -> Callable[
-    [np.ndarray, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
-]:
-    """A compiled (numba) function of distances (Q, B) and bounds low, high (Q, T): per
-    (query, target), how many of the query's values are below ``low``; and every value
-    within [low, high], as (query, target column, position) arrays sorted by query.
+def _count_window_compiled(
+    distances: np.ndarray, low: np.ndarray, high: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``_count_window`` compiled: each query row is scanned once into room for
+    ``_WINDOW_ROOM`` window values per target; the rows that found more are scanned again
+    with room for all they found."""
+    count = _count_window()
+    room = max(1, _WINDOW_ROOM * low.shape[1])
+    below, query, column, position, found = count(distances, low, high, room)
+    kept = np.arange(room)[None, :] < np.minimum(found, room)[:, None]
+    query, column, position = (
+        values.reshape(-1, room)[kept] for values in (query, column, position)
+    )
+    full = np.flatnonzero(found > room)
+    if full.size:
+        # Their first ``room`` values are dropped above and all of them taken from here.
+        keep = ~np.isin(query, full)
+        more = count(distances[full], low[full], high[full], int(found[full].max()))
+        wide = int(found[full].max())
+        kept_more = np.arange(wide)[None, :] < more[4][:, None]
+        extra = [values.reshape(-1, wide)[kept_more] for values in more[1:4]]
+        query = np.concatenate([query[keep], full[extra[0]]])
+        column = np.concatenate([column[keep], extra[1]])
+        position = np.concatenate([position[keep], extra[2]])
+    return below, query, column, position
 
-    Per value: one comparison when it is above the row's highest bound (most values, for
-    a good layout), else a binary search among the row's sorted lower bounds."""
+
+# Window values per target that the compiled scan makes room for (about 2.5 a target per
+# part of 14,000 rows at 200,000 x 384 with cosine distances).
+_WINDOW_ROOM = 4
+
+
+@functools.cache
+def _count_window() -> Callable[..., tuple[np.ndarray, ...]]:
+    """A compiled (numba) function of distances (Q, B), bounds low, high (Q, T) and a room
+    R: per (query, target), how many of the query's values are below ``low`` (Q, T); and
+    the values within [low, high], as (query, target column, position) arrays of Q x R
+    (row r's first min(found[r], R) entries from r x R on) and the count per row found (Q,).
+
+    Per value: one comparison when it is above the row's highest bound, else a binary
+    search among the row's sorted lower bounds. Not parallel: the engine runs parts at
+    once, and numba's default threading layer must not be entered from two threads.
+    """
     import numba  # installed with umap-learn; imported only when it pays
 
     @numba.njit(nogil=True, cache=False)
-    def scan(distances, low, high, r, below, query, column, position, offset):
-        # One query row; counts into below[r] when ``offset`` < 0, else writes its window
-        # values from ``offset`` on. Returns how many values the window holds.
+    def count(distances, low, high, room):
+        rows, n = distances.shape
         t = low.shape[1]
-        order = np.argsort(low[r])
-        lows = low[r][order]
-        highs = high[r][order]
-        top = highs.max()
-        width = (highs - lows).max()
-        counts = np.zeros(t + 1, dtype=np.int64)
-        written = 0
-        for x in range(distances.shape[1]):
-            value = distances[r, x]
-            if value > top:
-                continue
-            # lows[p:] are above the value: it counts as below each of them.
-            p = np.searchsorted(lows, value, side="right")
-            counts[p] += 1
-            c = p - 1
-            while c >= 0 and lows[c] >= value - width:
-                if highs[c] >= value:
-                    if offset >= 0:
-                        query[offset + written] = r
-                        column[offset + written] = order[c]
-                        position[offset + written] = x
-                    written += 1
-                c -= 1
-        if offset < 0:
+        below = np.zeros((rows, t), dtype=np.int64)
+        query = np.empty(rows * room, dtype=np.int64)
+        column = np.empty(rows * room, dtype=np.int64)
+        position = np.empty(rows * room, dtype=np.int64)
+        found = np.zeros(rows, dtype=np.int64)
+        for r in range(rows):
+            order = np.argsort(low[r])
+            lows = low[r][order]
+            highs = high[r][order]
+            top = highs.max()
+            width = (highs - lows).max()
+            counts = np.zeros(t + 1, dtype=np.int64)
+            written = 0
+            for x in range(n):
+                value = distances[r, x]
+                if value > top:
+                    continue
+                # p = how many lows are <= value: the value is below lows[p:].
+                p, end = 0, t
+                while p < end:
+                    middle = (p + end) >> 1
+                    if lows[middle] <= value:
+                        p = middle + 1
+                    else:
+                        end = middle
+                counts[p] += 1
+                c = p - 1
+                while c >= 0 and lows[c] >= value - width:
+                    if highs[c] >= value:
+                        if written < room:
+                            at = r * room + written
+                            query[at] = r
+                            column[at] = order[c]
+                            position[at] = x
+                        written += 1
+                    c -= 1
+            found[r] = written
             running = 0
             for c in range(t):
                 running += counts[c]
                 below[r, order[c]] = running
-        return written
-
-    # Not parallel: the engine runs parts at once, and numba's default threading layer
-    # must not be entered from two threads.
-    @numba.njit(nogil=True, cache=False)
-    def count(distances, low, high):
-        rows = distances.shape[0]
-        below = np.zeros((rows, low.shape[1]), dtype=np.int64)
-        none = np.empty(0, dtype=np.int64)
-        found = np.zeros(rows, dtype=np.int64)
-        for r in range(rows):
-            found[r] = scan(distances, low, high, r, below, none, none, none, -1)
-        offsets = np.zeros(rows + 1, dtype=np.int64)
-        offsets[1:] = np.cumsum(found)
-        query = np.empty(offsets[-1], dtype=np.int64)
-        column = np.empty(offsets[-1], dtype=np.int64)
-        position = np.empty(offsets[-1], dtype=np.int64)
-        for r in range(rows):
-            scan(distances, low, high, r, below, query, column, position, offsets[r])
-        return below, query, column, position
+        return below, query, column, position, found
 
     return count

@@ -269,8 +269,10 @@ def _counted_penalties(distances, queries, low, k):
 
 
 @pytest.mark.parametrize("metric", METRICS)
-@pytest.mark.parametrize("compiled", [False, True])
-def test_ranks_by_parts_equal_the_whole_float32_comparison(monkeypatch, rng, metric, compiled):
+@pytest.mark.parametrize("compiled, room", [(False, 4), (True, 4), (True, 0)])
+def test_ranks_by_parts_equal_the_whole_float32_comparison(
+    monkeypatch, rng, metric, compiled, room
+):
     # Near-ties everywhere: duplicates (distance 0 after clipping), rows a rounding apart,
     # and rows scaled (the same cosine distance), in parts of 7 rows.
     vectors = _blobs(rng, 300, 24, centers=3)
@@ -285,46 +287,66 @@ def test_ranks_by_parts_equal_the_whole_float32_comparison(monkeypatch, rng, met
     ]
     lows = [np.where(low == queries[:, None], (low + 1) % 300, low) for low in lows]
     monkeypatch.setattr(quality, "COMPILED_ABOVE", 0 if compiled else 1e30)
+    monkeypatch.setattr(quality, "_WINDOW_ROOM", room)  # 0: room for 1, most rows scanned again
     engine = LocalEngine(block_bytes=7 * 4 * (80 + 24) // 4)  # parts of 7 rows
     parts = quality._rank_penalties(vectors, metric, queries, lows, 6, engine)
+    alone = quality._rank_penalties(vectors, metric, queries, lows, 6, LocalEngine())
 
-    # The same float32 values, each computed as its part computes it, compared at once.
+    # The definition: float64 distances of the prepared float32 rows, counted plainly.
     center = (
         None if metric == "cosine" else (vectors.sum(0, dtype=np.float64) / 300).astype(np.float32)
     )
-    prepared = quality._prepared_rows(vectors[queries], metric, center)
-    blocks = engine.row_blocks(300, 4 * (80 + 24), quality.DISTANCE_SHARE)
-    assert len(blocks) == 43
-    distances = np.concatenate(
-        [quality.part_distances(vectors[b], prepared, metric, center) for b in blocks], axis=1
-    )
-    # And whole rows of the space's distances: they round some near-ties the other way.
+    prepared = quality._prepared_rows(vectors, metric, center)
+    pairs = np.array(np.meshgrid(queries, np.arange(300), indexing="ij")).reshape(2, -1)
+    distances = quality.pair_distances(prepared[pairs[0]], prepared[pairs[1]], metric)
+    distances = distances.reshape(len(queries), 300)
+    # And whole rows of the space's float32 distances: they round some near-ties otherwise.
     space = LocalEngine().prepare_space(vectors, metric)
     whole = np.maximum(space.distance_block(queries), np.float32(0))
-    for low, by_parts in zip(lows, parts, strict=True):
+    assert len(engine.row_blocks(300, 4 * (80 + 24), quality.DISTANCE_SHARE)) == 43
+    for low, by_parts, in_one in zip(lows, parts, alone, strict=True):
         expected = _counted_penalties(distances, queries, low, 6)
         np.testing.assert_array_equal(by_parts, expected)
+        np.testing.assert_array_equal(in_one, expected)
         assert expected.sum() > 0
         nearly = _counted_penalties(whole, queries, low, 6)
         assert np.abs(by_parts - nearly).sum() <= 0.001 * nearly.sum()
 
 
-def test_the_window_holds_few_values_besides_the_neighbour_itself(rng):
+def test_a_pairs_distance_depends_on_its_rows_only(rng):
+    rows = quality._prepared_rows(_blobs(rng, 500, 384), "cosine", None)
+    every = quality.pair_distances(rows[:-1], rows[1:], "cosine")
+    for start, stop in ((0, 1), (3, 10), (7, 499)):
+        some = quality.pair_distances(rows[start:stop], rows[start + 1 : stop + 1], "cosine")
+        assert some.tobytes() == every[start:stop].tobytes()
+
+
+def test_a_part_counts_its_rows_nearer_than_each_target(rng):
     vectors = _blobs(rng, 2000, 64)
+    vectors[5:9] = vectors[4]  # duplicates: ties to break by row
     queries = np.arange(0, 2000, 20)
     prepared = quality._prepared_rows(vectors[queries], "cosine", None)
     targets = rng.integers(0, 2000, size=(100, 5))
-    low, high = quality._windows(vectors, "cosine", None, prepared, targets, LocalEngine())
-    rows = np.arange(2000)
-    below, keys, found, values = quality.rank_part(
-        rows, vectors, prepared, queries, low, high, "cosine", None, False
+    targets[0] = [5, 6, 7, 8, 9]
+    exact = quality._target_distances(vectors, "cosine", None, prepared, targets, LocalEngine())
+    rows = np.arange(1000, 2000)
+    counted = quality.rank_part(
+        rows, vectors[rows], prepared, queries, targets, exact, "cosine", None, False
     )
-    own = found == targets.ravel()[keys]
-    assert own.sum() == 500  # every neighbour's own distance, once
-    assert len(keys) < 2 * 500  # and few others: the bound is tight enough to pay
-    distances = quality.part_distances(vectors, prepared, "cosine", None)
-    distances[np.arange(100), queries] = np.inf
-    np.testing.assert_array_equal(below, (distances[:, None, :] < low[:, :, None]).sum(axis=2))
-    flat_low, flat_high = low.ravel()[keys], high.ravel()[keys]
-    assert ((flat_low <= values) & (values <= flat_high)).all()
-    assert (values == distances[keys // 5, found]).all()
+    assert counted.dtype == np.uint16 and counted.shape == (100, 5)
+    whole = quality._prepared_rows(vectors, "cosine", None)
+    for q in range(0, 100, 9):
+        distance = quality.pair_distances(
+            np.repeat(prepared[q : q + 1], 1000, 0), whole[rows], "cosine"
+        )
+        for c in range(5):
+            j = targets[q, c]
+            mine = (rows != queries[q]) & (rows != j)
+            nearer = (distance < exact[q, c]) | ((distance == exact[q, c]) & (rows < j))
+            assert counted[q, c] == np.count_nonzero(nearer & mine)
+    first = quality.rank_part(
+        np.arange(1000), vectors[:1000], prepared, queries, targets, exact, "cosine", None, False
+    )
+    # Rows 5-8 tie with each other (and with row 4): nearer by row, one rank apart.
+    ranks = first[0, :4].astype(int) + counted[0, :4]
+    assert list(ranks - ranks[0]) == [0, 1, 2, 3] and ranks[0] > 100

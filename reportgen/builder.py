@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from reportgen.analysis.pipeline import analyze
+from reportgen.analysis.pipeline import analyze, client_needs_all_rows
 from reportgen.cache import Cache
 from reportgen.config import Config
 from reportgen.dataset import Dataset
@@ -125,8 +125,10 @@ def _engine_session(
     """The dataset (``config.input`` read, unless given) and the engine of the analysis.
 
     With ``--engine dask`` the cluster lives for the load and the analysis: the workers read
-    the shards, and the analysis' reductions over all rows run there again, on the same rows
-    read from the shards (``DaskEngine``), to the local engine's bits.
+    and check the shards, and the analysis' reductions over all rows run there again, on the
+    same rows read from the shards (``DaskEngine``), to the local engine's bits. The rows
+    come to this process only when the analysis reads all of them here (the kNN graph of
+    all N: ``client_needs_all_rows``); else it holds only the samples it reads.
     """
     engine = config.engine
     if engine.kind == "local":
@@ -149,9 +151,15 @@ def _engine_session(
             with progress.step("load") as status:
                 shards_done = lambda done, total: status.advance(done, total, "shards")  # noqa: E731
                 mapper = dask_shard_mapper(client, shards_done)
-                dataset = load_dataset(config.input, map_shards=mapper, shards_read=read)
+                dataset = load_dataset(
+                    config.input, map_shards=mapper, shards_read=read, rows_in_shards=True
+                )
         mirror = ShardedRows.of(read[0]) if read else None
         # A dataset whose rows are not the shards' (given as arrays, or rows dropped by
         # --drop-invalid) is reduced here: the engine matches the array itself.
-        array = read[0].raw.values if read else None
+        array = None
+        if isinstance(dataset.vectors, ShardedRows) and client_needs_all_rows(config, dataset.n):
+            with progress.step("gather"):
+                dataset = replace(dataset, vectors=dataset.vectors.gather())
+            array = dataset.vectors
         yield dataset, DaskEngine(client=client, mirror=mirror, array=array)

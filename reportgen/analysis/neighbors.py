@@ -771,6 +771,10 @@ def _as_vectors(vectors: np.ndarray) -> np.ndarray:
     if getattr(vectors, "ndim", None) != 2:
         shape = getattr(vectors, "shape", None)
         raise AnalysisError(f"vectors must be a 2-D array (N, D), got shape {shape}")
+    if not isinstance(vectors, np.ndarray) and hasattr(vectors, "take"):
+        # Rows that stay in their shards (reportgen.io.shards.ShardedRows), float32, read
+        # a block or a sample at a time.
+        return vectors
     if vectors.dtype != np.float32:
         vectors = np.asarray(vectors, dtype=np.float32)
     if not vectors.flags.c_contiguous:

@@ -263,6 +263,31 @@ class Plan:
     graph_among: int = 0
 
 
+def among_size(n: int, fit_sample: Any, among_sample_above: int, fits_on_sample: bool) -> int:
+    """How many rows (the fit sample's) each point's neighbours are searched among, or 0
+    for all N: above ``among_sample_above`` points, when a view is fitted on a sample."""
+    fit_size = fit_sample_size(n, fit_sample)
+    if not fits_on_sample or fit_size is None or n <= among_sample_above:
+        return 0
+    return fit_size
+
+
+def client_needs_all_rows(config: Config, n: int) -> bool:
+    """Whether the analysis of ``n`` rows reads all of them in this process: for the kNN
+    graph of all N (up to ``among_sample_above``) or k-means fitted in memory (up to
+    ``blocked_above``). Else every pass over all rows goes through the engine, and this
+    process reads only samples (``--engine dask``: the rows stay in the shards)."""
+    if config.clusters.enabled and n <= config.clusters.blocked_above:
+        return True
+    return not among_size(
+        n, config.scale.fit_sample, config.neighbors.among_sample_above, _fits_on_sample(config)
+    )
+
+
+def _fits_on_sample(config: Config) -> bool:
+    return any(method.fit_on_sample and method.selected(config) for method in methods())
+
+
 def _plan_params(context: StepContext) -> dict[str, Any]:
     config = context.config
     return {
@@ -274,9 +299,7 @@ def _plan_params(context: StepContext) -> dict[str, Any]:
         "umap_n_neighbors": config.umap.n_neighbors if config.projections.umap else 0,
         "tsne_perplexity": config.tsne.perplexity if config.projections.tsne else 0,
         "fit_sample": config.scale.fit_sample,
-        "fits_on_sample": any(
-            method.fit_on_sample and method.selected(config) for method in methods()
-        ),
+        "fits_on_sample": _fits_on_sample(config),
     }
 
 
@@ -298,7 +321,7 @@ def _plan(context: StepContext, params: dict[str, Any]) -> Plan:
         return Plan(k, quality_k, width, method, tuple(notes))
     # UMAP and t-SNE read the sample's own graph; the graph of all N serves the inspector
     # and the metrics (and the placement where it lists a fitted point: ``nearest_fitted``).
-    among = fit_size if n > params["among_sample_above"] else 0
+    among = among_size(n, params["fit_sample"], params["among_sample_above"], True)
     if among:
         # Each point's neighbours among the fit sample: every one is a fitted point, so
         # the placement reads them all from this graph.

@@ -2,16 +2,18 @@
 read and check the input's shards, and reduce all rows where they read them.
 
 What runs on the workers today: every vectors shard is read by its extension's reader and
-checked there (nulls, ragged rows, dtypes), and its rows come back to this process in shard
-order (``dask_shard_mapper``); then the analysis' reductions over all rows (norms, sums, the
-Gram matrix, per-label sums, the zero scan, the PCA projection) run block by block on the
-workers, which read the blocks from the shards again (``DaskEngine``), and so do the searches
-of chosen rows against the sample (the placement of points outside the fit sample, exact or
-through an IVF index of the sample sent to the workers once) and the Lloyd passes of the
-blocked k-means fit (``DaskEngine.map_rows``). All give the local engine's bytes. A bad shard
-is reported as the first bad one in shard order, whichever worker finished first; a worker
-that dies is replaced and its tasks run again (Dask's retries). A client that holds only the
-sample comes next (issue 12, pass 2): today it gathers every row.
+checked there (nulls, ragged rows, dtypes, NaN/Inf), and its shape, checks and metadata come
+back to this process in shard order (``dask_shard_mapper``); then the analysis' reductions
+over all rows (norms, sums, the Gram matrix, per-label sums, the zero scan, the PCA
+projection) run block by block on the workers, which read the blocks from the shards again
+(``DaskEngine``), and so do the searches of chosen rows against the sample (the placement of
+points outside the fit sample, exact or through an IVF index of the sample sent to the
+workers once), the Lloyd passes of the blocked k-means fit and the trustworthiness ranks
+(``DaskEngine.map_rows``). All give the local engine's bytes. A bad shard is reported as the
+first bad one in shard order, whichever worker finished first; a worker that dies is
+replaced and its tasks run again (Dask's retries). The rows come to the client only when the
+analysis reads all of them there (``client_needs_all_rows``); else the build's array is the
+shards' ``ShardedRows`` and the client reads only samples.
 
 No scheduler of our own: ``--scheduler tcp://host:8786`` connects to a running one, else a
 ``distributed.LocalCluster`` is started here for the length of the load and the analysis.

@@ -64,6 +64,7 @@ def load_dataset(
     *,
     map_shards: shards.ShardMapper | None = None,
     shards_read: list[shards.ShardedVectors] | None = None,
+    rows_in_shards: bool = False,
 ) -> Dataset:
     """Read and validate the inputs the config names: files, or ``inp.demo``.
 
@@ -75,7 +76,10 @@ def load_dataset(
     (see ``projector.read_projector_config``).
 
     Returns a Dataset of float32 C-order (N, D) vectors (a read-only memory map for a
-    float32 .npy or a .bytes file) with N >= 3 finite rows.
+    float32 .npy or a .bytes file) with N >= 3 finite rows. With ``rows_in_shards`` the
+    shards' rows are checked where ``map_shards`` reads them but not sent here: the
+    vectors are a ``shards.ShardedRows`` that reads them again when asked (unless rows
+    were dropped: those kept are then read here).
 
     Raises InputError, naming the file and the line (text) or row (arrays) and column,
     for: a missing, empty or unsupported file; fewer than 3 vectors; ragged rows or a
@@ -112,7 +116,7 @@ def load_dataset(
         or shards.is_sharded(inp.vectors)
         or (inp.metadata is not None and shards.is_sharded(inp.metadata))
     ):
-        return _load_shards(inp, map_shards or shards.map_in_process, shards_read)
+        return _load_shards(inp, map_shards or shards.map_in_process, shards_read, rows_in_shards)
     path = Path(inp.vectors)
     vectors = _read_vectors(path, inp)
     sources = [source_file("vectors", path)]
@@ -127,10 +131,13 @@ def _load_shards(
     inp: InputConfig,
     map_shards: shards.ShardMapper,
     shards_read: list[shards.ShardedVectors] | None,
+    rows_in_shards: bool = False,
 ) -> Dataset:
     """Vectors (and metadata) from globs of shards or URLs (see ``reportgen.io.shards``)."""
     pattern = str(inp.vectors)
-    sharded = shards.read_sharded_vectors(pattern, inp, _read_vectors, map_shards)
+    sharded = shards.read_sharded_vectors(
+        pattern, inp, _read_vectors, map_shards, keep_values=not rows_in_shards
+    )
     if shards_read is not None:
         shards_read.append(sharded)
     vectors = sharded.raw

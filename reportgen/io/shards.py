@@ -207,8 +207,11 @@ class ReadShard:
 
     inp: Any
     read: VectorReader
+    # False: the rows stay where they were read (their shape, checks and sha256 come
+    # back; the values are an empty array), for a client that reads them again when needed.
+    keep_values: bool = True
 
-    def __call__(self, shard: Shard) -> tuple[RawVectors, str] | InputError:
+    def __call__(self, shard: Shard) -> tuple[RawVectors, str, tuple[int, int]] | InputError:
         from reportgen.engine import LOCAL, nonfinite_rows
 
         try:
@@ -221,48 +224,62 @@ class ReadShard:
                 # The NaN/Inf scan while the shard is at hand: the client need not read
                 # every row again to look for them.
                 invalid = LOCAL.select_rows(values, nonfinite_rows)
+                shape = (int(values.shape[0]), int(values.shape[1]))
+                if not self.keep_values:
+                    values = np.empty((0, shape[1]), dtype=np.float32)
                 part = RawVectors(
                     values, part.source, part.locator, part.table, invalid_rows=invalid
                 )
-                return part, file_sha256(path)
+                return part, file_sha256(path), shape
         except InputError as exc:
             return exc
 
 
 def read_sharded_vectors(
-    pattern: str, inp: Any, read: VectorReader, map_shards: ShardMapper = map_in_process
+    pattern: str,
+    inp: Any,
+    read: VectorReader,
+    map_shards: ShardMapper = map_in_process,
+    *,
+    keep_values: bool = True,
 ) -> ShardedVectors:
     """Read every shard with ``read`` (the single-file reader) and concatenate them.
 
     ``map_shards`` runs the reads (in this process, or on a Dask cluster) and returns the
-    results in shard order. Raises InputError naming the shard for a width that differs
+    results in shard order. With ``keep_values=False`` the rows are checked where they are
+    read but not sent here: the result's ``raw.values`` is a ``ShardedRows`` that reads
+    them from the shards when asked. Raises InputError naming the shard for a width that differs
     from the first shard's, for metadata columns that differ between shards, and anything
     the reader raises (the first bad shard in order).
     """
     shards = find_shards(pattern, "vectors")
     parts: list[RawVectors] = []
     sources = []
-    reader = ReadShard(inp, read)
+    reader = ReadShard(inp, read, keep_values)
+    shapes: list[tuple[int, int]] = []
     for shard, result in zip(shards, map_shards(reader, shards), strict=True):
         if isinstance(result, InputError):
             raise result
-        part, sha256 = result
+        part, sha256, shape = result
         sources.append(_source(shard, sha256, "vectors"))
         # An empty shard's width is unknowable (a Parquet list column with no rows).
-        widths = [p.values.shape[1] for p in parts if len(p.values)]
-        if len(part.values) and widths and part.values.shape[1] != widths[0]:
-            first = next(p for p in parts if len(p.values))
+        widths = [width for rows, width in shapes if rows]
+        if shape[0] and widths and shape[1] != widths[0]:
+            first = next(p for p, (rows, _) in zip(parts, shapes, strict=True) if rows)
             raise InputError(
-                f"has {part.values.shape[1]} dimensions; the first shard "
-                f"{first.source} has {widths[0]}",
+                f"has {shape[1]} dimensions; the first shard {first.source} has {widths[0]}",
                 path=shard.name,
             )
         parts.append(part)
-    counts = tuple(p.values.shape[0] for p in parts)
+        shapes.append(shape)
+    counts = tuple(rows for rows, _ in shapes)
     starts = tuple(int(s) for s in np.cumsum((0, *counts[:-1])))
-    width = next((p.values.shape[1] for p in parts if len(p.values)), parts[0].values.shape[1])
-    blocks = [p.values if len(p.values) else p.values.reshape(0, width) for p in parts]
-    values = blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
+    width = next((width for rows, width in shapes if rows), shapes[0][1])
+    if keep_values:
+        blocks = [p.values if len(p.values) else p.values.reshape(0, width) for p in parts]
+        values: Any = blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
+    else:
+        values = ShardedRows(tuple(shards), counts, width, ReadShard(inp, read), uuid.uuid4().hex)
     locator = ShardLocator(
         starts=starts, names=tuple(s.name for s in shards), inner=tuple(p.locator for p in parts)
     )
@@ -282,7 +299,7 @@ def read_sharded_vectors(
         [start + part.invalid_rows for start, part in zip(starts, parts, strict=True)]
     ).astype(np.int64)
     raw = RawVectors(values, source, locator, table, invalid_rows=invalid)
-    return ShardedVectors(raw, tuple(shards), counts, tuple(sources), reader)
+    return ShardedVectors(raw, tuple(shards), counts, tuple(sources), ReadShard(inp, read))
 
 
 def read_sharded_metadata(
@@ -402,7 +419,13 @@ class ShardedRows:
     Picklable, so that a Dask worker reads its blocks itself instead of receiving them from
     the client. Each process keeps the last shard it decoded (the blocks of one shard run
     one after another). ``rows[a:b]`` reads a contiguous block (the reductions);
-    ``take(rows)`` reads chosen rows (the searches of pass 2).
+    ``take(rows)`` (or ``rows[indices]``, ``rows[mask]``) reads chosen rows (the searches of
+    pass 2, a sample).
+
+    It is also the build's array of all rows when the client holds only a sample
+    (``--engine dask`` above ``among_sample_above``): it has an array's ``shape``, ``dtype``,
+    ``ndim`` and ``itemsize``, but no ``__array__``: what would read every row into this
+    process at once raises TypeError, so that no step does it unnoticed.
     """
 
     shards: tuple[Shard, ...]
@@ -413,9 +436,15 @@ class ShardedRows:
     # same relative name from another folder) may hold other rows.
     token: str = ""
 
+    dtype = np.dtype(np.float32)
+    ndim = 2
+    itemsize = 4
+
     @classmethod
     def of(cls, sharded: ShardedVectors) -> ShardedRows:
         """The rows of shards already read once (their counts, width and reader known)."""
+        if isinstance(sharded.raw.values, ShardedRows):
+            return sharded.raw.values
         if sharded.reader is None:
             raise ValueError("these shards were not read by read_sharded_vectors")
         dim = int(sharded.raw.values.shape[1])
@@ -426,9 +455,37 @@ class ShardedRows:
         """(N, D), as an array's."""
         return (sum(self.counts), self.dim)
 
-    def __getitem__(self, rows: slice) -> np.ndarray:
+    @property
+    def nbytes(self) -> int:
+        """The rows' float32 bytes, as an array's."""
+        return self.shape[0] * self.shape[1] * self.itemsize
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __array__(self, *args: Any, **kwargs: Any) -> np.ndarray:
+        raise TypeError(
+            "the rows stay in their shards: read a slice or chosen rows (rows[a:b], take)"
+        )
+
+    def gather(self) -> np.ndarray:
+        """float32 (N, D): every row, read into this process (when a step needs them all)."""
+        return np.ascontiguousarray(self[0 : self.shape[0]])
+
+    def __getitem__(self, rows: Any) -> np.ndarray:
+        if isinstance(rows, (int, np.integer)) and not isinstance(rows, bool):
+            return self.take(np.array([rows]))[0]
+        if isinstance(rows, (list, np.ndarray)):
+            rows = np.asarray(rows)
+            if rows.dtype == bool:
+                if rows.shape != (self.shape[0],):
+                    raise IndexError(f"a mask of {rows.shape} rows for {self.shape[0]}")
+                return self.take(np.flatnonzero(rows))
+            if rows.ndim != 1 or rows.dtype.kind not in "iu":
+                raise TypeError("ShardedRows takes 1-D integer rows or a mask")
+            return self.take(rows)
         if not isinstance(rows, slice) or rows.step not in (None, 1):
-            raise TypeError("ShardedRows reads contiguous slices of rows only")
+            raise TypeError("ShardedRows reads contiguous slices, chosen rows or a mask")
         start, stop, _ = rows.indices(self.shape[0])
         parts = []
         first = 0

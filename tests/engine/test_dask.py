@@ -522,6 +522,81 @@ def test_a_build_with_neighbours_among_the_sample_searches_all_rows_on_the_worke
     assert "reportgen-sample-rows-block" in prefixes
 
 
+def test_above_the_thresholds_the_client_reads_only_samples_of_the_rows(
+    tmp_path, monkeypatch, scheduler
+):
+    """With each point's neighbours among the fit sample and k-means in blocks, no step
+    reads all N rows into the client at once: the rows stay in the shards (the workers
+    read them), this process reads samples and streams blocks. The site is the local one's."""
+    from reportgen.io.shards import ShardedRows
+
+    monkeypatch.chdir(tmp_path)
+    _write_shards(tmp_path / "shards")
+    args = ["build", "shards/*.parquet", "--fit-sample", "100", *FAST]
+    args += ["--neighbors-among-sample-above", "0", "--clusters-blocked-above", "200"]
+    args += ["--clusters-choose-sample", "150", "--trustworthiness-exact-max-n", "100"]
+    args += ["--trustworthiness-sample", "50", "--similarity-sample-size", "120"]
+    assert main([*args, "--out", "local"]) == 0
+
+    taken: list[int] = []
+    take = ShardedRows.take
+
+    def counted_take(self: ShardedRows, rows: np.ndarray) -> np.ndarray:
+        taken.append(len(rows))
+        return take(self, rows)
+
+    def no_gather(self: ShardedRows) -> np.ndarray:
+        raise AssertionError("the client gathered every row")
+
+    monkeypatch.setattr(ShardedRows, "take", counted_take)
+    monkeypatch.setattr(ShardedRows, "gather", no_gather)
+    assert main([*args, "--out", "dask", "--engine", "dask", "--scheduler", scheduler]) == 0
+    local, on_dask = read_tree(tmp_path / "local"), read_tree(tmp_path / "dask")
+    assert [name for name in local if local[name] != on_dask.get(name)] == []
+    assert taken and max(taken) <= 200 < N_SHARDS * ROWS  # the largest: k-means' refinement
+
+
+def test_below_the_thresholds_the_client_gathers_the_rows_once(tmp_path, monkeypatch, scheduler):
+    from reportgen.io.shards import ShardedRows
+
+    monkeypatch.chdir(tmp_path)
+    _write_shards(tmp_path / "shards")
+    gathered = []
+    gather = ShardedRows.gather
+    monkeypatch.setattr(ShardedRows, "gather", lambda self: gathered.append(1) or gather(self))
+    args = ["build", "shards/*.parquet", "--out", "dask", "--engine", "dask", *FAST]
+    assert main([*args, "--scheduler", scheduler, "--no-umap"]) == 0
+    assert gathered == [1]
+
+
+def test_sharded_rows_read_like_an_array_but_never_all_at_once_unasked(tmp_path):
+    from reportgen.config import InputConfig as Input
+    from reportgen.io.shards import ReadShard, ShardedRows, read_sharded_vectors
+
+    folder = tmp_path / "shards"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=(50, 4)).astype(np.float32)
+    for i, (start, stop) in enumerate([(0, 20), (20, 20), (20, 50)]):  # one shard empty
+        np.save(folder / f"part-{i}.npy", values[start:stop])
+    sharded = read_sharded_vectors(str(folder / "*.npy"), Input(), _read_vectors, keep_values=False)
+    rows = sharded.raw.values
+    assert isinstance(rows, ShardedRows) and rows.shape == (50, 4) and len(rows) == 50
+    assert rows.dtype == np.float32 and rows.ndim == 2
+    np.testing.assert_array_equal(rows[10:30], values[10:30])
+    np.testing.assert_array_equal(rows[np.array([49, 0, 21])], values[[49, 0, 21]])
+    np.testing.assert_array_equal(rows[values[:, 0] > 0], values[values[:, 0] > 0])
+    np.testing.assert_array_equal(rows[7], values[7])
+    np.testing.assert_array_equal(rows.gather(), values)
+    with pytest.raises(TypeError, match="stay in their shards"):
+        np.asarray(rows)
+    with pytest.raises(TypeError):
+        rows[::2]
+    # Each shard's read sends its shape and checks, not its rows.
+    part, _, shape = ReadShard(Input(), _read_vectors, keep_values=False)(sharded.shards[2])
+    assert part.values.shape == (0, 4) and shape == (30, 4)
+
+
 def _forget_prefixes(dask_scheduler: distributed.Scheduler) -> None:
     """Drop the scheduler's record of finished task prefixes (so a test sees its own)."""
     for name in [name for name in dask_scheduler.task_prefixes if name.startswith("reportgen-")]:

@@ -175,8 +175,9 @@ def axes_by_method(projection: Projection) -> list[str]:
 
 
 def check_vectors(vectors: np.ndarray) -> None:
-    """Raise AnalysisError unless ``vectors`` is a non-empty 2-D array."""
-    if not isinstance(vectors, np.ndarray) or vectors.ndim != 2 or 0 in vectors.shape:
+    """Raise AnalysisError unless ``vectors`` is a non-empty 2-D array (or rows that stay
+    in their shards, ``reportgen.io.shards.ShardedRows``, read a block at a time)."""
+    if getattr(vectors, "ndim", None) != 2 or 0 in vectors.shape or not hasattr(vectors, "take"):
         shape = getattr(vectors, "shape", None)
         raise AnalysisError(f"vectors must be a non-empty (N, D) array, got shape {shape}")
 

@@ -580,20 +580,40 @@ def part_distances(own: np.ndarray, prepared: np.ndarray, metric: str) -> np.nda
 def _count_window_numpy(
     distances: np.ndarray, low: np.ndarray, high: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``_count_window`` in numpy, by chunks of query rows that keep the comparisons in
-    cache (for small parts, where compiling would cost more than it saves)."""
-    q, n = distances.shape
-    t = low.shape[1]
+    """``_count_window`` in numpy, a query row at a time: each value's place among the row's
+    sorted lower bounds (one binary search) counts it below the bounds above it; the window
+    values are found among the bounds just under it (for parts too small to pay for
+    compiling the kernel)."""
+    q, t = low.shape
     below = np.empty((q, t), dtype=np.int64)
-    found = []
-    chunk = max(1, _RANK_BYTES // (t * max(1, n)))
-    for first in range(0, q, chunk):
-        piece = slice(first, first + chunk)
-        values = distances[piece, None, :]
-        below[piece] = np.count_nonzero(values < low[piece, :, None], axis=2)
-        inside = (values >= low[piece, :, None]) & (values <= high[piece, :, None])
-        query, column, position = np.nonzero(inside)
-        found.append((query + first, column, position))
+    found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    for r in range(q):
+        order = np.argsort(low[r], kind="stable")
+        lows, highs = low[r][order], high[r][order]
+        values = distances[r]
+        candidates = np.flatnonzero(values <= highs.max())
+        values = values[candidates]
+        places = np.searchsorted(lows, values, side="right")
+        below[r, order] = np.cumsum(np.bincount(places, minlength=t + 1)[:t])
+        # The bounds under a value (lows[place - 1], lows[place - 2], ...) hold it while their
+        # low is within the widest window of it; most values need no step at all.
+        width = float((highs - lows).max())
+        step = 1
+        live = np.flatnonzero(places > 0)
+        while live.size:
+            at = places[live] - step
+            near = lows[at] >= values[live] - width
+            live, at = live[near], at[near]
+            inside = highs[at] >= values[live]
+            if inside.any():
+                hits = live[inside]
+                found.append((np.full(hits.size, r), order[at[inside]], candidates[hits]))
+            step += 1
+            keep = places[live] - step >= 0
+            live = live[keep]
+    if not found:
+        empty = np.empty(0, dtype=np.int64)
+        return below, empty, empty, empty
     query, column, position = (np.concatenate(parts) for parts in zip(*found, strict=True))
     return below, query, column, position
 

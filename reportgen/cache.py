@@ -145,7 +145,11 @@ def array_key(array: np.ndarray, *, engine: Engine = LOCAL) -> str:
 
     The vectors' key is the root of every analysis key: it hashes the validated vectors, not
     the file, so two files that hold the same numbers (a .npy and a .csv, say) share it.
+    Rows that stay in their shards (``reportgen.io.shards.ShardedRows``, ``--engine dask``
+    above the thresholds) are keyed by their shards' sha256s instead: no row is read.
     """
+    if hasattr(array, "content_key"):
+        return array.content_key()
     if array.dtype.kind not in "biufc":
         raise TypeError(f"array_key hashes numbers, not {array.dtype} (a bug in the caller)")
     return engine.sha256(array, f"array {array.dtype.str} {tuple(array.shape)}\n".encode())
@@ -242,6 +246,8 @@ def _feed(digest: Any, value: Any) -> None:
         for name, item in value.items():
             _feed(digest, name)
             _feed(digest, item)
+    elif hasattr(value, "content_key") and not isinstance(value, type):
+        digest.update(b"k" + value.content_key().encode())
     elif dataclasses.is_dataclass(value) and not isinstance(value, type):
         digest.update(f"d{type(value).__module__}.{type(value).__qualname__}:".encode())
         for field in dataclasses.fields(value):

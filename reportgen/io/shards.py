@@ -13,6 +13,7 @@ removed: the local engine holds the vectors in memory anyway.
 from __future__ import annotations
 
 import glob
+import hashlib
 import os
 import re
 import tempfile
@@ -279,7 +280,14 @@ def read_sharded_vectors(
         blocks = [p.values if len(p.values) else p.values.reshape(0, width) for p in parts]
         values: Any = blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
     else:
-        values = ShardedRows(tuple(shards), counts, width, ReadShard(inp, read), uuid.uuid4().hex)
+        values = ShardedRows(
+            tuple(shards),
+            counts,
+            width,
+            ReadShard(inp, read),
+            uuid.uuid4().hex,
+            tuple(source.sha256 for source in sources),
+        )
     locator = ShardLocator(
         starts=starts, names=tuple(s.name for s in shards), inner=tuple(p.locator for p in parts)
     )
@@ -435,6 +443,8 @@ class ShardedRows:
     # Scopes each process's kept shard to one build: the same path in another build (or the
     # same relative name from another folder) may hold other rows.
     token: str = ""
+    # Each shard file's sha256, when known: what the rows' cache key is made of.
+    sha256s: tuple[str, ...] = ()
 
     dtype = np.dtype(np.float32)
     ndim = 2
@@ -454,6 +464,14 @@ class ShardedRows:
     def shape(self) -> tuple[int, int]:
         """(N, D), as an array's."""
         return (sum(self.counts), self.dim)
+
+    def content_key(self) -> str:
+        """The cache's key for these rows, without reading them: the shards' sha256s, row
+        counts and width, and how they were read (``reportgen.cache.array_key``)."""
+        if len(self.sha256s) != len(self.shards):
+            raise TypeError("these rows' shard digests are unknown: no key without reading")
+        text = f"sharded rows {self.counts} {self.dim} {self.sha256s} {self.reader.inp!r}"
+        return hashlib.sha256(text.encode()).hexdigest()
 
     @property
     def nbytes(self) -> int:

@@ -592,6 +592,15 @@ def test_sharded_rows_read_like_an_array_but_never_all_at_once_unasked(tmp_path)
         np.asarray(rows)
     with pytest.raises(TypeError):
         rows[::2]
+    # Its cache key comes from the shards' sha256s: the same files, the same key; another
+    # file, another key; no row read for it.
+    from reportgen.cache import array_key
+
+    again = read_sharded_vectors(str(folder / "*.npy"), Input(), _read_vectors, keep_values=False)
+    assert array_key(again.raw.values) == array_key(rows) == rows.content_key()
+    np.save(folder / "part-1.npy", values[:1])
+    changed = read_sharded_vectors(str(folder / "*.npy"), Input(), _read_vectors, keep_values=False)
+    assert array_key(changed.raw.values) != array_key(rows)
     # Each shard's read sends its shape and checks, not its rows.
     part, _, shape = ReadShard(Input(), _read_vectors, keep_values=False)(sharded.shards[2])
     assert part.values.shape == (0, 4) and shape == (30, 4)

@@ -23,10 +23,6 @@ QUALITY_PARAMETERS = {
     "seed": SEED,
 }
 
-# Largest (query rows x k x N) boolean block when ranking the projection's neighbours among all
-# points: small, so that the comparisons run in cache (4 MiB is 2 rows at N = 200,000, k = 10).
-_RANK_BYTES = 4 * 2**20
-
 # Largest (rows x k x k) boolean block when intersecting neighbour lists.
 _MATCH_BYTES = 32 * 2**20
 

@@ -491,6 +491,8 @@ class ShardedRows:
         return np.ascontiguousarray(self[0 : self.shape[0]])
 
     def __getitem__(self, rows: Any) -> np.ndarray:
+        """``rows[a:b]``, ``rows[i]``, ``rows[indices]`` (any shape: a (R, k) array of rows
+        gives (R, k, D)) or ``rows[mask]``, as an array's indexing would."""
         if isinstance(rows, (int, np.integer)) and not isinstance(rows, bool):
             return self.take(np.array([rows]))[0]
         if isinstance(rows, (list, np.ndarray)):
@@ -499,9 +501,9 @@ class ShardedRows:
                 if rows.shape != (self.shape[0],):
                     raise IndexError(f"a mask of {rows.shape} rows for {self.shape[0]}")
                 return self.take(np.flatnonzero(rows))
-            if rows.ndim != 1 or rows.dtype.kind not in "iu":
-                raise TypeError("ShardedRows takes 1-D integer rows or a mask")
-            return self.take(rows)
+            if rows.dtype.kind not in "iu":
+                raise TypeError("ShardedRows takes integer rows or a mask")
+            return self.take(rows.ravel()).reshape(*rows.shape, self.dim)
         if not isinstance(rows, slice) or rows.step not in (None, 1):
             raise TypeError("ShardedRows reads contiguous slices, chosen rows or a mask")
         start, stop, _ = rows.indices(self.shape[0])

@@ -63,7 +63,6 @@ def test_trustworthiness_is_computed_in_blocks(monkeypatch, rng, vectors):
     coordinates = _projection(rng, vectors)
     graph = compute_knn_graph(vectors, 5)
     whole = compute_quality(vectors, graph, coordinates, 5, metric="cosine")
-    monkeypatch.setattr(quality, "_RANK_BYTES", 5 * 200 * 2)
     monkeypatch.setattr(quality, "_MATCH_BYTES", 1)
     engine = LocalEngine(block_bytes=200 * 9)  # 9 query rows of distances per block
     blocked = compute_quality(vectors, graph, coordinates, 5, metric="cosine", engine=engine)

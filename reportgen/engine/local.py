@@ -289,11 +289,26 @@ class LocalEngine:
         block in float64, blocks added in row order from 0. Divided by N - 1 with the
         mean as center, it is the covariance matrix."""
         n, dim = vectors.shape
+        groups = self.gram_groups(n, dim)
         total = np.zeros((dim, dim))
-        for part in self.each(
-            lambda group: gram_group(vectors, group, center), self.gram_groups(n, dim)
-        ):
-            total += part
+        if all(len(group) == 1 for group in groups):
+            for part in self.each(lambda group: gram_group(vectors, group, center), groups):
+                total += part
+            return total
+        # Groups of several blocks (large D): a group's blocks run at once, a few at a time
+        # (each part is D x D), and are added in order, as gram_group adds them.
+        at_once = min(self.threads or _usable_cpus(), max(len(group) for group in groups))
+        for group in groups:
+            group_total = None
+            for first in range(0, len(group), at_once):
+                for part in self.each(
+                    lambda rows: gram_block(vectors[rows], center), group[first : first + at_once]
+                ):
+                    if group_total is None:
+                        group_total = part
+                    else:
+                        group_total += part
+            total += group_total
         return total
 
     def gram_groups(self, n_rows: int, dim: int) -> tuple[tuple[slice, ...], ...]:

@@ -261,6 +261,15 @@ def test_a_grouped_gram_matrix_equals_the_float64_reference():
     center = vectors.mean(axis=0, dtype=np.float64)
     wide = vectors.astype(np.float64) - center
     np.testing.assert_allclose(engine.gram(vectors, center), wide.T @ wide, rtol=1e-12, atol=1e-9)
+    # A group's blocks run a few at a time but are added in order, as a worker adds them.
+    from reportgen.engine.local import gram_group
+
+    in_order = np.zeros((24, 24))
+    for group in engine.gram_groups(1_000, 24):
+        in_order += gram_group(vectors, group, center)
+    for threads in (1, 2, 3):
+        at_once = LocalEngine(block_bytes=8 * 24 * 30, threads=threads)
+        assert at_once.gram(vectors, center).tobytes() == in_order.tobytes()
 
 
 def test_blocks_give_the_same_bits_whatever_the_threads(rng):

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from reportgen.analysis.neighbors import METRICS, KnnGraph, _as_vectors
-from reportgen.engine import LOCAL, Engine
-from reportgen.engine.local import DISTANCE_SHARE, squared_norms_block, unit_rows_float32
+from reportgen.engine import LOCAL, Engine, Space
+from reportgen.engine.local import DISTANCE_SHARE, squared_norms_block
 from reportgen.errors import AnalysisError
 from reportgen.validation import SEED, Choices, Interval, validate_params
 
@@ -407,11 +407,10 @@ _UNIT_ROUNDOFF = 2.0**-24  # float32's
 
 
 def _prepared_rows(block: np.ndarray, metric: str, center: np.ndarray | None) -> np.ndarray:
-    """float32 (B, D): rows as the distance space holds them (unit rows for cosine, minus
-    the mean of all rows for euclidean), with the same arithmetic for every part."""
-    if metric == "cosine":
-        return unit_rows_float32(block)
-    return np.subtract(block, center, dtype=np.float32)
+    """float32 (B, D): rows as the distance space holds them (``Space.prepare``: unit rows
+    for cosine, minus the mean of all rows for euclidean), the same for every part."""
+    empty = np.empty(0, dtype=np.float32)
+    return Space(metric, empty, empty, empty if center is None else center).prepare(block)
 
 
 # Pairs of rows whose float64 distance is computed at once.
@@ -562,14 +561,12 @@ def _rounded(values: np.ndarray, *, down: bool) -> np.ndarray:
 
 def part_distances(own: np.ndarray, prepared: np.ndarray, metric: str) -> np.ndarray:
     """float32 (Q, B): the clipped cosine (or squared euclidean) distances from the
-    prepared query rows to a part's prepared rows ``own``, one float32 product."""
-    distances = prepared @ own.T
-    if metric == "cosine":
-        np.subtract(np.float32(1.0), distances, out=distances)
-    else:
-        distances *= np.float32(-2.0)
-        distances += squared_norms_block(prepared).astype(np.float32)[:, None]
-        distances += squared_norms_block(own).astype(np.float32)[None, :]
+    prepared query rows to a part's prepared rows ``own``, one float32 product (the kNN
+    search's arithmetic: ``Space.distances_from``)."""
+    squares = np.empty(0, dtype=np.float32)
+    if metric == "euclidean":
+        squares = squared_norms_block(own).astype(np.float32)
+    distances = Space(metric, own, squares).distances_from(prepared)
     return np.maximum(distances, np.float32(0.0), out=distances)
 
 

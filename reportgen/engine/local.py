@@ -90,7 +90,10 @@ class Space:
     def distances_to(self, block: np.ndarray) -> np.ndarray:
         """float32 (B, N): the ``distance_block`` distances from rows outside the space
         (``block`` (B, D), not yet prepared) to every row of the space."""
-        prepared = self.prepare(block)
+        return self.distances_from(self.prepare(block))
+
+    def distances_from(self, prepared: np.ndarray) -> np.ndarray:
+        """float32 (B, N): ``distances_to``'s distances from rows already ``prepare``d."""
         sq_norms = None
         if self.metric == "euclidean":
             sq_norms = np.einsum("ij,ij->i", prepared, prepared, dtype=np.float64)

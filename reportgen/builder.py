@@ -18,6 +18,7 @@ from reportgen.io import load_dataset
 from reportgen.io.shards import ShardedVectors
 from reportgen.progress import Progress
 from reportgen.publish import check_file_target, describe_size, publish, publish_file
+from reportgen.publish_exports import check_exports_target, publish_exports
 from reportgen.render.budget import check_site
 from reportgen.render.inputs import render_input
 from reportgen.render.pages import SitePages, build_pages
@@ -76,6 +77,8 @@ def run_build(
     progress = progress or Progress(mode="quiet")
     if config.single_file is not None:  # a bad output path should stop the build early too
         check_file_target(config.single_file, force=config.force)
+    if config.render.exports_dir is not None:
+        check_exports_target(config.render.exports_dir, config.out_folder(), force=config.force)
     gates = config.thresholds
     # Read first: a bad baseline should stop the build before minutes of analysis.
     baseline = read_baseline(gates.baseline) if gates.baseline is not None else None
@@ -99,6 +102,9 @@ def run_build(
         with progress.step("single file"):
             document = single_file(pages, site)
     with progress.step("publish"):
+        if inputs.outside_exports:
+            # Before the site: the site's report.json lists these files.
+            publish_exports(inputs.outside_exports, config.render.exports_dir, force=config.force)
         if out is not None:
             publish(site, out, force=config.force, max_file_bytes=inputs.budget.max_file_bytes)
         if document is not None:

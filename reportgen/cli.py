@@ -90,7 +90,9 @@ def _parser() -> argparse.ArgumentParser:
             kwargs["action"] = "append"
             kwargs["metavar"] = "KEY=VALUE"
         else:
-            kwargs["type"] = spec.type
+            # A path stays text here: the config makes it a Path, or keeps a URL as text
+            # (Path("s3://b/k") would be "s3:/b/k").
+            kwargs["type"] = str if spec.type is Path else spec.type
             kwargs["metavar"] = spec.key.upper()
             if spec.choices:
                 kwargs["choices"] = spec.choices

@@ -137,3 +137,14 @@ def test_python_dash_m_works():
         [sys.executable, "-m", "reportgen", "--version"], capture_output=True, text=True
     )
     assert result.returncode == 0 and result.stdout.strip() == f"reportgen {__version__}"
+
+
+def test_urls_given_as_flags_keep_their_double_slash():
+    """--metadata and --exports-dir take URLs as the positional vectors do: a Path would
+    fold s3://b/k into s3:/b/k (a local folder named "s3:")."""
+    from reportgen.cli import _overrides, _parser
+
+    args = ["build", "s3://b/v/*.npy", "--metadata", "s3://b/m/*.tsv", "--exports-dir", "gs://b/r"]
+    values = _overrides(_parser().parse_args(args))
+    assert values[("input", "metadata")] == "s3://b/m/*.tsv"
+    assert values[("render", "exports_dir")] == "gs://b/r"

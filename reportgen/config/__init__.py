@@ -50,6 +50,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 CONFIG_FILE_NAME = "reportgen.toml"
 DEMOS = ("digits", "sentences")
 METRICS = ("cosine", "euclidean")
+EXPORT_FORMATS = ("csv", "parquet")
 
 
 @dataclass(frozen=True)
@@ -257,6 +258,17 @@ class RenderConfig:
         1000.0,
         "the whole site stays under this many MB; the build fails (exit 2) rather than exceed it",
         constraint=(POSITIVE,),
+    )
+    exports_format: str = option(
+        "csv",
+        "the per-row exports (coordinates, neighbours, clusters): csv, or parquet (folders of "
+        "parts, each under --max-file-mb; needs pyarrow: pip install 'reportgen[parquet]')",
+        choices=EXPORT_FORMATS,
+    )
+    exports_dir: Path | str | None = option(
+        None,
+        "write the per-row exports to this folder or fsspec URL (s3://bucket/run/) instead "
+        "of the site's exports/; they then do not count against the site's budget",
     )
 
 

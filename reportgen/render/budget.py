@@ -32,6 +32,14 @@ from reportgen.render.exports import (
     neighbors_csv,
     neighbors_table,
 )
+from reportgen.render.parquet_exports import (
+    ParquetTable,
+    clusters_parquet,
+    coordinates_parquet,
+    neighbors_parquet,
+    plan_parts,
+    require_pyarrow,
+)
 from reportgen.render.site_types import Content, Producer, Site
 
 MB = 1_000_000
@@ -146,21 +154,25 @@ def _measure_plain_and_packed(producer: Producer) -> tuple[int, int]:
 
 @dataclass(frozen=True)
 class ExportForm:
-    """How one CSV export was written: ``files`` (one plain or gzipped file, or the parts)
-    and, when it is not the plain file, the note that says so."""
+    """How one export was written: ``files`` (one plain or gzipped CSV file, CSV parts, or
+    Parquet parts) and, when a CSV export is not the plain file, the note that says so.
 
-    name: str  # the export's plain path, e.g. exports/neighbors.csv
+    ``plain_size`` is a CSV export's size uncompressed, or a Parquet export's columns' in
+    memory (the parts' planning figure).
+    """
+
+    name: str  # the export's path: exports/neighbors.csv, or the folder exports/neighbors
     files: tuple[str, ...]
     plain_size: int
     note: str | None
+    format: str = "csv"  # csv, csv.gz or parquet
 
     def to_json(self) -> dict:
         """The export's entry in report.json's ``budget`` section."""
-        form = "csv" if self.files == (self.name,) else "csv.gz"
         return {
             "name": self.name,
             "files": list(self.files),
-            "format": form,
+            "format": self.format,
             "plain_bytes": self.plain_size,
         }
 
@@ -205,7 +217,7 @@ def fit_csv(
             "raise --max-file-mb to get the plain file"
         )
         files = {path: KnownSize(gzip_producer(whole), packed)}
-        return files, ExportForm(name, (path,), plain, note)
+        return files, ExportForm(name, (path,), plain, note, "csv.gz")
     parts = math.ceil(packed / (_PART_TARGET * limit))
     while True:
         if parts > max(table.n_rows, 1):
@@ -229,15 +241,71 @@ def fit_csv(
         path: KnownSize(producer, size)
         for path, producer, size in zip(paths, producers, sizes, strict=True)
     }
-    return files, ExportForm(name, tuple(paths), plain, note)
+    return files, ExportForm(name, tuple(paths), plain, note, "csv.gz")
+
+
+def fit_parquet(
+    table: ParquetTable, budget: Budget, *, measure: Callable[[Producer], int] = content_size
+) -> tuple[Site, ExportForm]:
+    """The parts of one Parquet export, ``exports/<name>/part-00000.parquet`` …, each
+    measured under ``budget``'s file limit (``plan_parts``; raises BudgetError like it)."""
+    folder = f"exports/{table.name}"
+    paths, producers, sizes = plan_parts(
+        folder, table, budget.max_file_bytes, measure, budget.file_flag()
+    )
+    files: Site = {
+        path: KnownSize(producer, size)
+        for path, producer, size in zip(paths, producers, sizes, strict=True)
+    }
+    form = ExportForm(folder, tuple(paths), table.point_bytes * table.n_points, None, "parquet")
+    return files, form
+
+
+def plan_exports(
+    dataset: Dataset,
+    analysis: Analysis,
+    budget: Budget,
+    cache: Cache | None,
+    *,
+    form: str = "csv",
+    whole: bool = False,
+) -> tuple[Site, list[ExportForm]]:
+    """``exports/``: coordinates, neighbours and clusters (what the Projector cannot
+    export) as CSV (``plan_csv_exports``) or Parquet parts (``form`` "parquet", each part
+    under the file limit). ``whole``: CSV files are written plain and whole, whatever
+    their size (exports written outside the site, ``--exports-dir``)."""
+    if form != "parquet":
+        return plan_csv_exports(dataset, analysis, budget, cache, whole=whole)
+    require_pyarrow()
+    projections = [view.projection for view in analysis.views]
+    tables = [
+        coordinates_parquet(dataset.labels, projections),
+        neighbors_parquet(analysis.graph, analysis.k),
+    ]
+    if analysis.clustering is not None:
+        clustering = analysis.clustering
+        tables.append(clusters_parquet(clustering.assignments, clustering.distance_to_centroid))
+    site: Site = {}
+    forms = []
+    for table in tables:
+        files, export_form = fit_parquet(table, budget)
+        site.update(files)
+        forms.append(export_form)
+    return site, forms
 
 
 def plan_csv_exports(
-    dataset: Dataset, analysis: Analysis, budget: Budget, cache: Cache | None
+    dataset: Dataset,
+    analysis: Analysis,
+    budget: Budget,
+    cache: Cache | None,
+    *,
+    whole: bool = False,
 ) -> tuple[Site, list[ExportForm]]:
     """``exports/``: coordinates, neighbours and clusters (what the Projector cannot
-    export), each fitted to the file limit (``fit_csv``). The whole files are copied from
-    ``cache`` when an earlier build formatted the same bytes (measuring them fills it)."""
+    export), each fitted to the file limit (``fit_csv``), or plain and whole (``whole``).
+    The whole files are copied from ``cache`` when an earlier build formatted the same
+    bytes (measuring them fills it)."""
     wanted = [
         (
             "exports/coordinates.csv",
@@ -262,8 +330,13 @@ def plan_csv_exports(
         wanted.append(("exports/clusters.csv", table.producer(), table))
     site: Site = {}
     forms = []
-    for name, whole, table in wanted:
-        files, form = fit_csv(name, whole, table, budget)
+    for name, producer, table in wanted:
+        if whole:
+            size = content_size(producer)
+            files: Site = {name: KnownSize(producer, size)}
+            form = ExportForm(name, (name,), size, None)
+        else:
+            files, form = fit_csv(name, producer, table, budget)
         site.update(files)
         forms.append(form)
     return site, forms

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from reportgen.analysis.results import Analysis
 from reportgen.cache import Cache
-from reportgen.config import Config
+from reportgen.config import Config, display_path
 from reportgen.dataset import Dataset
-from reportgen.render.budget import Budget, ExportForm, plan_csv_exports
+from reportgen.render.budget import Budget, ExportForm, plan_exports
 from reportgen.render.projector import (
     MetadataTable,
     ProjectorFiles,
@@ -48,8 +49,11 @@ class RenderInput:
         projector: what the Projector export holds; None when it is turned off.
         table: metadata.tsv's rows; None without the export or without metadata.
         cache: where slow files are copied from when an earlier build made the same bytes.
-        exports: the files of ``exports/`` as the budget planned them (sizes measured).
-        export_forms: how each CSV export was written (plain, gzipped or in parts).
+        exports: the files of ``exports/`` as the budget planned them (sizes measured);
+            empty when they go to ``--exports-dir``.
+        outside_exports: the files for ``--exports-dir``, by their path in it; else empty.
+        export_forms: how each export was written (plain, gzipped or in parts; Parquet
+            parts), its paths those of ``exports`` or of ``outside_exports``.
         budget: the file and site limits.
         budget_notes: what the budget sampled, compressed or left out, with the flag that
             brings it back (for the build log; the pages and report.json carry them too).
@@ -68,6 +72,7 @@ class RenderInput:
     table: MetadataTable | None
     cache: Cache | None
     exports: Site
+    outside_exports: Site
     export_forms: tuple[ExportForm, ...]
     budget: Budget
     budget_notes: tuple[str, ...]
@@ -103,7 +108,23 @@ def render_input(
     if config.projector.enabled:
         sample = projector_sample(dataset, analysis, config)
         files = projector_files(dataset, analysis, config, sprite.thumb if sprite else None, sample)
-    exports, forms = plan_csv_exports(dataset, analysis, budget, cache)
+    outside = config.render.exports_dir is not None
+    exports, forms = plan_exports(
+        dataset, analysis, budget, cache, form=config.render.exports_format, whole=outside
+    )
+    outside_exports: Site = {}
+    if outside:
+        # Written to --exports-dir by their path under exports/; the site keeps none.
+        outside_exports = {name.removeprefix("exports/"): exports[name] for name in exports}
+        exports = {}
+        forms = [
+            replace(
+                form,
+                name=form.name.removeprefix("exports/"),
+                files=tuple(name.removeprefix("exports/") for name in form.files),
+            )
+            for form in forms
+        ]
     notes = (*(files.notes if files else ()), *(form.note for form in forms if form.note))
     report = build_report(dataset, analysis, provenance)
     report["budget"] = {
@@ -111,6 +132,7 @@ def render_input(
         "max_site_mb": budget.max_site_mb,
         "projector": files.to_json() if files else None,
         "exports": [form.to_json() for form in forms],
+        "exports_dir": _shown_place(config.render.exports_dir),
         "notes": list(notes),
     }
     return RenderInput(
@@ -129,7 +151,18 @@ def render_input(
         table=metadata_table(dataset, files.rows) if files is not None else None,
         cache=cache,
         exports=exports,
+        outside_exports=outside_exports,
         export_forms=tuple(forms),
         budget=budget,
         budget_notes=notes,
     )
+
+
+def _shown_place(place: Path | str | None) -> str | None:
+    """Where ``--exports-dir`` put the exports, as report.json states it: a URL as given,
+    a local folder as ``display_path`` shows paths (never absolute); None: in the site."""
+    if place is None:
+        return None
+    if isinstance(place, str):
+        return place
+    return display_path(place)

@@ -503,11 +503,11 @@ def test_a_build_with_neighbours_among_the_sample_searches_all_rows_on_the_worke
     tmp_path, monkeypatch, scheduler
 ):
     """Every row's neighbours among the 100 fitted rows are searched where the rows are
-    read; the site is the local build's."""
+    read; the site is the local build's, its Parquet exports included."""
     monkeypatch.chdir(tmp_path)
     _write_shards(tmp_path / "shards")
     args = ["build", "shards/*.parquet", "--fit-sample", "100", *FAST]
-    args += ["--neighbors-among-sample-above", "0"]
+    args += ["--neighbors-among-sample-above", "0", "--exports-format", "parquet"]
     assert main([*args, "--out", "local"]) == 0
     with distributed.Client(scheduler, set_as_default=False) as client:
         client.run_on_scheduler(_forget_prefixes)
@@ -515,6 +515,7 @@ def test_a_build_with_neighbours_among_the_sample_searches_all_rows_on_the_worke
     local, on_dask = read_tree(tmp_path / "local"), read_tree(tmp_path / "dask")
     assert [name for name in local if local[name] != on_dask.get(name)] == []
     assert b'"among_sample": 100' in local["report.json"]
+    assert "exports/neighbors/part-00000.parquet" in local
     with distributed.Client(scheduler, set_as_default=False) as client:
         prefixes = client.run_on_scheduler(
             lambda dask_scheduler: list(dask_scheduler.task_prefixes)

@@ -201,6 +201,9 @@ def test_exports_dir_inside_the_site_or_not_ours_is_exit_2_and_nothing_lost(
     assert main([*args, "--exports-dir", "mine"]) == 2
     assert "was not written by reportgen" in capsys.readouterr().err
     assert (workdir / "mine" / "notes.txt").read_text() == "keep me"
+    assert main([*args, "--exports-dir", "nosuchfs://bucket/run"]) == 2
+    error = capsys.readouterr().err
+    assert "nosuchfs://bucket/run: cannot be opened" in error and "Traceback" not in error
     assert read_tree(workdir / "site") == before
 
 

@@ -104,18 +104,6 @@ class _Counter:
         return len(data)
 
 
-class _Both:
-    """A sink that writes everything to two sinks."""
-
-    def __init__(self, first: object, second: object) -> None:
-        self._sinks = (first, second)
-
-    def write(self, data: bytes) -> int:
-        for sink in self._sinks:
-            sink.write(data)  # type: ignore[attr-defined]
-        return len(data)
-
-
 def _gzip_writer(target: object) -> gzip.GzipFile:
     # mtime 0 and no file name in the header: the same rows give the same bytes on every
     # build and machine (the name would also differ between a measurement and the file).
@@ -144,12 +132,12 @@ def content_size(content: Content) -> int:
     return counter.size
 
 
-def _measure_plain_and_packed(producer: Producer) -> tuple[int, int]:
-    """The bytes ``producer`` writes, plain and gzip-compressed, in one pass."""
-    plain, packed = _Counter(), _Counter()
+def _packed_size(producer: Producer) -> int:
+    """The bytes ``producer`` writes once gzip-compressed (nothing is kept)."""
+    packed = _Counter()
     with _gzip_writer(packed) as writer:
-        producer(_Both(plain, writer))  # type: ignore[arg-type]
-    return plain.size, packed.size
+        producer(writer)  # type: ignore[arg-type]
+    return packed.size
 
 
 @dataclass(frozen=True)
@@ -206,9 +194,12 @@ def fit_csv(
     for the parts. Raises BudgetError when even one row per part would be over the limit.
     """
     limit = budget.max_file_bytes
-    plain, packed = _measure_plain_and_packed(whole)
+    # Plain first: most exports fit, and compressing one only to measure it was most of an
+    # unchanged rebuild's time (5.4 of 12.5 s at 200,000 points).
+    plain = content_size(whole)
     if plain <= limit:
         return {name: KnownSize(whole, plain)}, ExportForm(name, (name,), plain, None)
+    packed = _packed_size(whole)
     too_big = f"{name} would be {describe_size(plain)}, over {budget.file_flag()}"
     if packed <= limit:
         path = name + ".gz"

@@ -33,11 +33,14 @@ import numpy as np
 
 from reportgen.engine.local import (
     LocalEngine,
+    add_parts,
     column_sums_block,
+    gram_fan_in,
     gram_group,
     group_sums_block,
     one_blas_thread,
     squared_norms_block,
+    tree_levels,
 )
 from reportgen.errors import EngineError
 from reportgen.io.files import one_line
@@ -184,7 +187,8 @@ class DaskEngine(LocalEngine):
     (``reportgen.engine.local``), and the parts are folded on the client in block order:
     the results are the local engine's bit for bit. The Gram matrix's blocks are added in
     groups on the workers first (``LocalEngine.gram_groups``, the same groups the local
-    engine adds), so that the client receives one D x D part per group, not per block.
+    engine adds), and the groups' parts there in a fixed tree (``FixedTree``'s), so that
+    the client receives at most one node's fan-in of D x D parts, not one per block.
     Arrays that live in this process (a sample, a prepared space) are reduced here, as the
     local engine does.
     """
@@ -291,9 +295,22 @@ class DaskEngine(LocalEngine):
             key=[f"reportgen-gram-{run}-{i}" for i in range(len(groups))],
             retries=RETRIES,
         )
+        # The tree's nodes are added on the workers, level by level, as LocalEngine's
+        # FixedTree adds them: the client receives at most one fan-in of D x D parts.
+        fan_in = gram_fan_in(dim)
+        for level in range(1, len(tree_levels(len(groups), fan_in))):
+            futures = [
+                self.client.submit(
+                    add_parts,
+                    *futures[first : first + fan_in],
+                    key=f"reportgen-gram-node-{run}-{level}-{first // fan_in}",
+                    retries=RETRIES,
+                )
+                for first in range(0, len(futures), fan_in)
+            ]
         total = np.zeros((dim, dim))
-        for part in self.client.gather(futures):
-            total += part
+        for node in self.client.gather(futures):
+            total += node
         return total
 
     def select_rows(self, vectors: Any, test: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:

@@ -39,6 +39,12 @@ PAIR_SHARE = 2
 # (see LocalEngine.gram_groups).
 GRAM_PART_RATIO = 8
 
+# The Gram matrix's group parts are added in a fixed tree: at most this many D x D float64
+# parts at a node (fewer at large D, see gram_fan_in), so that neither a worker adding a
+# node nor the client adding the root holds more than about GRAM_NODE_BYTES of them.
+GRAM_FAN_IN = 32
+GRAM_NODE_BYTES = 2**30
+
 # Rows per argpartition call: its int64 result is twice the size of the float32 rows it reads.
 _PARTITION_ROWS = 256
 
@@ -293,11 +299,11 @@ class LocalEngine:
         mean as center, it is the covariance matrix."""
         n, dim = vectors.shape
         groups = self.gram_groups(n, dim)
-        total = np.zeros((dim, dim))
+        tree = FixedTree(len(groups), gram_fan_in(dim), (dim, dim))
         if all(len(group) == 1 for group in groups):
             for part in self.each(lambda group: gram_group(vectors, group, center), groups):
-                total += part
-            return total
+                tree.add(part)
+            return tree.total()
         # Groups of several blocks (large D): a group's blocks run at once, a few at a time
         # (each part is D x D), and are added in order, as gram_group adds them.
         at_once = min(self.threads or _usable_cpus(), max(len(group) for group in groups))
@@ -311,8 +317,8 @@ class LocalEngine:
                         group_total = part
                     else:
                         group_total += part
-            total += group_total
-        return total
+            tree.add(group_total)
+        return tree.total()
 
     def gram_groups(self, n_rows: int, dim: int) -> tuple[tuple[slice, ...], ...]:
         """The Gram matrix's blocks of rows in groups, each group's parts added first.
@@ -576,6 +582,64 @@ def gram_group(
     for rows in group[1:]:
         total += gram_block(vectors[rows], center)
     return total
+
+
+def gram_fan_in(dim: int) -> int:
+    """How many D x D float64 parts a node of the Gram matrix's tree adds: GRAM_FAN_IN, or
+    as many as fit GRAM_NODE_BYTES (8 at D = 4,096), at least 2."""
+    return max(2, min(GRAM_FAN_IN, GRAM_NODE_BYTES // (8 * dim * dim)))
+
+
+def tree_levels(count: int, fan_in: int) -> list[int]:
+    """How many nodes each level of the fixed tree over ``count`` parts has, from the parts
+    up: each node adds ``fan_in`` consecutive nodes of the level below (the last may add
+    fewer), until at most ``fan_in`` remain, which the root adds into zeros. [count] alone
+    when count <= fan_in."""
+    levels = [count]
+    while levels[-1] > fan_in:
+        levels.append(-(-levels[-1] // fan_in))
+    return levels
+
+
+def add_parts(*parts: np.ndarray) -> np.ndarray:
+    """One node of the fixed tree: its parts added in order, the first as it is (copied)."""
+    total = np.array(parts[0], dtype=np.float64, copy=True)
+    for part in parts[1:]:
+        total += part
+    return total
+
+
+class FixedTree:
+    """Parts added in a tree fixed by their count and the fan-in (``tree_levels``), fed in
+    order one at a time: each node's sum is ``add_parts`` of its children and the root adds
+    the top level into zeros. An engine that adds the nodes elsewhere (on Dask workers)
+    gets the same bits; at most one open node per level is held here."""
+
+    def __init__(self, count: int, fan_in: int, shape: tuple[int, ...]) -> None:
+        self._levels = tree_levels(count, fan_in)
+        self._fan_in = fan_in
+        self._shape = shape
+        self._open: list[list[np.ndarray]] = [[] for _ in self._levels]
+        self._seen = [0] * len(self._levels)
+
+    def add(self, part: np.ndarray, level: int = 0) -> None:
+        """The next part (level 0), or a finished node of the level below."""
+        self._open[level].append(part)
+        self._seen[level] += 1
+        top = len(self._levels) - 1
+        if level == top:
+            return
+        if len(self._open[level]) == self._fan_in or self._seen[level] == self._levels[level]:
+            node = add_parts(*self._open[level])
+            self._open[level] = []
+            self.add(node, level + 1)
+
+    def total(self) -> np.ndarray:
+        """The root: the top level's nodes added in order into zeros."""
+        total = np.zeros(self._shape)
+        for node in self._open[-1]:
+            total += node
+        return total
 
 
 def group_sums_block(

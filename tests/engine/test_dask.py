@@ -325,6 +325,7 @@ def test_the_dask_engine_reduces_on_the_workers_to_the_local_engine_s_bits(tmp_p
     """Norms, sums, the Gram matrix and label sums of all rows, read by the workers from
     uneven shards in blocks that straddle them, equal the local engine's bit for bit."""
     from reportgen.engine import LocalEngine
+    from reportgen.engine import local as local_module
     from reportgen.engine.dask import DaskEngine
     from reportgen.io.shards import ShardedRows, map_in_process, read_sharded_vectors
 
@@ -355,9 +356,19 @@ def test_the_dask_engine_reduces_on_the_workers_to_the_local_engine_s_bits(tmp_p
                 np.concatenate([*local.group_sums(values, groups, 5, unit=True)], axis=None),
             ),
         }
+        # More group parts than a node adds: the tree's nodes are added on the workers.
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(local_module, "GRAM_FAN_IN", 2)
+            assert len(local.gram_groups(*values.shape)) > 2
+            results["gram tree"] = (engine.gram(rows, center), local.gram(values, center))
+        prefixes = client.run_on_scheduler(
+            lambda dask_scheduler: list(dask_scheduler.task_prefixes)
+        )
+    assert "reportgen-gram-node" in prefixes
     for name, (on_dask, here) in results.items():
         assert on_dask.dtype == here.dtype, name
         assert on_dask.tobytes() == here.tobytes(), name
+    np.testing.assert_allclose(results["gram tree"][0], results["gram"][0], rtol=1e-12)
 
 
 def test_the_build_s_array_is_reduced_from_its_shards_on_the_workers(tmp_path, scheduler):

@@ -272,6 +272,35 @@ def test_a_grouped_gram_matrix_equals_the_float64_reference():
         assert at_once.gram(vectors, center).tobytes() == in_order.tobytes()
 
 
+def test_the_gram_matrix_s_group_parts_are_added_in_a_fixed_tree(monkeypatch):
+    """More group parts than a node's fan-in are added a fan-in at a time, level by level,
+    the root into zeros: the order a Dask cluster adds them in too."""
+    from reportgen.engine import local
+    from reportgen.engine.local import add_parts, gram_fan_in, gram_group, tree_levels
+
+    assert tree_levels(5, 32) == [5]  # up to a fan-in: added in order into zeros, as before
+    assert tree_levels(30_518, 8) == [30_518, 3_815, 477, 60, 8]
+    assert gram_fan_in(384) == 32 and gram_fan_in(4_096) == 8  # 8 x 128 MiB at a node
+    rng = np.random.default_rng(8)
+    vectors = (rng.normal(size=(1_000, 24)) * 100).astype(np.float32)
+    engine = LocalEngine(block_bytes=8 * 24 * 30)  # 34 blocks of 30 rows, 7 a group: 5 groups
+    groups = engine.gram_groups(1_000, 24)
+    parts = [gram_group(vectors, group, None) for group in groups]
+    monkeypatch.setattr(local, "GRAM_FAN_IN", 2)
+    assert tree_levels(len(parts), gram_fan_in(24)) == [5, 3, 2]
+    nodes = [add_parts(*parts[0:2]), add_parts(*parts[2:4]), add_parts(parts[4])]
+    expected = np.zeros((24, 24))
+    for node in (add_parts(*nodes[0:2]), add_parts(nodes[2])):
+        expected += node
+    assert engine.gram(vectors).tobytes() == expected.tobytes()
+    for threads in (1, 2):  # the blocks of a group run a few at a time: the same tree
+        assert LocalEngine(engine.block_bytes, threads=threads).gram(vectors).tobytes() == (
+            expected.tobytes()
+        )
+    wide = vectors.astype(np.float64)
+    np.testing.assert_allclose(engine.gram(vectors), wide.T @ wide, rtol=1e-12)
+
+
 def test_blocks_give_the_same_bits_whatever_the_threads(rng):
     """A Dask worker runs one BLAS thread and this process may run several: every block's
     products must not depend on it (OpenBLAS splits a product differently by threads, and

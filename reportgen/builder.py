@@ -113,7 +113,7 @@ def run_build(
         progress.message(f"wrote {config.single_file} ({describe_size(len(document))})")
     report = json.loads(site["report.json"])
     # The gates run after the report is written, so that a failing CI job still has it.
-    for line in evaluate(report, gates.fail_under, gates.fail_if_drop, baseline):
+    for line in evaluate(report, gates.fail_under, gates.fail_if_drop, baseline, gates.fail_over):
         progress.message(f"threshold passed: {line}")
     return Report(
         out=None if out is None else Path(out),

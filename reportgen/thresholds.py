@@ -4,8 +4,9 @@ A metric is named by its dotted path into ``report.json`` (``projections.umap-2d
 or by a short alias (``knn_label_accuracy``). ``--fail-under KEY=VALUE`` fails the build
 (exit code 3, after the report is written) when the metric is below VALUE; with
 ``--baseline OLD/report.json``, ``--fail-if-drop KEY=DELTA`` fails it when the metric fell
-by more than DELTA. A key that no report can hold is a config error listing the valid keys;
-a valid key that this build did not compute is an error saying why.
+by more than DELTA; ``--fail-over KEY=VALUE`` fails it when a metric where higher is worse
+(near-duplicates, outliers) is above VALUE. A key that no report can hold is a config error
+listing the valid keys; a valid key that this build did not compute is an error saying why.
 """
 
 from __future__ import annotations
@@ -132,7 +133,8 @@ def is_valid_key(key: str) -> bool:
 
 
 def check_keys(mapping: Mapping[str, float] | None, option: str, problems: list[str]) -> None:
-    """Config problems for the unknown keys of ``--fail-under``/``--fail-if-drop``."""
+    """Config problems for the unknown keys of ``--fail-under``, ``--fail-if-drop`` and
+    ``--fail-over``."""
     for key in mapping or {}:
         if not is_valid_key(key):
             problems.append(
@@ -241,8 +243,10 @@ def evaluate(
     fail_under: Mapping[str, float] | None,
     fail_if_drop: Mapping[str, float] | None,
     baseline: Mapping[str, Any] | None,
+    fail_over: Mapping[str, float] | None = None,
 ) -> list[str]:
-    """Check the gates; return one line per passed gate (for the log).
+    """Check the gates; return one line per passed gate (for the log). ``fail_over``: the
+    metrics that must not be above their VALUE (higher is worse).
 
     Raises MissingMetricError (exit 2) when a gate's metric is not in this report or the
     baseline, and ThresholdError (exit 3) listing every failed gate, by how much.
@@ -263,6 +267,18 @@ def evaluate(
             )
         else:
             passed.append(f"{shown} = {_format(value)} ≥ {_format(limit)}")
+    for key, limit in sorted((fail_over or {}).items()):
+        path = resolve_key(key)
+        value = lookup(report, path)
+        shown = key if key == path else f"{key} ({path})"
+        if value is None:
+            missing.append(f"--fail-over {shown}: not in this report: {why_missing(report, path)}")
+        elif value > limit:
+            failed.append(
+                f"{shown} = {_format(value)} is over {_format(limit)} (by {_format(value - limit)})"
+            )
+        else:
+            passed.append(f"{shown} = {_format(value)} ≤ {_format(limit)}")
     if fail_if_drop and baseline is None:
         raise ConfigError(
             "--fail-if-drop compares with a baseline: give --baseline OLD/report.json"

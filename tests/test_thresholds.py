@@ -68,6 +68,18 @@ def test_failing_gate_exits_3_after_writing_the_report(workdir, data, capsys):
     assert (workdir / "site" / "index.html").is_file()
 
 
+def test_fail_over_fails_a_metric_where_higher_is_worse_when_above_its_value(workdir, data, capsys):
+    code = main(["build", *data, "--fail-over", "outliers=-1",
+                 "--fail-over", "near_duplicates=1000000"])  # fmt: skip
+    assert code == 3
+    err = capsys.readouterr().err
+    outliers = _report(workdir / "site")["findings"]["outliers"]["count"]
+    assert f"outliers (findings.outliers.count) = {outliers} is over -1 (by {outliers + 1})" in err
+    assert "1 threshold failed" in err  # near_duplicates passed
+    assert main(["build", *data, "--fail-over", "near_dupes=1"]) == 2
+    assert "--fail-over: unknown metric 'near_dupes'" in capsys.readouterr().err
+
+
 def test_unknown_key_is_a_config_error_listing_valid_keys(workdir, data, capsys):
     assert main(["build", *data, "--fail-under", "knn_acuracy=0.5"]) == 2
     err = capsys.readouterr().err
@@ -155,6 +167,11 @@ def test_evaluate_reports_every_failure_at_once():
         "ari (clusters.ari) = 0.2 ≥ 0.2",
         "ari (clusters.ari) = 0.2 (baseline 0.2)",
     ]
+    assert evaluate(report, None, None, None, {"nmi": 0.3}) == ["nmi (clusters.nmi) = 0.3 ≤ 0.3"]
+    with pytest.raises(ThresholdError, match=r"nmi \(clusters.nmi\) = 0.3 is over 0.25"):
+        evaluate(report, None, None, None, {"nmi": 0.25})
+    with pytest.raises(MissingMetricError, match="--fail-over silhouette"):
+        evaluate(report, None, None, None, {"silhouette": 1.0})
 
 
 def test_summary_links_are_absolute_with_base_url(workdir, data):

@@ -316,6 +316,11 @@ class ThresholdsConfig:
         "(repeatable)",
         flag="--fail-if-drop",
     )
+    fail_over: dict[str, float] | None = option(
+        None,
+        "fail (exit 3) when a metric where higher is worse is above VALUE: KEY=VALUE (repeatable)",
+        flag="--fail-over",
+    )
 
 
 @dataclass(frozen=True)
@@ -771,6 +776,7 @@ def _check_consistency(config: Config, problems: list[str], vectors_in_memory: b
 
     check_keys(config.thresholds.fail_under, "--fail-under", problems)
     check_keys(config.thresholds.fail_if_drop, "--fail-if-drop", problems)
+    check_keys(config.thresholds.fail_over, "--fail-over", problems)
     if config.thresholds.fail_if_drop and config.thresholds.baseline is None:
         problems.append("--fail-if-drop compares with a baseline: give --baseline OLD/report.json")
     base_url = config.render.base_url

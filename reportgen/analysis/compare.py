@@ -1,0 +1,209 @@
+"""What changed between two embedding runs of the same items (``--compare-with``).
+
+The measures here take the two runs' results already matched row for row (``match_rows``):
+row i of run A and row i of run B are the same item. Each is exact (no sample) and is
+checked in the tests against a direct computation:
+
+- ``neighbor_overlap``: per point, the Jaccard index of its k nearest neighbours in A and in
+  B (both runs' own kNN graphs), and ``overlap_summary`` of it;
+- ``linear_cka``: linear centred kernel alignment (Kornblith et al. 2019), which ignores a
+  rotation and an isotropic scaling of either run and compares runs of different
+  dimensions;
+- ``label_changes``: kNN label accuracy per label in A and in B, sorted by change;
+- ``cluster_agreement``: how well the two runs' k-means clusterings agree (ARI, NMI).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from reportgen.errors import AnalysisError
+
+# Rows per block of the CKA's products: a float64 copy of a block of both runs stays under
+# about 64 MiB at 768 + 768 dimensions.
+_CKA_BLOCK_ROWS = 4096
+# How many missing ids a match lists (all are counted).
+_LISTED = 20
+
+
+@dataclass(frozen=True)
+class RowMatch:
+    """Which rows of run A and run B hold the same item.
+
+    Attributes:
+        rows_a, rows_b: int64 (M,): row rows_a[i] of A and row rows_b[i] of B are one item,
+            in A's order.
+        by: "id" (matched by an id column) or "position" (row i is row i).
+        only_in_a, only_in_b: how many ids one run has and the other lacks.
+        listed_only_in_a, listed_only_in_b: the first of them (up to 20), in each run's order.
+    """
+
+    rows_a: np.ndarray
+    rows_b: np.ndarray
+    by: str
+    only_in_a: int = 0
+    only_in_b: int = 0
+    listed_only_in_a: tuple[str, ...] = ()
+    listed_only_in_b: tuple[str, ...] = ()
+
+
+def _first_duplicate(ids: Sequence[str], run: str) -> None:
+    seen: dict[str, int] = {}
+    for row, item in enumerate(ids):
+        if item in seen:
+            raise AnalysisError(
+                f"run {run}'s id {item!r} is on rows {seen[item]} and {row}: ids must be unique"
+            )
+        seen[item] = row
+
+
+def match_rows(
+    n_a: int, n_b: int, ids_a: Sequence[str] | None = None, ids_b: Sequence[str] | None = None
+) -> RowMatch | None:
+    """The rows of A and B that hold the same items: by id when both runs have ids, else
+    by position when both have the same number of rows; None when neither applies (the
+    runs hold different items: compare them as two sets).
+
+    Raises AnalysisError naming the first duplicated id (and its two rows), or when only
+    one run has ids, or when no id is in both.
+    """
+    if (ids_a is None) != (ids_b is None):
+        raise AnalysisError("only one run has the id column: give it to both, or to neither")
+    if ids_a is None or ids_b is None:
+        if n_a != n_b:
+            return None
+        rows = np.arange(n_a, dtype=np.int64)
+        return RowMatch(rows, rows.copy(), "position")
+    _first_duplicate(ids_a, "A")
+    _first_duplicate(ids_b, "B")
+    where_b = {item: row for row, item in enumerate(ids_b)}
+    pairs = [(row, where_b[item]) for row, item in enumerate(ids_a) if item in where_b]
+    if not pairs:
+        raise AnalysisError("no id is in both runs: check the id column")
+    in_a = set(ids_a)
+    only_a = [item for item in ids_a if item not in where_b]
+    only_b = [item for item in ids_b if item not in in_a]
+    rows_a, rows_b = (np.array(side, dtype=np.int64) for side in zip(*pairs, strict=True))
+    return RowMatch(
+        rows_a,
+        rows_b,
+        "id",
+        len(only_a),
+        len(only_b),
+        tuple(only_a[:_LISTED]),
+        tuple(only_b[:_LISTED]),
+    )
+
+
+def shared_neighbors(indices_a: np.ndarray, indices_b: np.ndarray) -> np.ndarray:
+    """int64 (N,): per point, how many of its k neighbours in run A it has in run B too.
+
+    Args:
+        indices_a, indices_b: int (N, k): each point's k nearest neighbours in each run, as
+            rows of the same matched order; no row lists a neighbour twice.
+    """
+    if indices_a.shape != indices_b.shape:
+        raise AnalysisError(
+            f"neighbour lists of shapes {indices_a.shape} and {indices_b.shape}: "
+            "the runs' graphs must have the same rows and k"
+        )
+    both = np.sort(np.concatenate([indices_a, indices_b], axis=1), axis=1)
+    # Within a run a row's neighbours are distinct, so an equal adjacent pair is one shared
+    # neighbour.
+    return (both[:, 1:] == both[:, :-1]).sum(axis=1).astype(np.int64)
+
+
+def neighbor_overlap(shared: np.ndarray, k: int) -> np.ndarray:
+    """float64 (N,): each point's Jaccard index |A ∩ B| / |A ∪ B| of its k neighbours in
+    the two runs, from ``shared_neighbors``."""
+    if k < 1:
+        raise AnalysisError(f"k={k} must be at least 1")
+    return shared / (2 * k - shared)
+
+
+def overlap_summary(shared: np.ndarray, k: int) -> dict:
+    """The per-point overlap's mean, median and 10th percentile (numpy's linear
+    interpolation), and the share of points that kept at least half of their k
+    neighbours."""
+    overlap = neighbor_overlap(shared, k)
+    empty = len(overlap) == 0
+    return {
+        "k": int(k),
+        "points": len(overlap),
+        "mean": None if empty else float(overlap.mean()),
+        "median": None if empty else float(np.median(overlap)),
+        "p10": None if empty else float(np.percentile(overlap, 10)),
+        "kept_half": None if empty else float((2 * shared >= k).mean()),
+    }
+
+
+def _centred_means(vectors: np.ndarray) -> np.ndarray:
+    total = np.zeros(vectors.shape[1])
+    for start in range(0, len(vectors), _CKA_BLOCK_ROWS):
+        total += vectors[start : start + _CKA_BLOCK_ROWS].sum(axis=0, dtype=np.float64)
+    return total / max(1, len(vectors))
+
+
+def linear_cka(a: np.ndarray, b: np.ndarray) -> float:
+    """Linear CKA of two runs' vectors of the same items (rows matched): ||A'ᵀB'||²_F /
+    (||A'ᵀA'||_F ||B'ᵀB'||_F) with A', B' the column-centred rows, in float64 by blocks of
+    rows. 1 for runs equal up to a rotation, a translation and an isotropic scaling; the
+    dimensions may differ.
+
+    Raises AnalysisError when the runs have different numbers of rows, or when either is
+    constant (its centred rows are all zero).
+    """
+    if len(a) != len(b):
+        raise AnalysisError(f"CKA needs matched rows; got {len(a)} and {len(b)}")
+    mean_a, mean_b = _centred_means(a), _centred_means(b)
+    ab = np.zeros((a.shape[1], b.shape[1]))
+    aa = np.zeros((a.shape[1], a.shape[1]))
+    bb = np.zeros((b.shape[1], b.shape[1]))
+    for start in range(0, len(a), _CKA_BLOCK_ROWS):
+        block_a = a[start : start + _CKA_BLOCK_ROWS].astype(np.float64) - mean_a
+        block_b = b[start : start + _CKA_BLOCK_ROWS].astype(np.float64) - mean_b
+        ab += block_a.T @ block_b
+        aa += block_a.T @ block_a
+        bb += block_b.T @ block_b
+    scale = np.linalg.norm(aa) * np.linalg.norm(bb)
+    if scale == 0:
+        raise AnalysisError("CKA is undefined: a run's vectors are all the same")
+    return float(np.linalg.norm(ab) ** 2 / scale)
+
+
+def label_changes(accuracy_a: dict, accuracy_b: dict) -> list[dict]:
+    """Per label in both runs: its kNN label accuracy in A and in B and the change, most
+    regressed first (ties by label). ``accuracy_*`` are ``knn_label_accuracy`` results."""
+    per_a, per_b = accuracy_a["per_label"], accuracy_b["per_label"]
+    rows = [
+        {
+            "label": label,
+            "a": per_a[label],
+            "b": per_b[label],
+            "change": per_b[label] - per_a[label],
+        }
+        for label in sorted(set(per_a) & set(per_b))
+    ]
+    return sorted(rows, key=lambda row: (row["change"], row["label"]))
+
+
+def cluster_agreement(assignments_a: np.ndarray, assignments_b: np.ndarray) -> dict:
+    """How well two clusterings of the same points agree: adjusted Rand index, normalised
+    mutual information (scikit-learn's, arithmetic mean) and the cluster x cluster counts
+    (rows A's clusters, columns B's)."""
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+    if len(assignments_a) != len(assignments_b):
+        raise AnalysisError(f"clusterings of {len(assignments_a)} and {len(assignments_b)} points")
+    a = np.asarray(assignments_a, dtype=np.int64)
+    b = np.asarray(assignments_b, dtype=np.int64)
+    table = np.zeros((int(a.max(initial=-1)) + 1, int(b.max(initial=-1)) + 1), dtype=np.int64)
+    np.add.at(table, (a, b), 1)
+    return {
+        "ari": float(adjusted_rand_score(a, b)),
+        "nmi": float(normalized_mutual_info_score(a, b)),
+        "table": table.tolist(),
+    }

@@ -22,6 +22,7 @@ from reportgen.publish_exports import check_exports_target, publish_exports
 from reportgen.render.budget import check_site
 from reportgen.render.inputs import render_input
 from reportgen.render.pages import SitePages, build_pages
+from reportgen.render.parquet_exports import require_pyarrow
 from reportgen.render.single_file import single_file
 from reportgen.render.site import render_site
 from reportgen.thresholds import evaluate, read_baseline
@@ -79,6 +80,8 @@ def run_build(
         check_file_target(config.single_file, force=config.force)
     if config.render.exports_dir is not None:
         check_exports_target(config.render.exports_dir, config.out_folder(), force=config.force)
+    if config.render.exports_format == "parquet":
+        require_pyarrow()  # before minutes of analysis, not after
     gates = config.thresholds
     # Read first: a bad baseline should stop the build before minutes of analysis.
     baseline = read_baseline(gates.baseline) if gates.baseline is not None else None

@@ -254,31 +254,26 @@ def evaluate(
     missing: list[str] = []
     failed: list[str] = []
     passed: list[str] = []
-    for key, limit in sorted((fail_under or {}).items()):
-        path = resolve_key(key)
-        value = lookup(report, path)
-        shown = key if key == path else f"{key} ({path})"
-        if value is None:
-            missing.append(f"--fail-under {shown}: not in this report: {why_missing(report, path)}")
-        elif value < limit:
-            failed.append(
-                f"{shown} = {_format(value)} is under {_format(limit)} "
-                f"(by {_format(limit - value)})"
-            )
-        else:
-            passed.append(f"{shown} = {_format(value)} ≥ {_format(limit)}")
-    for key, limit in sorted((fail_over or {}).items()):
-        path = resolve_key(key)
-        value = lookup(report, path)
-        shown = key if key == path else f"{key} ({path})"
-        if value is None:
-            missing.append(f"--fail-over {shown}: not in this report: {why_missing(report, path)}")
-        elif value > limit:
-            failed.append(
-                f"{shown} = {_format(value)} is over {_format(limit)} (by {_format(value - limit)})"
-            )
-        else:
-            passed.append(f"{shown} = {_format(value)} ≤ {_format(limit)}")
+    # The two limits: a floor (--fail-under) and a ceiling (--fail-over, higher is worse).
+    for option, limits, floor in (
+        ("--fail-under", fail_under, True),
+        ("--fail-over", fail_over, False),
+    ):
+        for key, limit in sorted((limits or {}).items()):
+            path = resolve_key(key)
+            value = lookup(report, path)
+            shown = key if key == path else f"{key} ({path})"
+            if value is None:
+                missing.append(f"{option} {shown}: not in this report: {why_missing(report, path)}")
+            elif (value < limit) if floor else (value > limit):
+                failed.append(
+                    f"{shown} = {_format(value)} is {'under' if floor else 'over'} "
+                    f"{_format(limit)} (by {_format(abs(value - limit))})"
+                )
+            else:
+                passed.append(
+                    f"{shown} = {_format(value)} {'≥' if floor else '≤'} {_format(limit)}"
+                )
     if fail_if_drop and baseline is None:
         raise ConfigError(
             "--fail-if-drop compares with a baseline: give --baseline OLD/report.json"

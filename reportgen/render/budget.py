@@ -25,12 +25,14 @@ from reportgen.dataset import Dataset
 from reportgen.errors import BudgetError
 from reportgen.publish import describe_size
 from reportgen.render.exports import (
+    PART_TARGET,
     CsvTable,
     clusters_table,
     coordinates_csv,
     coordinates_table,
     neighbors_csv,
     neighbors_table,
+    row_ranges,
 )
 from reportgen.render.parquet_exports import (
     ParquetTable,
@@ -45,8 +47,6 @@ from reportgen.render.site_types import Content, Producer, Site
 MB = 1_000_000
 # zlib's default level: near level 9's size on CSV text at a third of its time.
 GZIP_LEVEL = 6
-# A split aims each part at this share of the limit, so that parts of uneven rows still fit.
-_PART_TARGET = 0.9
 # How many of the largest files a "site too large" message names.
 _LARGEST_SHOWN = 5
 
@@ -172,12 +172,6 @@ def part_path(name: str, part: int, parts: int) -> str:
     return f"{stem}-part-{part:0{width}d}.csv.gz"
 
 
-def _row_ranges(n_rows: int, parts: int) -> list[range]:
-    """``n_rows`` rows in ``parts`` consecutive ranges of sizes that differ by at most 1."""
-    bounds = [n_rows * part // parts for part in range(parts + 1)]
-    return [range(bounds[i], bounds[i + 1]) for i in range(parts)]
-
-
 def fit_csv(
     name: str,
     whole: Producer,
@@ -209,19 +203,19 @@ def fit_csv(
         )
         files = {path: KnownSize(gzip_producer(whole), packed)}
         return files, ExportForm(name, (path,), plain, note, "csv.gz")
-    parts = math.ceil(packed / (_PART_TARGET * limit))
+    parts = math.ceil(packed / (PART_TARGET * limit))
     while True:
         if parts > max(table.n_rows, 1):
             raise BudgetError(
                 f"{name}: even one row per file would be over {budget.file_flag()}; raise it"
             )
         producers = [
-            gzip_producer(table.producer(rows)) for rows in _row_ranges(table.n_rows, parts)
+            gzip_producer(table.producer(rows)) for rows in row_ranges(table.n_rows, parts)
         ]
         sizes = [measure(producer) for producer in producers]
         if max(sizes) <= limit:
             break
-        parts = max(parts + 1, math.ceil(parts * max(sizes) / (_PART_TARGET * limit)))
+        parts = max(parts + 1, math.ceil(parts * max(sizes) / (PART_TARGET * limit)))
     paths = [part_path(name, part, parts) for part in range(1, parts + 1)]
     note = (
         f"{too_big} ({describe_size(packed)} compressed): written as {parts} gzip-compressed "

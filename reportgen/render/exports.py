@@ -25,6 +25,15 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # the engine sizes its blocks of rows from it.
 _CELL_BYTES = 64
 _AXES = "xyz"
+# A split export aims each part at this share of the file limit, so that parts of uneven
+# rows still fit (CSV parts here and in render/budget.py, Parquet parts).
+PART_TARGET = 0.9
+
+
+def row_ranges(n_rows: int, parts: int) -> list[range]:
+    """``n_rows`` rows in ``parts`` consecutive ranges of sizes that differ by at most 1."""
+    bounds = [n_rows * part // parts for part in range(parts + 1)]
+    return [range(bounds[i], bounds[i + 1]) for i in range(parts)]
 
 
 def neutralise(text: str) -> str:

@@ -25,13 +25,12 @@ import numpy as np
 from reportgen.analysis.neighbors import KnnGraph, angle_degrees
 from reportgen.analysis.projections import Projection
 from reportgen.errors import BudgetError, ConfigError
+from reportgen.render.exports import PART_TARGET, row_ranges
 from reportgen.render.site_types import Producer
 
 # zstd: a third smaller than snappy on these columns, and decoded by every Parquet reader
 # of the last years (pyarrow, DuckDB, polars, Spark 3).
 COMPRESSION = "zstd"
-# A split aims each part at this share of the limit, as the CSV split does.
-_PART_TARGET = 0.9
 _AXES = "xyz"
 
 
@@ -153,12 +152,6 @@ def clusters_parquet(assignments: np.ndarray, distances: np.ndarray) -> ParquetT
     return ParquetTable("clusters", len(assignments), 8 + 4 + 4, columns_of)
 
 
-def part_ranges(n_points: int, parts: int) -> list[range]:
-    """``n_points`` points in ``parts`` consecutive ranges of sizes that differ by at most 1."""
-    bounds = [n_points * part // parts for part in range(parts + 1)]
-    return [range(bounds[i], bounds[i + 1]) for i in range(parts)]
-
-
 def part_name(folder: str, part: int) -> str:
     """``exports/neighbors`` part 0 -> ``exports/neighbors/part-00000.parquet`` (parts are
     numbered from 0, as Spark and Dask number theirs)."""
@@ -178,15 +171,15 @@ def plan_parts(
     Raises BudgetError when even one point per part would be over the limit.
     """
     raw = table.point_bytes * table.n_points
-    parts = max(1, math.ceil(raw / (_PART_TARGET * max_file_bytes)))
+    parts = max(1, math.ceil(raw / (PART_TARGET * max_file_bytes)))
     while True:
         if parts > max(table.n_points, 1):
             raise BudgetError(
                 f"{folder}: even one point per file would be over {file_flag}; raise it"
             )
-        producers = [table.producer(points) for points in part_ranges(table.n_points, parts)]
+        producers = [table.producer(points) for points in row_ranges(table.n_points, parts)]
         sizes = [measure(producer) for producer in producers]
         if max(sizes) <= max_file_bytes:
             break
-        parts = max(parts + 1, math.ceil(parts * max(sizes) / (_PART_TARGET * max_file_bytes)))
+        parts = max(parts + 1, math.ceil(parts * max(sizes) / (PART_TARGET * max_file_bytes)))
     return [part_name(folder, part) for part in range(parts)], producers, sizes

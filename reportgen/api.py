@@ -104,7 +104,8 @@ def build(
         config_file: a TOML config to read. No file is read unless given here.
         progress: "quiet" (default), "plain" or "live": step reports on stderr.
         **options: any config option, as ``section={"key": v}``, ``section__key=v`` or its
-            flag's name (``label_column="y"``, ``seed=1``, ``force=True``).
+            flag's name (``label_column="y"``, ``seed=1``, ``force=True``);
+            ``compare_with`` may also be the other run's (N, D) array, matched by position.
 
     Returns:
         a Report with the output folder, the single file and the content of
@@ -115,10 +116,17 @@ def build(
     """
     if out is not None:
         options = {**options, "out": Path(out)}
+    # compare_with may be the other run's array (rows matched by position) instead of a file.
+    other_array = options.get("compare_with")
+    if other_array is not None and not isinstance(other_array, (str, os.PathLike)):
+        options = {key: value for key, value in options.items() if key != "compare_with"}
+    else:
+        other_array = None
     config, in_memory = _resolve(vectors_or_path, metadata, labels, config_file, options)
     dataset = None
     if in_memory:
         dataset = dataset_from_arrays(
             vectors_or_path, labels=labels, metadata=metadata, inp=config.input
         )
-    return run_build(config, dataset=dataset, progress=Progress(mode=progress))
+    other = None if other_array is None else dataset_from_arrays(other_array)
+    return run_build(config, dataset=dataset, progress=Progress(mode=progress), other=other)

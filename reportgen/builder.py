@@ -15,6 +15,7 @@ from reportgen.config import Config
 from reportgen.dataset import Dataset
 from reportgen.engine import LOCAL, Engine
 from reportgen.io import load_dataset
+from reportgen.io.inputs import load_comparison
 from reportgen.io.shards import ShardedVectors
 from reportgen.progress import Progress
 from reportgen.publish import check_file_target, describe_size, publish, publish_file
@@ -66,14 +67,19 @@ class Report:
 
 
 def run_build(
-    config: Config, *, dataset: Dataset | None = None, progress: Progress | None = None
+    config: Config,
+    *,
+    dataset: Dataset | None = None,
+    progress: Progress | None = None,
+    other: Dataset | None = None,
 ) -> Report:
     """Build the report that ``config`` describes: the folder site (``config.out_folder()``)
     and, when asked for, the single file (``config.single_file``).
 
     ``dataset`` replaces loading from ``config.input`` (the Python API passes arrays this
-    way). Everything is gathered in memory before anything is written; the previous site
-    stays untouched until the new one is complete. Raises ReportgenError subclasses.
+    way), ``other`` the run compared with from ``config.compare.with_``. Everything is
+    gathered in memory before anything is written; the previous site stays untouched
+    until the new one is complete. Raises ReportgenError subclasses.
     """
     progress = progress or Progress(mode="quiet")
     if config.single_file is not None:  # a bad output path should stop the build early too
@@ -86,8 +92,12 @@ def run_build(
     # Read first: a bad baseline should stop the build before minutes of analysis.
     baseline = read_baseline(gates.baseline) if gates.baseline is not None else None
     cache = Cache.from_config(config.cache)
+    if other is None and config.compare.with_ is not None:
+        # Read before the analysis, so that a bad file stops the build at once.
+        with progress.step("load comparison"):
+            other = load_comparison(config.compare.with_, config.input)
     with _engine_session(config, progress, dataset) as (dataset, engine):
-        results = analyze(dataset, config, progress, cache, engine=engine)
+        results = analyze(dataset, config, progress, cache, engine=engine, other=other)
     with progress.step("render"):
         inputs = render_input(dataset, results, config, baseline=baseline, cache=cache)
         pages = build_pages(inputs)

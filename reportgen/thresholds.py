@@ -37,6 +37,14 @@ _ALIASES: dict[str, str] = {
     "zero_vectors": "findings.zero_vectors.count",
     "outliers": "findings.outliers.count",
     "hubness_skew": "findings.hubness.skewness",
+    # What changed against --compare-with's run.
+    "neighbor_overlap": "comparison.neighbor_overlap.mean",
+    "neighbor_overlap_p10": "comparison.neighbor_overlap.p10",
+    "kept_half": "comparison.neighbor_overlap.kept_half",
+    "cka": "comparison.cka.value",
+    "knn_label_accuracy_change": "comparison.knn_label_accuracy.change",
+    "compare_ari": "comparison.clusters.ari",
+    "compare_nmi": "comparison.clusters.nmi",
 }
 
 # Every numeric path a report can hold besides the views' and the per-label accuracies.
@@ -57,6 +65,17 @@ _OTHER_PATHS: tuple[str, ...] = (
     "dataset.n",
     "dataset.dim",
     "dataset.zero_vectors",
+    "comparison.points",
+    "comparison.neighbor_overlap.mean",
+    "comparison.neighbor_overlap.median",
+    "comparison.neighbor_overlap.p10",
+    "comparison.neighbor_overlap.kept_half",
+    "comparison.cka.value",
+    "comparison.knn_label_accuracy.a",
+    "comparison.knn_label_accuracy.b",
+    "comparison.knn_label_accuracy.change",
+    "comparison.clusters.ari",
+    "comparison.clusters.nmi",
 )
 _PER_LABEL = re.compile(r"^findings\.knn_label_accuracy\.per_label\..+$")
 
@@ -184,6 +203,12 @@ def why_missing(report: Mapping[str, Any], path: str) -> str:
         return "it needs a label column to compare the clusters with"
     if parts[0] == "similarity":
         return "there are no labels or clusters to group the vectors by"
+    if parts[0] == "comparison":
+        if report.get("comparison") is None:
+            return "nothing was compared: give --compare-with OTHER"
+        if parts[1] == "knn_label_accuracy":
+            return "there is no label column"
+        return "the clusters were turned off or could not run"
     return "this build did not compute it"
 
 

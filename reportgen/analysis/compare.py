@@ -15,11 +15,13 @@ checked in the tests against a direct computation:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from reportgen.analysis.neighbors import KnnGraph
 from reportgen.errors import AnalysisError
 
 # Rows per block of the CKA's products: a float64 copy of a block of both runs stays under
@@ -27,6 +29,8 @@ from reportgen.errors import AnalysisError
 _CKA_BLOCK_ROWS = 4096
 # How many missing ids a match lists (all are counted).
 _LISTED = 20
+# CKA reads every matched row up to this many; above, a seeded sample of this many (stated).
+CKA_SAMPLE = 100_000
 
 
 @dataclass(frozen=True)
@@ -50,14 +54,24 @@ class RowMatch:
     listed_only_in_b: tuple[str, ...] = ()
 
 
-def _first_duplicate(ids: Sequence[str], run: str) -> None:
+def first_duplicate(ids: Sequence[str]) -> tuple[str, int, int] | None:
+    """The first id that repeats, with the row it first appears on and the row it repeats
+    on; None when all are unique."""
     seen: dict[str, int] = {}
     for row, item in enumerate(ids):
         if item in seen:
-            raise AnalysisError(
-                f"run {run}'s id {item!r} is on rows {seen[item]} and {row}: ids must be unique"
-            )
+            return item, seen[item], row
         seen[item] = row
+    return None
+
+
+def _check_unique(ids: Sequence[str], run: str) -> None:
+    duplicate = first_duplicate(ids)
+    if duplicate is not None:
+        item, first, row = duplicate
+        raise AnalysisError(
+            f"run {run}'s id {item!r} is on rows {first} and {row}: ids must be unique"
+        )
 
 
 def match_rows(
@@ -77,8 +91,8 @@ def match_rows(
             return None
         rows = np.arange(n_a, dtype=np.int64)
         return RowMatch(rows, rows.copy(), "position")
-    _first_duplicate(ids_a, "A")
-    _first_duplicate(ids_b, "B")
+    _check_unique(ids_a, "A")
+    _check_unique(ids_b, "B")
     where_b = {item: row for row, item in enumerate(ids_b)}
     pairs = [(row, where_b[item]) for row, item in enumerate(ids_a) if item in where_b]
     if not pairs:
@@ -174,19 +188,21 @@ def linear_cka(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.linalg.norm(ab) ** 2 / scale)
 
 
-def label_changes(accuracy_a: dict, accuracy_b: dict) -> list[dict]:
+def label_changes(
+    accuracy_a: dict, accuracy_b: dict, counts: Mapping[str, int] | None = None
+) -> list[dict]:
     """Per label in both runs: its kNN label accuracy in A and in B and the change, most
-    regressed first (ties by label). ``accuracy_*`` are ``knn_label_accuracy`` results."""
+    regressed first (ties by label), with its number of ``items`` when ``counts`` gives
+    them (a small label's accuracy moves in large steps). ``accuracy_*`` are
+    ``knn_label_accuracy`` results."""
     per_a, per_b = accuracy_a["per_label"], accuracy_b["per_label"]
-    rows = [
-        {
-            "label": label,
-            "a": per_a[label],
-            "b": per_b[label],
-            "change": per_b[label] - per_a[label],
-        }
-        for label in sorted(set(per_a) & set(per_b))
-    ]
+    rows = []
+    for label in sorted(set(per_a) & set(per_b)):
+        row = {"label": label, "a": per_a[label], "b": per_b[label]}
+        row["change"] = per_b[label] - per_a[label]
+        if counts is not None:
+            row["items"] = int(counts[label])
+        rows.append(row)
     return sorted(rows, key=lambda row: (row["change"], row["label"]))
 
 
@@ -207,3 +223,128 @@ def cluster_agreement(assignments_a: np.ndarray, assignments_b: np.ndarray) -> d
         "nmi": float(normalized_mutual_info_score(a, b)),
         "table": table.tolist(),
     }
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What changed between this run (A) and the run compared with (B), on their matched
+    items (``compare_runs``).
+
+    Attributes:
+        match: which rows of A and B are one item.
+        shared: int64 (M,): each matched item's neighbours in both runs (of k), A's order.
+        overlap: ``overlap_summary`` of ``shared``.
+        graphs: per run ("a", "b"), how its kNN graph was searched (method, recall).
+        cka: linear CKA; cka_points: the rows it read (all M, or a seeded sample).
+        accuracy_a, accuracy_b: kNN label accuracy on the matched items in each run
+            (``knn_label_accuracy``), or None without labels.
+        labels: ``label_changes``, most regressed first ([] without labels).
+        clusters: ``cluster_agreement`` of the two runs' k-means with the same k, with
+            "k"; None without clusters.
+    """
+
+    match: RowMatch
+    shared: np.ndarray
+    k: int
+    overlap: dict
+    graphs: dict
+    cka: float
+    cka_points: int
+    accuracy_a: dict | None
+    accuracy_b: dict | None
+    labels: list[dict]
+    clusters: dict | None
+
+    def to_json(self) -> dict:
+        """The ``comparison`` section of report.json (``with`` is added by the report)."""
+        match = self.match
+        points = len(match.rows_a)
+        accuracy = None
+        if self.accuracy_a is not None and self.accuracy_b is not None:
+            accuracy = {
+                "k": self.accuracy_a["k"],
+                "a": self.accuracy_a["overall"],
+                "b": self.accuracy_b["overall"],
+                "change": self.accuracy_b["overall"] - self.accuracy_a["overall"],
+                "per_label": self.labels,
+            }
+        return {
+            "matched_by": match.by,
+            "points": points,
+            "only_in_a": match.only_in_a,
+            "only_in_b": match.only_in_b,
+            "listed_only_in_a": list(match.listed_only_in_a),
+            "listed_only_in_b": list(match.listed_only_in_b),
+            "neighbor_overlap": self.overlap,
+            "graphs": self.graphs,
+            "cka": {
+                "value": self.cka,
+                "points": self.cka_points,
+                "sampled": self.cka_points < points,
+            },
+            "knn_label_accuracy": accuracy,
+            "clusters": self.clusters,
+        }
+
+
+def compare_runs(
+    match: RowMatch,
+    vectors_a: np.ndarray,
+    vectors_b: np.ndarray,
+    indices_a: np.ndarray,
+    indices_b: np.ndarray,
+    *,
+    labels: list[str] | None,
+    clusters_a: np.ndarray | None,
+    clusters_b: np.ndarray | None,
+    graph_a: KnnGraph,
+    graph_b: KnnGraph,
+    seed: int = 0,
+) -> Comparison:
+    """Every measure of what changed, on the M matched items (rows of the arguments in
+    ``match``'s order): neighbourhood overlap of the runs' k neighbours (``indices_*``,
+    (M, k), rows among the matched items), CKA (on a seeded sample of CKA_SAMPLE rows
+    above that), kNN label accuracy per run and per label, and cluster agreement."""
+    from reportgen.analysis.findings import knn_label_accuracy
+    from reportgen.analysis.scale import row_keys
+
+    k = indices_a.shape[1]
+    shared = shared_neighbors(indices_a, indices_b)
+    points = len(vectors_a)
+    rows = np.arange(points)
+    if points > CKA_SAMPLE:
+        rows = np.sort(np.argsort(row_keys(rows, seed), kind="stable")[:CKA_SAMPLE])
+    cka = (
+        linear_cka(vectors_a[rows], vectors_b[rows])
+        if len(rows) < points
+        else (linear_cka(vectors_a, vectors_b))
+    )
+    accuracy_a = accuracy_b = None
+    changes: list[dict] = []
+    if labels is not None:
+        accuracy_a = knn_label_accuracy(graph_a, labels, k)
+        accuracy_b = knn_label_accuracy(graph_b, labels, k)
+        changes = label_changes(accuracy_a, accuracy_b, Counter(labels))
+    clusters = None
+    if clusters_a is not None and clusters_b is not None:
+        clusters = {
+            "k": int(clusters_a.max(initial=-1)) + 1,
+            **cluster_agreement(clusters_a, clusters_b),
+        }
+    graphs = {
+        run: {"method": graph.method, "recall": graph.recall}
+        for run, graph in (("a", graph_a), ("b", graph_b))
+    }
+    return Comparison(
+        match,
+        shared,
+        int(k),
+        overlap_summary(shared, k),
+        graphs,
+        cka,
+        len(rows),
+        accuracy_a,
+        accuracy_b,
+        changes,
+        clusters,
+    )

@@ -23,6 +23,13 @@ import numpy as np
 from reportgen.analysis import records
 from reportgen.analysis.browser import Categories, encode_categories, stratified_sample
 from reportgen.analysis.clusters import Clustering, compute_clusters, describe_clusters
+from reportgen.analysis.compare import (
+    Comparison,
+    RowMatch,
+    compare_runs,
+    first_duplicate,
+    match_rows,
+)
 from reportgen.analysis.density import compute_density, density_bins
 from reportgen.analysis.findings import (
     hubness,
@@ -69,7 +76,7 @@ from reportgen.cache import Cache, array_key, text_key
 from reportgen.config import Config
 from reportgen.dataset import Dataset
 from reportgen.engine import LOCAL, Engine
-from reportgen.errors import ConfigError
+from reportgen.errors import ConfigError, InputError
 from reportgen.progress import Progress
 
 __all__ = [
@@ -97,9 +104,13 @@ def analyze(
     cache: Cache | None = None,
     *,
     engine: Engine = LOCAL,
+    other: Dataset | None = None,
 ) -> Analysis:
     """Run the analysis steps in order, reporting each to ``progress``; every pass over
     all N rows goes through ``engine`` (passed down like the seed).
+
+    ``other``: a run of the same items to compare with (``--compare-with``): the
+    result's ``comparison``.
 
     With a ``cache``, a step whose key is found there is read instead of computed (its
     progress line says "cached"), and a computed one is stored; the result is the same
@@ -110,7 +121,7 @@ def analyze(
     regex that matches nothing, for instance).
     """
     _check_columns(dataset, config)
-    context = StepContext(dataset, config, engine)
+    context = StepContext(dataset, config, engine, other)
     run_steps(analysis_steps(), context, progress, cache)
     return _assemble(context)
 
@@ -122,6 +133,8 @@ def analysis_steps() -> tuple[Step, ...]:
         Step("plan", _plan, params=_plan_params),
         Step("summary", _summary, progress="summarize"),
         Step("columns", _columns, progress="summarize"),
+        # First, so that runs that cannot be matched stop the build before the analysis.
+        Step("compare-match", _compare_match, wanted=_comparing),
         Step(
             "fit-sample",
             _fit_sample,
@@ -224,6 +237,49 @@ def analysis_steps() -> tuple[Step, ...]:
             progress="findings",
         ),
         Step("findings", _findings, uses=("knn-graph", "plan", "hubness"), progress="findings"),
+        # What changed against another run (--compare-with): each run's own graph and
+        # k-means on the matched rows, then the measures of analysis/compare.py.
+        Step(
+            "compare-graph-a",
+            _compare_graph_a,
+            parents=(DATA,),
+            uses=("compare-match",),
+            params=_compare_graph_params,
+            fingerprint=_compare_rows_fingerprint,
+            libraries=("numpy", "faiss-cpu", "pynndescent", "numba"),
+            codec=Codec(records.encode_graph, _decode_compare_graph),
+            progress="compare",
+            wanted=_compare_graph_a_wanted,
+        ),
+        Step(
+            "compare-graph-b",
+            _compare_graph_b,
+            uses=("compare-match",),
+            params=_compare_graph_params,
+            fingerprint=_compare_other_fingerprint,
+            libraries=("numpy", "faiss-cpu", "pynndescent", "numba"),
+            codec=Codec(records.encode_graph, _decode_compare_graph),
+            progress="compare",
+            wanted=_comparing,
+        ),
+        Step(
+            "compare-clusters",
+            _compare_clusters,
+            uses=("compare-match", "clusters"),
+            params=_compare_clusters_params,
+            fingerprint=_compare_other_fingerprint,
+            libraries=_SKLEARN_LIBRARIES,
+            codec=Codec(records.encode_partition, _decode_compare_partition),
+            progress="compare",
+            wanted=lambda c: _comparing(c) and c.get("clusters") is not None,
+        ),
+        Step(
+            "comparison",
+            _comparison,
+            uses=("compare-match", "compare-graph-a", "compare-graph-b", "compare-clusters"),
+            progress="compare",
+            wanted=_comparing,
+        ),
         Step("samples", _samples, uses=("columns",)),
     )
 
@@ -894,8 +950,176 @@ def _assemble(context: StepContext) -> Analysis:
         similarity_by=groups.by if groups is not None else None,
         knn_confusion=context["knn-confusion"],
         findings=context["findings"],
+        comparison=context.get("comparison"),
         notes=tuple(notes),
         skipped=MappingProxyType(dict(context.skipped)),
+    )
+
+
+# --------------------------------------------------------------------------------------
+# What changed against another run
+
+
+def _comparing(context: StepContext) -> bool:
+    return context.other is not None
+
+
+def _compare_match(context: StepContext, params: dict[str, Any]) -> RowMatch:
+    dataset, other = context.dataset, context.other
+    assert other is not None  # wanted only then
+    column = context.config.compare.id_column
+    ids_a = ids_b = None
+    if column is not None:
+        ids_a = _id_values(dataset, column, "this run")
+        ids_b = _id_values(other, column, "the run compared with")
+    match = match_rows(dataset.n, other.n, ids_a, ids_b)
+    if match is None:
+        raise ConfigError(
+            f"this run has {dataset.n} rows and the run compared with {other.n}: rows cannot "
+            "be matched by position; give --id-column (comparing two different sets of "
+            "items is not built yet)"
+        )
+    if len(match.rows_a) <= context.config.compare.k:
+        raise ConfigError(
+            f"only {len(match.rows_a)} items are in both runs: comparing "
+            f"{context.config.compare.k} neighbours needs more (lower --compare-k)"
+        )
+    return match
+
+
+def _id_values(dataset: Dataset, column: str, run: str) -> list[str]:
+    """The id column of one run, unique (else an InputError naming the run's file, the
+    row the id repeats on and the column)."""
+    try:
+        ids = dataset.column(column).as_text()
+    except KeyError:
+        names = ", ".join(c.name for c in dataset.columns) or "none"
+        raise ConfigError(
+            f"--id-column {column!r}: {run} has no such column (its columns: {names})"
+        ) from None
+    duplicate = first_duplicate(ids)
+    if duplicate is not None:
+        item, first, row = duplicate
+        files = [s.name for s in dataset.sources if s.role == "metadata"] or [
+            s.name for s in dataset.sources
+        ]
+        raise InputError(
+            f"id {item!r} of {run} is on rows {first} and {row}: ids must be unique",
+            path=files[0] if files else None,
+            row=row,
+            column=column,
+        )
+    return ids
+
+
+def _whole_match(context: StepContext) -> bool:
+    """Whether the runs match row for row over all of this run's rows (then this run's
+    own kNN graph is the one to compare, when it lists neighbours among all N)."""
+    match = context["compare-match"]
+    rows = match.rows_a
+    return len(rows) == context.dataset.n and bool(np.all(rows == np.arange(len(rows))))
+
+
+def _compare_graph_a_wanted(context: StepContext) -> bool:
+    if not _comparing(context):
+        return False
+    graph = context["knn-graph"]
+    usable = graph.among == 0 and graph.k >= context.config.compare.k
+    return not (usable and _whole_match(context))
+
+
+def _compare_graph_params(context: StepContext) -> dict[str, Any]:
+    n = len(context["compare-match"].rows_a)
+    neighbors = context.config.neighbors
+    method = graph_method(n, neighbors.exact_max_n, neighbors.method)
+    return _graph_spec(context, context.config.compare.k, method)
+
+
+def _compare_rows_fingerprint(context: StepContext) -> dict[str, Any]:
+    match = context["compare-match"]
+    return {"rows": array_key(match.rows_a)}
+
+
+def _compare_other_fingerprint(context: StepContext) -> dict[str, Any]:
+    match, other = context["compare-match"], context.other
+    assert other is not None
+    return {"other": array_key(other.vectors), "rows": array_key(match.rows_b)}
+
+
+def _matched(vectors: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    if len(rows) == len(vectors) and np.all(rows == np.arange(len(rows))):
+        return vectors
+    return np.ascontiguousarray(vectors[rows])
+
+
+def _compare_graph_a(context: StepContext, params: dict[str, Any]) -> Any:
+    rows = context["compare-match"].rows_a
+    return _graph_of(context, _matched(context.dataset.vectors, rows), params)
+
+
+def _compare_graph_b(context: StepContext, params: dict[str, Any]) -> Any:
+    other = context.other
+    assert other is not None
+    rows = context["compare-match"].rows_b
+    # The other run is in this process (read by the client, whatever the engine).
+    return compute_knn_graph(
+        _matched(other.vectors, rows),
+        params["k"],
+        metric=params["metric"],
+        method=params["method"],
+        seed=context.config.seed,
+    )
+
+
+def _decode_compare_graph(arrays: Any, value: Any, context: StepContext, params: Any) -> Any:
+    n = len(context["compare-match"].rows_a)
+    return records.decode_graph(arrays, value, n=n, k=params["k"], metric=params["metric"])
+
+
+def _compare_clusters_params(context: StepContext) -> dict[str, Any]:
+    params = _kmeans_params(context)
+    # The other run is clustered into as many clusters as this one has: their agreement
+    # is then a comparison of two partitions of one size.
+    return {**params, "k": context["clusters"].k}
+
+
+def _compare_clusters(context: StepContext, params: dict[str, Any]) -> Clustering:
+    other = context.other
+    assert other is not None
+    rows = context["compare-match"].rows_b
+    return compute_clusters(_matched(other.vectors, rows), **params)
+
+
+def _decode_compare_partition(arrays: Any, value: Any, context: StepContext, params: Any) -> Any:
+    other = context.other
+    assert other is not None
+    n = len(context["compare-match"].rows_b)
+    return records.decode_partition(arrays, value, n=n, dim=other.dim)
+
+
+def _comparison(context: StepContext, params: dict[str, Any]) -> Comparison:
+    config = context.config
+    match = context["compare-match"]
+    k = config.compare.k
+    graph_a = context.get("compare-graph-a") or context["knn-graph"]
+    graph_b = context["compare-graph-b"]
+    labels = context.dataset.labels
+    matched_labels = None if labels is None else [labels[i] for i in match.rows_a]
+    clusters_a, clusters_b = context.get("clusters"), context.get("compare-clusters")
+    other = context.other
+    assert other is not None
+    return compare_runs(
+        match,
+        _matched(context.dataset.vectors, match.rows_a),
+        _matched(other.vectors, match.rows_b),
+        graph_a.indices[:, :k],
+        graph_b.indices[:, :k],
+        labels=matched_labels,
+        clusters_a=None if clusters_a is None else clusters_a.assignments[match.rows_a],
+        clusters_b=None if clusters_b is None else clusters_b.assignments,
+        graph_a=graph_a,
+        graph_b=graph_b,
+        seed=config.seed,
     )
 
 

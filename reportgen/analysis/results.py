@@ -14,6 +14,7 @@ import numpy as np
 
 from reportgen.analysis.browser import Categories
 from reportgen.analysis.clusters import Clustering
+from reportgen.analysis.compare import Comparison
 from reportgen.analysis.density import Density
 from reportgen.analysis.findings import Finding
 from reportgen.analysis.neighbors import KnnGraph
@@ -100,6 +101,7 @@ class Analysis:
         notes: what was changed or chosen and why (parameters lowered, methods used).
         skipped: the optional steps that could not run, each with its note
             ({"clusters": "no clusters: ..."}).
+        comparison: what changed against ``--compare-with``'s run, or None.
     """
 
     summary: DatasetSummary
@@ -119,6 +121,7 @@ class Analysis:
     notes: tuple[str, ...]
     skipped: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     densities: Mapping[str, Density] = field(default_factory=lambda: MappingProxyType({}))
+    comparison: Comparison | None = None
 
 
 def cluster_names(clustering: Clustering) -> list[str]:

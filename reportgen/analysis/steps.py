@@ -44,6 +44,7 @@ class StepContext:
     dataset: Dataset
     config: Config
     engine: Engine = LOCAL
+    other: Dataset | None = None  # the run compared with (--compare-with), if any
     results: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)  # optional step -> its note

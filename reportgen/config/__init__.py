@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import keyword
 import os
 import re
 import sys
@@ -324,6 +325,26 @@ class ThresholdsConfig:
 
 
 @dataclass(frozen=True)
+class CompareConfig:
+    """Another run of embeddings of the same items, to show what changed (compare.html)."""
+
+    # ``with`` in TOML and messages ([compare] with); a keyword, so the field is ``with_``.
+    with_: Path | str | None = option(
+        None,
+        "another run's vectors to compare this one with (a vectors file like the input, or "
+        "a Projector config): rows matched by --id-column, else by position",
+        flag="--compare-with",
+    )
+    id_column: str | None = option(
+        None,
+        "metadata column that names each item in both runs: rows are matched by it "
+        "(default: row i is row i)",
+        flag="--id-column",
+    )
+    k: int = option(10, "neighbours compared per point (each run's own kNN graph)", minimum=1)
+
+
+@dataclass(frozen=True)
 class CacheConfig:
     """Analysis results kept between builds, so that an unchanged rebuild computes nothing."""
 
@@ -407,6 +428,7 @@ class Config:
     projector: ProjectorConfig = section(
         ProjectorConfig, "projector-", "Embedding Projector / TensorBoard export"
     )
+    compare: CompareConfig = section(CompareConfig, "compare-", "what changed against another run")
     thresholds: ThresholdsConfig = section(ThresholdsConfig, "", "quality gates for CI")
     cache: CacheConfig = section(CacheConfig, "cache-", "the analysis cache")
     engine: EngineConfig = section(EngineConfig, "", "where the work over all rows runs")
@@ -507,7 +529,7 @@ def _specs_of(cls: type, section_name: str | None, prefix: str) -> list[OptionSp
         specs.append(
             OptionSpec(
                 section=section_name,
-                key=f.name,
+                key=f.name.removesuffix("_"),  # with_ is [compare] with
                 type=typ,
                 optional=optional,
                 default=f.default,
@@ -723,7 +745,12 @@ def read_config_file(path: Path) -> dict[str, Any] | None:
 def _assemble(values: dict[tuple[str | None, str], Any]) -> Config:
     section_objects = {}
     for name, (cls, _prefix, _help) in sections().items():
-        kwargs = {key: v for (sec, key), v in values.items() if sec == name}
+        # A key that is a Python keyword ([compare] with) is its field name less "_".
+        kwargs = {
+            (key + "_" if keyword.iskeyword(key) else key): v
+            for (sec, key), v in values.items()
+            if sec == name
+        }
         section_objects[name] = cls(**kwargs)
     method_names = _method_sections()
     methods = {name: section_objects.pop(name) for name in method_names}

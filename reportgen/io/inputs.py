@@ -165,6 +165,28 @@ def _pattern_name(pattern: str) -> str:
     return plain[-1] if plain else "embeddings"
 
 
+def load_comparison(source: Path | str, inp: InputConfig) -> Dataset:
+    """The other run of ``--compare-with``: a vectors file read with this run's rules for
+    its format (``inp``'s vector columns, npz array, raw dimension; its other columns
+    become metadata, where an id column may be), or a Projector config (.json, .pbtxt)
+    with its metadata. No label or text column is asked of it: the items are this run's.
+
+    Raises InputError as ``load_dataset`` does, naming the other run's file.
+    """
+    name = str(source)
+    lower = name.lower()
+    # Each rule where its format has it: the two runs may be stored differently.
+    base = InputConfig(
+        vector_columns=inp.vector_columns if lower.endswith((".csv", ".tsv", ".parquet")) else None,
+        array=inp.array if lower.endswith(".npz") else None,
+        dim=inp.dim if lower.endswith(".bytes") else None,
+        drop_invalid=False,  # rows dropped on one side only would break the matching
+    )
+    if lower.endswith((".json", ".pbtxt")):
+        return load_dataset(replace(base, projector_config=Path(name)))
+    return load_dataset(replace(base, vectors=source))
+
+
 def dataset_from_arrays(
     vectors: Any,
     *,

@@ -127,6 +127,8 @@ def render_input(
         ]
     notes = (*(files.notes if files else ()), *(form.note for form in forms if form.note))
     report = build_report(dataset, analysis, provenance)
+    if report["comparison"] is not None:
+        report["comparison"]["with"] = _shown_place(config.compare.with_) or "an array"
     report["budget"] = {
         "max_file_mb": budget.max_file_mb,
         "max_site_mb": budget.max_site_mb,

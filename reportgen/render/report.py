@@ -130,6 +130,7 @@ def build_report(dataset: Dataset, analysis: Analysis, provenance: dict[str, Any
         "clusters": _clusters_section(analysis),
         "similarity": _similarity_section(analysis),
         "findings": _findings_section(analysis),
+        "comparison": None if analysis.comparison is None else analysis.comparison.to_json(),
         "notes": list(analysis.notes),
         "provenance": provenance,
     }

@@ -15,7 +15,7 @@ from reportgen.render.inputs import RenderInput
 from reportgen.render.pages.page import Page
 from reportgen.render.scatter import default_view
 from reportgen.render.static_plots import CENTROID_PNG, CLUSTER_MAP_PNG
-from reportgen.render.templates import shorten
+from reportgen.render.templates import percent, shorten
 from reportgen.thresholds import Comparison
 
 
@@ -153,6 +153,77 @@ def comparison_rows(comparisons: list[Comparison]) -> list[ComparisonRow]:
 
 
 @dataclass(frozen=True)
+class ChangedRow:
+    """One headline number of what changed against ``--compare-with``, with its sentence."""
+
+    title: str
+    value: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class WhatChanged:
+    """The overview's and summary.md's "What changed" block."""
+
+    against: str  # what was compared with, as report.json's comparison.with says
+    matched: str  # how many items, matched how
+    rows: list[ChangedRow]
+    regressed: list[dict]  # the labels whose accuracy fell most (up to 5): label, a, b, change
+
+
+def what_changed(analysis: Analysis, against: str) -> WhatChanged | None:
+    """The headline numbers of the comparison (None without ``--compare-with``)."""
+    comparison = analysis.comparison
+    if comparison is None:
+        return None
+    match, overlap, k = comparison.match, comparison.overlap, comparison.k
+    points = len(match.rows_a)
+    matched = f"{points:,} items matched by {'id' if match.by == 'id' else 'position'}"
+    if match.by == "id":
+        matched += f"; {match.only_in_a:,} only in this run, {match.only_in_b:,} only in the other"
+    rows = [
+        ChangedRow(
+            f"neighbourhood overlap (Jaccard of the {k} nearest)",
+            f"{overlap['mean']:.3f}",
+            f"median {overlap['median']:.3f}, 10th percentile {overlap['p10']:.3f}; "
+            f"{percent(overlap['kept_half'], 0)} of the items kept at least half of their {k} "
+            "neighbours",
+        ),
+        ChangedRow(
+            "linear CKA",
+            f"{comparison.cka:.3f}",
+            "1 is the same geometry up to a rotation and a scaling; "
+            + (
+                f"on a seeded sample of {comparison.cka_points:,} items"
+                if comparison.cka_points < points
+                else f"on all {points:,} items"
+            ),
+        ),
+    ]
+    if comparison.accuracy_a is not None and comparison.accuracy_b is not None:
+        a, b = comparison.accuracy_a["overall"], comparison.accuracy_b["overall"]
+        rows.append(
+            ChangedRow(
+                "kNN label accuracy",
+                f"{percent(a)} → {percent(b)}",
+                f"{100 * (b - a):+.1f} points ({comparison.accuracy_a['k']} neighbours vote, "
+                "in each run)",
+            )
+        )
+    if comparison.clusters is not None:
+        clusters = comparison.clusters
+        rows.append(
+            ChangedRow(
+                "k-means agreement (ARI / NMI)",
+                f"{clusters['ari']:.3f} / {clusters['nmi']:.3f}",
+                f"both runs clustered with k = {clusters['k']}",
+            )
+        )
+    regressed = [row for row in comparison.labels if row["change"] < 0][:5]
+    return WhatChanged(against, matched, rows, regressed)
+
+
+@dataclass(frozen=True)
 class IndexPage:
     """Context of ``index.html``: the dataset card."""
 
@@ -177,6 +248,7 @@ class IndexPage:
     headline_title: str
     script: dict[str, Any]  # the page's inline data block: figures and their data
     comparison: list[ComparisonRow]  # against --baseline; empty without one
+    changed: WhatChanged | None  # against --compare-with; None without it
     link_base: str  # prefix of summary.md's links: "" (relative) or the --base-url
 
 
@@ -255,6 +327,7 @@ def index_page(inputs: RenderInput) -> IndexPage:
         headline_title=view_title(default_view(analysis)) if analysis.views else "",
         script={**scatter, "figures": {**scatter["figures"], **figures}, "data": data},
         comparison=comparison_rows(comparisons or []),
+        changed=what_changed(analysis, (inputs.report.get("comparison") or {}).get("with", "")),
         link_base=page_link(config, ""),
     )
 

@@ -1012,12 +1012,15 @@ def _id_values(dataset: Dataset, column: str, run: str) -> list[str]:
     return ids
 
 
+def _all_in_order(rows: np.ndarray, n: int) -> bool:
+    """Whether matched ``rows`` are all ``n`` rows of a run, in order."""
+    return len(rows) == n and bool(np.all(rows == np.arange(n)))
+
+
 def _whole_match(context: StepContext) -> bool:
     """Whether the runs match row for row over all of this run's rows (then this run's
     own kNN graph is the one to compare, when it lists neighbours among all N)."""
-    match = context["compare-match"]
-    rows = match.rows_a
-    return len(rows) == context.dataset.n and bool(np.all(rows == np.arange(len(rows))))
+    return _all_in_order(context["compare-match"].rows_a, context.dataset.n)
 
 
 def _compare_graph_a_wanted(context: StepContext) -> bool:
@@ -1047,7 +1050,8 @@ def _compare_other_fingerprint(context: StepContext) -> dict[str, Any]:
 
 
 def _matched(vectors: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    if len(rows) == len(vectors) and np.all(rows == np.arange(len(rows))):
+    """A run's matched rows: the run itself when they are all its rows in order (no copy)."""
+    if _all_in_order(rows, len(vectors)):
         return vectors
     return np.ascontiguousarray(vectors[rows])
 

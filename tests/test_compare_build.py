@@ -36,6 +36,19 @@ def _build(vectors, labels, out, **options) -> reportgen.Report:
     return reportgen.build(vectors, labels=labels, out=out, umap=False, tsne=False, **options)
 
 
+def test_labels_on_the_comparison_page_are_text_and_the_single_file_has_it(tmp_path, runs):
+    a, labels, b = runs
+    hostile = [f"</script><b>{name}</b>" for name in labels]
+    report = reportgen.build(
+        a, labels=hostile, umap=False, tsne=False, compare_with=b,
+        single_file=tmp_path / "report.html",
+    )  # fmt: skip
+    assert report.report["comparison"]["points"] == N
+    document = (tmp_path / "report.html").read_text()
+    assert "What changed against an array" in document
+    assert "<b>c2</b>" not in document and "&lt;/script&gt;&lt;b&gt;c2&lt;/b&gt;" in document
+
+
 def test_a_run_compared_with_a_rotated_copy_of_itself_is_unchanged(tmp_path, runs):
     a, labels, _ = runs
     rotated = a @ ortho_group.rvs(D, random_state=3).astype(np.float32)
@@ -68,6 +81,16 @@ def test_what_changed_names_the_label_that_regressed(tmp_path, runs):
     assert "| c2 | 100 | 100.0" in summary  # the labels that regressed most, with items
     index = (tmp_path / "site" / "index.html").read_text()
     assert "What changed against an array" in index and "linear CKA" in index
+    assert 'href="compare.html"' in index
+    # compare.html: the items that moved most (c2's), their lost and gained neighbours.
+    moved = report["comparison"]["moved"]
+    assert len(moved) == 20 and all(labels[item["row"]] == "c2" for item in moved)
+    assert [item["overlap"] for item in moved] == sorted(item["overlap"] for item in moved)
+    page = (tmp_path / "site" / "compare.html").read_text()
+    first = moved[0]
+    lost = next(r for r in first["neighbors_a"] if r not in first["neighbors_b"])
+    assert f"#{first['row']}</a>" in page and f"#{lost}</a>" in page
+    assert '<span class="rg-tag">lost</span>' in page and "gained</span>" in page
 
 
 def _parquet(path, vectors, ids, labels) -> None:

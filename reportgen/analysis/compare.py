@@ -29,6 +29,8 @@ from reportgen.errors import AnalysisError
 _CKA_BLOCK_ROWS = 4096
 # How many missing ids a match lists (all are counted).
 _LISTED = 20
+# How many of the items that moved most (lowest overlap) the comparison lists.
+MOVED_LISTED = 20
 # CKA reads every matched row up to this many; above, a seeded sample of this many (stated).
 CKA_SAMPLE = 100_000
 
@@ -241,6 +243,9 @@ class Comparison:
         labels: ``label_changes``, most regressed first ([] without labels).
         clusters: ``cluster_agreement`` of the two runs' k-means with the same k, with
             "k"; None without clusters.
+        moved: the MOVED_LISTED items with the lowest overlap (ties: the earlier item),
+            lowest first, each {"row", "overlap", "neighbors_a", "neighbors_b"}: this run's
+            row of the item and of its k neighbours in A and in B, nearest first.
     """
 
     match: RowMatch
@@ -254,6 +259,7 @@ class Comparison:
     accuracy_b: dict | None
     labels: list[dict]
     clusters: dict | None
+    moved: tuple[dict, ...] = ()
 
     def to_json(self) -> dict:
         """The ``comparison`` section of report.json (``with`` is added by the report)."""
@@ -284,6 +290,7 @@ class Comparison:
             },
             "knn_label_accuracy": accuracy,
             "clusters": self.clusters,
+            "moved": list(self.moved),
         }
 
 
@@ -331,6 +338,18 @@ def compare_runs(
             "k": int(clusters_a.max(initial=-1)) + 1,
             **cluster_agreement(clusters_a, clusters_b),
         }
+    overlap = neighbor_overlap(shared, k)
+    lowest = np.argsort(overlap, kind="stable")[:MOVED_LISTED]
+    rows_a = match.rows_a  # an item's position among the matched -> this run's row
+    moved = tuple(
+        {
+            "row": int(rows_a[item]),
+            "overlap": float(overlap[item]),
+            "neighbors_a": [int(rows_a[j]) for j in indices_a[item]],
+            "neighbors_b": [int(rows_a[j]) for j in indices_b[item]],
+        }
+        for item in lowest
+    )
     graphs = {
         run: {"method": graph.method, "recall": graph.recall}
         for run, graph in (("a", graph_a), ("b", graph_b))
@@ -347,4 +366,5 @@ def compare_runs(
         accuracy_b,
         changes,
         clusters,
+        moved,
     )

@@ -8,11 +8,20 @@ module with its template (``templates/pages/<name>.html``) and its entry below.
 from __future__ import annotations
 
 from reportgen.render.inputs import RenderInput
-from reportgen.render.pages import clusters, gallery, index, projections, projector, similarity
+from reportgen.render.pages import (
+    clusters,
+    compare,
+    gallery,
+    index,
+    projections,
+    projector,
+    similarity,
+)
 from reportgen.render.pages.page import BuiltPage, Page, SitePages
 
 PAGES: tuple[Page, ...] = (
     index.PAGE,
+    compare.PAGE,
     projections.PAGE,
     similarity.PAGE,
     clusters.PAGE,

@@ -91,6 +91,10 @@ def test_what_changed_names_the_label_that_regressed(tmp_path, runs):
     lost = next(r for r in first["neighbors_a"] if r not in first["neighbors_b"])
     assert f"#{first['row']}</a>" in page and f"#{lost}</a>" in page
     assert '<span class="rg-tag">lost</span>' in page and "gained</span>" in page
+    # c2's items now sit among the other labels: the pairs with c2 grew most.
+    growth = report["comparison"]["confusion_growth"]
+    assert growth and all("c2" in (row["a"], row["b"]) for row in growth[:3])
+    assert "The label pairs whose confusion grew most" in page
 
 
 def _parquet(path, vectors, ids, labels) -> None:

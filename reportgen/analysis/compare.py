@@ -208,6 +208,46 @@ def label_changes(
     return sorted(rows, key=lambda row: (row["change"], row["label"]))
 
 
+def confusion_growth(
+    indices_a: np.ndarray, indices_b: np.ndarray, labels: Sequence[str], top: int = 10
+) -> list[dict]:
+    """The label pairs whose kNN confusion grew most from run A to run B: per unordered
+    pair of different labels, the directed edges i -> j over each item's k neighbours
+    joining them (as ``knn_confusion`` counts them) in A and in B; the ``top`` pairs whose
+    count grew most (ties by the pair's names), growth above 0 only, each {"a", "b",
+    "edges_a", "edges_b", "change"} with "a" < "b"."""
+    names, codes = np.unique(np.asarray(labels, dtype=str), return_inverse=True)
+    codes = codes.reshape(-1).astype(np.int64)
+    count = len(names)
+
+    def pair_counts(indices: np.ndarray) -> dict[int, int]:
+        source = np.repeat(codes, indices.shape[1])
+        target = codes[indices.ravel()]
+        differ = source != target
+        low = np.minimum(source[differ], target[differ])
+        high = np.maximum(source[differ], target[differ])
+        keys, counts = np.unique(low * count + high, return_counts=True)
+        return dict(zip(keys.tolist(), counts.tolist(), strict=True))
+
+    in_a, in_b = pair_counts(indices_a), pair_counts(indices_b)
+    rows = []
+    for key in set(in_a) | set(in_b):
+        change = in_b.get(key, 0) - in_a.get(key, 0)
+        if change > 0:
+            low, high = divmod(key, count)
+            rows.append(
+                {
+                    "a": str(names[low]),
+                    "b": str(names[high]),
+                    "edges_a": in_a.get(key, 0),
+                    "edges_b": in_b.get(key, 0),
+                    "change": change,
+                }
+            )
+    rows.sort(key=lambda row: (-row["change"], row["a"], row["b"]))
+    return rows[:top]
+
+
 def cluster_agreement(assignments_a: np.ndarray, assignments_b: np.ndarray) -> dict:
     """How well two clusterings of the same points agree: adjusted Rand index, normalised
     mutual information (scikit-learn's, arithmetic mean) and the cluster x cluster counts
@@ -243,6 +283,7 @@ class Comparison:
         labels: ``label_changes``, most regressed first ([] without labels).
         clusters: ``cluster_agreement`` of the two runs' k-means with the same k, with
             "k"; None without clusters.
+        confusion: ``confusion_growth`` with labels, else ().
         moved: the MOVED_LISTED items with the lowest overlap (ties: the earlier item),
             lowest first, each {"row", "overlap", "neighbors_a", "neighbors_b"}: this run's
             row of the item and of its k neighbours in A and in B, nearest first.
@@ -260,6 +301,7 @@ class Comparison:
     labels: list[dict]
     clusters: dict | None
     moved: tuple[dict, ...] = ()
+    confusion: tuple[dict, ...] = ()
 
     def to_json(self) -> dict:
         """The ``comparison`` section of report.json (``with`` is added by the report)."""
@@ -291,6 +333,7 @@ class Comparison:
             "knn_label_accuracy": accuracy,
             "clusters": self.clusters,
             "moved": list(self.moved),
+            "confusion_growth": list(self.confusion),
         }
 
 
@@ -328,10 +371,12 @@ def compare_runs(
     )
     accuracy_a = accuracy_b = None
     changes: list[dict] = []
+    confusion: tuple[dict, ...] = ()
     if labels is not None:
         accuracy_a = knn_label_accuracy(graph_a, labels, k)
         accuracy_b = knn_label_accuracy(graph_b, labels, k)
         changes = label_changes(accuracy_a, accuracy_b, Counter(labels))
+        confusion = tuple(confusion_growth(indices_a, indices_b, labels))
     clusters = None
     if clusters_a is not None and clusters_b is not None:
         clusters = {
@@ -367,4 +412,5 @@ def compare_runs(
         changes,
         clusters,
         moved,
+        confusion,
     )

@@ -138,3 +138,19 @@ def test_cluster_agreement_equals_scikit_learn():
     assert agreement["nmi"] == normalized_mutual_info_score(a, b)
     table = np.array(agreement["table"])
     assert table.sum() == 200 and table[1, 1] == np.sum((a == 1) & (b == 1))
+
+
+def test_confusion_growth_counts_the_edges_between_labels_in_both_runs():
+    from reportgen.analysis.compare import confusion_growth
+
+    labels = ["x", "x", "y", "y", "z"]
+    # Run A: every item's neighbour has its own label, except 4 (z -> x).
+    a = np.array([[1], [0], [3], [2], [0]])
+    # Run B: 0 and 1 now point at y, 4 at y: x-y grows by 2, x-z falls, y-z appears.
+    b = np.array([[2], [3], [3], [2], [2]])
+    rows = confusion_growth(a, b, labels)
+    assert rows == [
+        {"a": "x", "b": "y", "edges_a": 0, "edges_b": 2, "change": 2},
+        {"a": "y", "b": "z", "edges_a": 0, "edges_b": 1, "change": 1},
+    ]
+    assert confusion_growth(a, a, labels) == []

@@ -42,6 +42,7 @@ class ComparePage:
 
     changed: WhatChanged
     labels: list[dict]  # every label in both runs: label, items, a, b, change
+    confusion: list[dict]  # the label pairs whose kNN confusion grew most
     moved: list[MovedItem]
     k: int
     has_labels: bool
@@ -85,6 +86,7 @@ def compare_page(inputs: RenderInput) -> ComparePage:
     return ComparePage(
         changed=changed,
         labels=comparison.labels,
+        confusion=list(comparison.confusion),
         moved=moved,
         k=comparison.k,
         has_labels=labels is not None,

@@ -284,6 +284,8 @@ class Comparison:
         clusters: ``cluster_agreement`` of the two runs' k-means with the same k, with
             "k"; None without clusters.
         confusion: ``confusion_growth`` with labels, else ().
+        map_a, map_b: float32 (M, 2): the matched items on this run's UMAP 2D and on the
+            other run's, started from this run's (None without UMAP).
         moved: the MOVED_LISTED items with the lowest overlap (ties: the earlier item),
             lowest first, each {"row", "overlap", "neighbors_a", "neighbors_b"}: this run's
             row of the item and of its k neighbours in A and in B, nearest first.
@@ -302,6 +304,8 @@ class Comparison:
     clusters: dict | None
     moved: tuple[dict, ...] = ()
     confusion: tuple[dict, ...] = ()
+    map_a: np.ndarray | None = None
+    map_b: np.ndarray | None = None
 
     def to_json(self) -> dict:
         """The ``comparison`` section of report.json (``with`` is added by the report)."""
@@ -350,6 +354,8 @@ def compare_runs(
     graph_a: KnnGraph,
     graph_b: KnnGraph,
     seed: int = 0,
+    map_a: np.ndarray | None = None,
+    map_b: np.ndarray | None = None,
 ) -> Comparison:
     """Every measure of what changed, on the M matched items (rows of the arguments in
     ``match``'s order): neighbourhood overlap of the runs' k neighbours (``indices_*``,
@@ -413,4 +419,6 @@ def compare_runs(
         clusters,
         moved,
         confusion,
+        map_a,
+        map_b,
     )

@@ -274,9 +274,26 @@ def analysis_steps() -> tuple[Step, ...]:
             wanted=lambda c: _comparing(c) and c.get("clusters") is not None,
         ),
         Step(
+            "compare-map",
+            _compare_map,
+            uses=("compare-match", "compare-graph-b", "umap-2d"),
+            params=_compare_map_params,
+            fingerprint=_compare_map_fingerprint,
+            libraries=("numpy", "scipy", "scikit-learn", "umap-learn", "pynndescent", "numba"),
+            codec=Codec(lambda c: ({"coordinates": c}, None), _decode_compare_map),
+            progress="compare",
+            wanted=_compare_map_wanted,
+        ),
+        Step(
             "comparison",
             _comparison,
-            uses=("compare-match", "compare-graph-a", "compare-graph-b", "compare-clusters"),
+            uses=(
+                "compare-match",
+                "compare-graph-a",
+                "compare-graph-b",
+                "compare-clusters",
+                "compare-map",
+            ),
             progress="compare",
             wanted=_comparing,
         ),
@@ -1035,7 +1052,66 @@ def _compare_graph_params(context: StepContext) -> dict[str, Any]:
     n = len(context["compare-match"].rows_a)
     neighbors = context.config.neighbors
     method = graph_method(n, neighbors.exact_max_n, neighbors.method)
-    return _graph_spec(context, context.config.compare.k, method)
+    # Wide enough for the other run's UMAP too, when its map is drawn (sliced to k for the
+    # overlap).
+    width = context.config.compare.k
+    if _compare_map_wanted(context):
+        width = max(width, context.config.umap.n_neighbors - 1)
+    return _graph_spec(context, min(width, n - 1), method)
+
+
+# The other run's map is a UMAP of all matched items (no sample yet): up to this many.
+COMPARE_MAP_MAX = 200_000
+
+
+def _compare_map_wanted(context: StepContext) -> bool:
+    """Whether the other run gets a UMAP 2D beside this one's (compare.html)."""
+    return (
+        _comparing(context)
+        and context.get("umap-2d") is not None
+        and len(context["compare-match"].rows_a) <= COMPARE_MAP_MAX
+    )
+
+
+def _compare_map_params(context: StepContext) -> dict[str, Any]:
+    umap = context.config.umap
+    return {
+        "n_neighbors": umap.n_neighbors,
+        "min_dist": umap.min_dist,
+        "n_epochs": umap.n_epochs,
+        "seed": context.config.seed,
+    }
+
+
+def _compare_map_fingerprint(context: StepContext) -> dict[str, Any]:
+    start = context["umap-2d"].coordinates[context["compare-match"].rows_a]
+    return {**_compare_other_fingerprint(context), "start": array_key(start)}
+
+
+def _compare_map(context: StepContext, params: dict[str, Any]) -> np.ndarray:
+    """float32 (M, 2): the other run's UMAP 2D of the matched items, started from this
+    run's map of them, so that an item that did not move stays where it was."""
+    from reportgen.analysis.projections.umap import compute_umap
+
+    other = context.other
+    assert other is not None
+    match = context["compare-match"]
+    start = context["umap-2d"].coordinates[match.rows_a].astype(np.float64)
+    projection = compute_umap(
+        _matched(other.vectors, match.rows_b),
+        context["compare-graph-b"],
+        2,
+        start=start,
+        **params,
+    )
+    return projection.coordinates
+
+
+def _decode_compare_map(arrays: Any, value: Any, context: StepContext, params: Any) -> Any:
+    coordinates = arrays["coordinates"]
+    if coordinates.shape != (len(context["compare-match"].rows_a), 2):
+        raise ValueError("a cached map of other rows")
+    return coordinates
 
 
 def _compare_rows_fingerprint(context: StepContext) -> dict[str, Any]:
@@ -1124,6 +1200,10 @@ def _comparison(context: StepContext, params: dict[str, Any]) -> Comparison:
         graph_a=graph_a,
         graph_b=graph_b,
         seed=config.seed,
+        map_a=None
+        if context.get("compare-map") is None
+        else (context["umap-2d"].coordinates[match.rows_a]),
+        map_b=context.get("compare-map"),
     )
 
 

@@ -33,6 +33,7 @@ MODULES: tuple[str, ...] = (
     "pages/index.js",
     "pages/projections.js",
     "pages/clusters.js",
+    "pages/compare.js",
     "pages/gallery.js",
     "start.js",
     "main.js",

@@ -39,6 +39,7 @@ def js(harness: Path, open_page):
 def test_loading_the_bundle_registers_one_namespace(js):
     assert js("Object.keys(window.reportgen.controllers).sort()") == [
         "clusters",
+        "compare",
         "gallery",
         "index",
         "projections",

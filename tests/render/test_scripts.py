@@ -86,4 +86,4 @@ def test_every_namespace_member_used_is_registered():
     controllers = {
         m for text in texts for m in re.findall(r"^reportgen\.controllers\.(\w+) =", text, re.M)
     }
-    assert controllers == {"index", "projections", "clusters", "gallery"}
+    assert controllers == {"index", "projections", "clusters", "compare", "gallery"}

@@ -74,6 +74,7 @@ def compute_umap(
     min_dist: float = 0.1,
     n_epochs: int | None = None,
     seed: int = 0,
+    start: np.ndarray | None = None,
 ) -> Projection:
     """UMAP ("umap-2d" or "umap-3d") of the vectors over the build's kNN graph.
 
@@ -99,6 +100,9 @@ def compute_umap(
         min_dist: 0 <= min_dist <= 1 (umap-learn's spread).
         n_epochs: >= 1, or None for umap-learn's default (500 up to 10,000 points, else 200).
         seed: the random state, 0 <= seed < 2**32.
+        start: (N, n_components) starting coordinates instead of the spectral layout (the
+            other run's map, so that a comparison's two maps line up); umap-learn rescales
+            them to its own range first.
 
     Returns:
         A Projection with float32 (N, n_components) coordinates; parameters hold the
@@ -120,13 +124,17 @@ def compute_umap(
     if n < 3:
         raise AnalysisError(f"UMAP needs at least 3 points, got N = {n}")
 
+    if start is not None and start.shape != (n, n_components):
+        raise AnalysisError(f"UMAP's start has shape {start.shape}, not ({n}, {n_components})")
     notes = []
     used_neighbors, note = fit_n_neighbors(n, graph.k, n_neighbors)
     if note:
         notes.append(note)
     epochs = n_epochs if n_epochs is not None else (500 if n <= _UMAP_SMALL_N else 200)
-    init = "spectral"
-    if n < _UMAP_MIN_N_SPECTRAL[n_components]:
+    init: str | np.ndarray = "spectral"
+    if start is not None:
+        init = start
+    elif n < _UMAP_MIN_N_SPECTRAL[n_components]:
         init = "random"
         notes.append(
             f"init 'random' instead of 'spectral': N = {n} is too small for the spectral "
@@ -184,7 +192,7 @@ def compute_umap(
             "n_neighbors": used_neighbors,
             "min_dist": float(min_dist),
             "n_epochs": epochs,
-            "init": init,
+            "init": init if isinstance(init, str) else "given",
             "metric": graph.metric,
             "seed": seed,
         },

@@ -4,7 +4,13 @@ the labels by change and the items that moved most, each with its neighbours in 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
+
+from reportgen.analysis.compare import Comparison, neighbor_overlap
+from reportgen.analysis.scale import row_keys
+from reportgen.render.figures import PLOTLY_CONFIG, base_layout, data_ref, text_ref
 from reportgen.render.inputs import RenderInput
 from reportgen.render.pages.index import WhatChanged, what_changed
 from reportgen.render.pages.page import Page
@@ -36,6 +42,73 @@ class MovedItem:
     in_b: list[Neighbour]
 
 
+# The two maps draw at most this many matched items (a seeded sample above it, said).
+MAP_POINTS = 5_000
+
+
+def map_figure(side: str) -> dict[str, Any]:
+    """One run's UMAP 2D of the sampled matched items (``compare.<side>x`` …), coloured by
+    each item's neighbourhood overlap, the same items in the same order in both maps (the
+    page's script links them by point number)."""
+    trace = {
+        "type": "scatter",
+        "mode": "markers",
+        "x": data_ref(f"compare.{side}x"),
+        "y": data_ref(f"compare.{side}y"),
+        "customdata": data_ref("compare.rows"),
+        "text": text_ref("compare.labels"),
+        "marker": {
+            "size": 5,
+            "color": data_ref("compare.overlap"),
+            "colorscale": "Viridis",
+            "cmin": 0,
+            "cmax": 1,
+            "opacity": 0.8,
+            "colorbar": {"title": {"text": "overlap"}, "thickness": 12},
+        },
+        "hovertemplate": "#%{customdata} %{text}<br>overlap %{marker.color:.2f}<extra></extra>",
+    }
+    layout = base_layout(
+        height=460,
+        hovermode="closest",
+        xaxis={"visible": False},
+        yaxis={"visible": False, "scaleanchor": "x"},
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+    )
+    return {"traces": [trace], "layout": layout, "config": PLOTLY_CONFIG}
+
+
+def _map_script(inputs: RenderInput, comparison: Comparison) -> tuple[dict[str, Any], int]:
+    """The page's data block for the two maps, and how many items they show."""
+    if comparison.map_a is None or comparison.map_b is None:
+        return {"figures": {}, "data": {}}, 0
+    points = len(comparison.match.rows_a)
+    shown = np.arange(points)
+    if points > MAP_POINTS:
+        keys = row_keys(shown, inputs.config.seed)
+        shown = np.sort(np.argsort(keys, kind="stable")[:MAP_POINTS])
+    rows = comparison.match.rows_a[shown]
+    labels = inputs.dataset.labels
+    overlap = neighbor_overlap(comparison.shared, comparison.k)[shown]
+
+    def axis(values: np.ndarray) -> list[float]:
+        return [round(float(value), 4) for value in values]
+
+    data = {
+        "compare": {
+            "ax": axis(comparison.map_a[shown, 0]),
+            "ay": axis(comparison.map_a[shown, 1]),
+            "bx": axis(comparison.map_b[shown, 0]),
+            "by": axis(comparison.map_b[shown, 1]),
+            "rows": [int(row) for row in rows],
+            "labels": [labels[row] if labels is not None else "" for row in rows],
+            "overlap": axis(overlap),
+        }
+    }
+    figures = {"map-a": map_figure("a"), "map-b": map_figure("b")}
+    return {"figures": figures, "data": data}, len(shown)
+
+
 @dataclass(frozen=True)
 class ComparePage:
     """Context of ``compare.html``."""
@@ -47,6 +120,9 @@ class ComparePage:
     k: int
     has_labels: bool
     has_text: bool
+    script: dict[str, Any]  # the two maps' figures and data
+    map_points: int  # items the maps show (0: no maps, without UMAP)
+    map_of: int  # of how many matched items
 
 
 def compare_page(inputs: RenderInput) -> ComparePage:
@@ -64,6 +140,7 @@ def compare_page(inputs: RenderInput) -> ComparePage:
     def text_of(row: int) -> str:
         return shorten(texts[row], _SNIPPET) if texts is not None else ""
 
+    script, map_points = _map_script(inputs, comparison)
     moved = []
     for item in comparison.moved:
         in_a, in_b = set(item["neighbors_a"]), set(item["neighbors_b"])
@@ -91,6 +168,9 @@ def compare_page(inputs: RenderInput) -> ComparePage:
         k=comparison.k,
         has_labels=labels is not None,
         has_text=texts is not None,
+        script=script,
+        map_points=map_points,
+        map_of=len(comparison.match.rows_a),
     )
 
 
@@ -101,4 +181,5 @@ PAGE = Page(
     template="pages/compare.html",
     context=compare_page,
     present=lambda inputs: inputs.analysis.comparison is not None,
+    plotly=True,
 )

@@ -4,6 +4,11 @@ interface PlotlyStatic {
   newPlot(element: HTMLElement, data: any[], layout?: object, config?: object): Promise<HTMLElement>;
   react(element: HTMLElement, data: any[], layout?: object, config?: object): Promise<HTMLElement>;
   Plots: { resize(element: HTMLElement): Promise<void> | void };
+  // Hover labels set from a script (compare.html links its two maps with them).
+  Fx: {
+    hover(element: HTMLElement, points: { curveNumber: number; pointNumber: number }[]): void;
+    unhover(element: HTMLElement): void;
+  };
 }
 
 interface Window {

@@ -1,0 +1,62 @@
+// @ts-check
+/* compare.html: the two runs' maps, linked. Hovering or clicking an item in one map
+ * highlights the same item in the other (both maps hold the same items in the same order);
+ * a click also sets the deep link compare.html#point=ROW, which opens the page on it. */
+
+/** @param {PageBlock} page @param {PageScope} scope @returns {null} */
+reportgen.controllers.compare = function (page, scope) {
+  var maps = ["map-a", "map-b"].map(function (name) {
+    return /** @type {any} */ (scope.all('[data-rg-figure="' + name + '"]')[0]);
+  });
+  if (!maps[0] || !maps[1] || !window.Plotly) { return null; }
+  /** @type {number[]} */
+  var rows = reportgen.lookup(page.data, "compare.rows") || [];
+  var linking = false;
+
+  /** Show item `index` (its point number in both maps) in both maps' hover labels.
+   * @param {number} index */
+  function highlight(index) {
+    linking = true;
+    maps.forEach(function (map) {
+      window.Plotly.Fx.hover(map, [{ curveNumber: 0, pointNumber: index }]);
+    });
+    linking = false;
+  }
+
+  function link() {
+    maps.forEach(function (map, side) {
+      var other = maps[1 - side];
+      map.on("plotly_hover", function (/** @type {any} */ event) {
+        if (linking || !event.points || !event.points.length) { return; }
+        linking = true;
+        window.Plotly.Fx.hover(other, [{ curveNumber: 0, pointNumber: event.points[0].pointNumber }]);
+        linking = false;
+      });
+      map.on("plotly_unhover", function () {
+        if (linking) { return; }
+        window.Plotly.Fx.unhover(other);
+      });
+      map.on("plotly_click", function (/** @type {any} */ event) {
+        if (!event.points || !event.points.length) { return; }
+        var index = event.points[0].pointNumber;
+        scope.setHash("point=" + rows[index]);
+        highlight(index);
+      });
+    });
+    var wanted = scope.hash().point;
+    var index = wanted === undefined ? -1 : rows.indexOf(Number(wanted));
+    if (index >= 0) { highlight(index); }
+    maps[0].setAttribute("data-linked", "true");
+  }
+
+  // The figures draw asynchronously (drawFigures): link them once both have drawn.
+  function whenDrawn() {
+    if (maps.every(function (map) { return map.getAttribute("data-drawn") === "true"; })) {
+      link();
+    } else {
+      window.setTimeout(whenDrawn, 50);
+    }
+  }
+  whenDrawn();
+  return null;
+};

@@ -114,6 +114,9 @@ def test_rows_matched_by_id_in_shuffled_order_give_the_in_order_comparison(workd
     args += ["--id-column", "item_id"]
     assert main([*args, "--out", "in-order", "--compare-with", "old.parquet"]) == 0
     assert main([*args, "--out", "shuffled", "--compare-with", "old-shuffled.parquet"]) == 0
+    inputs = json.loads((workdir / "in-order" / "report.json").read_text())["provenance"]["inputs"]
+    assert [i["role"] for i in inputs] == ["vectors", "compared vectors"]
+    assert inputs[1]["name"] == "old.parquet" and len(inputs[1]["sha256"]) == 64
     in_order = json.loads((workdir / "in-order" / "report.json").read_text())["comparison"]
     shuffled = json.loads((workdir / "shuffled" / "report.json").read_text())["comparison"]
     assert in_order["matched_by"] == "id"

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from reportgen.analysis.neighbors import KnnGraph
+from reportgen.dataset import SourceFile
 from reportgen.errors import AnalysisError
 
 # Rows per block of the CKA's products: a float64 copy of a block of both runs stays under
@@ -306,6 +307,7 @@ class Comparison:
     confusion: tuple[dict, ...] = ()
     map_a: np.ndarray | None = None
     map_b: np.ndarray | None = None
+    sources: tuple[SourceFile, ...] = ()  # the other run's files, for the provenance
 
     def to_json(self) -> dict:
         """The ``comparison`` section of report.json (``with`` is added by the report)."""
@@ -356,6 +358,7 @@ def compare_runs(
     seed: int = 0,
     map_a: np.ndarray | None = None,
     map_b: np.ndarray | None = None,
+    sources: Sequence[SourceFile] = (),
 ) -> Comparison:
     """Every measure of what changed, on the M matched items (rows of the arguments in
     ``match``'s order): neighbourhood overlap of the runs' k neighbours (``indices_*``,
@@ -421,4 +424,5 @@ def compare_runs(
         confusion,
         map_a,
         map_b,
+        tuple(sources),
     )

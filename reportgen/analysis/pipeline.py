@@ -1204,6 +1204,7 @@ def _comparison(context: StepContext, params: dict[str, Any]) -> Comparison:
         if context.get("compare-map") is None
         else (context["umap-2d"].coordinates[match.rows_a]),
         map_b=context.get("compare-map"),
+        sources=other.sources,
     )
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import platform
+from collections.abc import Sequence
 from importlib import metadata
 from typing import Any
 
 from reportgen._version import __version__
 from reportgen.analysis.results import Analysis, cluster_names
 from reportgen.config import Config
-from reportgen.dataset import Dataset
+from reportgen.dataset import Dataset, SourceFile
 from reportgen.render.scatter import fit_sentence
 
 SCHEMA = "reportgen/report/v1"
@@ -44,14 +45,19 @@ def library_versions() -> dict[str, str]:
     return versions
 
 
-def build_provenance(dataset: Dataset, config: Config) -> dict[str, Any]:
-    """Where the site came from, without timestamps: versions, seed, config, input hashes."""
+def build_provenance(
+    dataset: Dataset, config: Config, compared: Sequence[SourceFile] = ()
+) -> dict[str, Any]:
+    """Where the site came from, without timestamps: versions, seed, config, input hashes
+    (``compared``: the files of the run compared with, as "compared vectors" …)."""
+    inputs = [{"role": s.role, "name": s.name, "sha256": s.sha256} for s in dataset.sources]
+    inputs += [{"role": f"compared {s.role}", "name": s.name, "sha256": s.sha256} for s in compared]
     return {
         "reportgen": __version__,
         "libraries": library_versions(),
         "seed": config.seed,
         "config": config.to_dict(for_provenance=True),
-        "inputs": [{"role": s.role, "name": s.name, "sha256": s.sha256} for s in dataset.sources],
+        "inputs": inputs,
     }
 
 

@@ -34,6 +34,8 @@ _LISTED = 20
 MOVED_LISTED = 20
 # CKA reads every matched row up to this many; above, a seeded sample of this many (stated).
 CKA_SAMPLE = 100_000
+# The comparison page's two maps draw at most this many matched items (a seeded sample).
+MAP_POINTS = 5_000
 
 
 @dataclass(frozen=True)
@@ -287,6 +289,8 @@ class Comparison:
         confusion: ``confusion_growth`` with labels, else ().
         map_a, map_b: float32 (M, 2): the matched items on this run's UMAP 2D and on the
             other run's, started from this run's (None without UMAP).
+        map_items: the matched items the page's maps draw (positions among the M, sorted):
+            all of them up to MAP_POINTS, else the MAP_POINTS with the smallest row keys.
         moved: the MOVED_LISTED items with the lowest overlap (ties: the earlier item),
             lowest first, each {"row", "overlap", "neighbors_a", "neighbors_b"}: this run's
             row of the item and of its k neighbours in A and in B, nearest first.
@@ -307,7 +311,14 @@ class Comparison:
     confusion: tuple[dict, ...] = ()
     map_a: np.ndarray | None = None
     map_b: np.ndarray | None = None
+    map_items: np.ndarray | None = None
     sources: tuple[SourceFile, ...] = ()  # the other run's files, for the provenance
+
+    @property
+    def item_overlap(self) -> np.ndarray:
+        """float64 (M,): each matched item's neighbourhood overlap (Jaccard of its k
+        neighbours in the two runs), in ``match``'s order."""
+        return neighbor_overlap(self.shared, self.k)
 
     def to_json(self) -> dict:
         """The ``comparison`` section of report.json (``with`` is added by the report)."""
@@ -408,6 +419,12 @@ def compare_runs(
         run: {"method": graph.method, "recall": graph.recall}
         for run, graph in (("a", graph_a), ("b", graph_b))
     }
+    map_items = None
+    if map_a is not None and map_b is not None:
+        map_items = np.arange(points)
+        if points > MAP_POINTS:
+            keys = row_keys(map_items, seed)
+            map_items = np.sort(np.argsort(keys, kind="stable")[:MAP_POINTS])
     return Comparison(
         match,
         shared,
@@ -424,5 +441,6 @@ def compare_runs(
         confusion,
         map_a,
         map_b,
+        map_items,
         tuple(sources),
     )

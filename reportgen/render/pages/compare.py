@@ -8,8 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from reportgen.analysis.compare import Comparison, neighbor_overlap
-from reportgen.analysis.scale import row_keys
+from reportgen.analysis.compare import Comparison
 from reportgen.render.figures import PLOTLY_CONFIG, base_layout, data_ref, text_ref
 from reportgen.render.inputs import RenderInput
 from reportgen.render.pages.index import WhatChanged, what_changed
@@ -40,10 +39,6 @@ class MovedItem:
     overlap: float
     in_a: list[Neighbour]
     in_b: list[Neighbour]
-
-
-# The two maps draw at most this many matched items (a seeded sample above it, said).
-MAP_POINTS = 5_000
 
 
 def map_figure(side: str) -> dict[str, Any]:
@@ -80,16 +75,12 @@ def map_figure(side: str) -> dict[str, Any]:
 
 def _map_script(inputs: RenderInput, comparison: Comparison) -> tuple[dict[str, Any], int]:
     """The page's data block for the two maps, and how many items they show."""
-    if comparison.map_a is None or comparison.map_b is None:
+    shown = comparison.map_items
+    if comparison.map_a is None or comparison.map_b is None or shown is None:
         return {"figures": {}, "data": {}}, 0
-    points = len(comparison.match.rows_a)
-    shown = np.arange(points)
-    if points > MAP_POINTS:
-        keys = row_keys(shown, inputs.config.seed)
-        shown = np.sort(np.argsort(keys, kind="stable")[:MAP_POINTS])
     rows = comparison.match.rows_a[shown]
     labels = inputs.dataset.labels
-    overlap = neighbor_overlap(comparison.shared, comparison.k)[shown]
+    overlap = comparison.item_overlap[shown]
 
     def axis(values: np.ndarray) -> list[float]:
         return [round(float(value), 4) for value in values]

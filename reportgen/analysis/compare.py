@@ -34,6 +34,8 @@ _LISTED = 20
 MOVED_LISTED = 20
 # CKA reads every matched row up to this many; above, a seeded sample of this many (stated).
 CKA_SAMPLE = 100_000
+# What ``Comparison.votes`` codes mean, by code.
+VOTE_NAMES = ("right in both", "wrong in both", "right only in A", "right only in B")
 # The comparison page's two maps draw at most this many matched items (a seeded sample).
 MAP_POINTS = 5_000
 
@@ -211,6 +213,39 @@ def label_changes(
     return sorted(rows, key=lambda row: (row["change"], row["label"]))
 
 
+def vote_changes(correct_a: np.ndarray, correct_b: np.ndarray) -> np.ndarray:
+    """int8 codes of VOTE_NAMES from each item's vote being right in A and in B."""
+    codes = np.where(correct_a, 0, 1).astype(np.int8)  # right in both / wrong in both
+    codes[correct_a & ~correct_b] = 2
+    codes[~correct_a & correct_b] = 3
+    return codes
+
+
+def label_similarity(vectors: np.ndarray, labels: Sequence[str]) -> dict:
+    """Mean cosine similarity of distinct pairs of items with the same label ("within"),
+    with different labels ("between"), and their difference ("gap": how much closer an
+    item is to its own label's items than to the others'), exact over all rows (from each
+    label's sum of unit vectors, like the similarity page)."""
+    from reportgen.analysis.similarity import pair_means
+    from reportgen.engine.local import group_sums_block
+
+    names, codes = np.unique(np.asarray(labels, dtype=str), return_inverse=True)
+    codes = codes.reshape(-1).astype(np.int64)
+    sums = np.zeros((len(names), vectors.shape[1]), dtype=np.float64)
+    nonzero = np.zeros(len(names), dtype=np.int64)
+    for start in range(0, len(vectors), _CKA_BLOCK_ROWS):
+        block = slice(start, start + _CKA_BLOCK_ROWS)
+        present, block_sums, block_nonzero = group_sums_block(
+            vectors[block], codes[block], len(names), True
+        )
+        sums[present] += block_sums
+        nonzero += block_nonzero
+    sizes = np.bincount(codes, minlength=len(names)).astype(np.int64)
+    _, within, between = pair_means(sums, sizes, nonzero)
+    gap = None if within is None or between is None else within - between
+    return {"within": within, "between": between, "gap": gap}
+
+
 def confusion_growth(
     indices_a: np.ndarray, indices_b: np.ndarray, labels: Sequence[str], top: int = 10
 ) -> list[dict]:
@@ -287,6 +322,10 @@ class Comparison:
         clusters: ``cluster_agreement`` of the two runs' k-means with the same k, with
             "k"; None without clusters.
         confusion: ``confusion_growth`` with labels, else ().
+        similarity: per run ("a", "b"), ``label_similarity`` of its matched items, with
+            labels; else None.
+        votes: int8 (M,) with labels, else None: each matched item's kNN vote in the two
+            runs (VOTE_NAMES: right in both, wrong in both, right only in A, only in B).
         map_a, map_b: float32 (M, 2): the matched items on this run's UMAP 2D and on the
             other run's, started from this run's (None without UMAP).
         map_items: the matched items the page's maps draw (positions among the M, sorted):
@@ -313,6 +352,8 @@ class Comparison:
     map_b: np.ndarray | None = None
     map_items: np.ndarray | None = None
     sources: tuple[SourceFile, ...] = ()  # the other run's files, for the provenance
+    similarity: dict | None = None
+    votes: np.ndarray | None = None
 
     @property
     def item_overlap(self) -> np.ndarray:
@@ -334,6 +375,7 @@ class Comparison:
                 "per_label": self.labels,
             }
         return {
+            "mode": "items",
             "matched_by": match.by,
             "points": points,
             "only_in_a": match.only_in_a,
@@ -351,7 +393,15 @@ class Comparison:
             "clusters": self.clusters,
             "moved": list(self.moved),
             "confusion_growth": list(self.confusion),
+            "label_similarity": None
+            if self.similarity is None
+            else {**self.similarity, "gap_change": _gap_change(self.similarity)},
         }
+
+
+def _gap_change(similarity: dict) -> float | None:
+    gap_a, gap_b = similarity["a"]["gap"], similarity["b"]["gap"]
+    return None if gap_a is None or gap_b is None else gap_b - gap_a
 
 
 def compare_runs(
@@ -375,7 +425,7 @@ def compare_runs(
     ``match``'s order): neighbourhood overlap of the runs' k neighbours (``indices_*``,
     (M, k), rows among the matched items), CKA (on a seeded sample of CKA_SAMPLE rows
     above that), kNN label accuracy per run and per label, and cluster agreement."""
-    from reportgen.analysis.findings import knn_label_accuracy
+    from reportgen.analysis.findings import knn_label_accuracy, knn_vote_correct
     from reportgen.analysis.scale import row_keys
 
     k = indices_a.shape[1]
@@ -390,6 +440,7 @@ def compare_runs(
         else (linear_cka(vectors_a, vectors_b))
     )
     accuracy_a = accuracy_b = None
+    similarity = votes = None
     changes: list[dict] = []
     confusion: tuple[dict, ...] = ()
     if labels is not None:
@@ -397,6 +448,13 @@ def compare_runs(
         accuracy_b = knn_label_accuracy(graph_b, labels, k)
         changes = label_changes(accuracy_a, accuracy_b, Counter(labels))
         confusion = tuple(confusion_growth(indices_a, indices_b, labels))
+        similarity = {
+            "a": label_similarity(vectors_a, labels),
+            "b": label_similarity(vectors_b, labels),
+        }
+        votes = vote_changes(
+            knn_vote_correct(graph_a, labels, k), knn_vote_correct(graph_b, labels, k)
+        )
     clusters = None
     if clusters_a is not None and clusters_b is not None:
         clusters = {
@@ -443,4 +501,6 @@ def compare_runs(
         map_b,
         map_items,
         tuple(sources),
+        similarity,
+        votes,
     )

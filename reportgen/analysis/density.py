@@ -22,7 +22,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["DENSITY_BINS", "MIN_BINS", "Density", "compute_density", "density_bins", "log_levels"]
+__all__ = [
+    "DENSITY_BINS",
+    "MIN_BINS",
+    "Density",
+    "axis_range",
+    "compute_density",
+    "density_bins",
+    "log_levels",
+]
 
 DENSITY_BINS = 256
 MIN_BINS = 64
@@ -56,7 +64,9 @@ class Density:
         return int(self.counts.sum())
 
 
-def _axis_range(values: np.ndarray) -> tuple[float, float]:
+def axis_range(values: np.ndarray) -> tuple[float, float]:
+    """The grid's range on one axis: the values' minimum to maximum (widened by 0.5 either
+    side when they are all the same)."""
     low, high = float(values.min()), float(values.max())
     if high <= low:  # a flat axis (a rank-1 PCA): one cell's worth either side
         return low - 0.5, high + 0.5
@@ -69,8 +79,15 @@ def _cells(values: np.ndarray, low: float, high: float, bins: int) -> np.ndarray
     return np.clip(scaled.astype(np.int64), 0, bins - 1)
 
 
-def compute_density(key: str, coordinates: np.ndarray, bins: int = DENSITY_BINS) -> Density:
-    """The ``bins`` x ``bins`` histogram of ``coordinates`` (N, 2) over their range.
+def compute_density(
+    key: str,
+    coordinates: np.ndarray,
+    bins: int = DENSITY_BINS,
+    x_range: tuple[float, float] | None = None,
+    y_range: tuple[float, float] | None = None,
+) -> Density:
+    """The ``bins`` x ``bins`` histogram of ``coordinates`` (N, 2) over their range, or over
+    ``x_range`` and ``y_range`` when given (values outside count in the edge cells).
 
     Counting is integer (``np.bincount`` of each point's cell), so the result does not
     depend on the order of the points and sums to N exactly. Raises ValueError for an
@@ -83,8 +100,8 @@ def compute_density(key: str, coordinates: np.ndarray, bins: int = DENSITY_BINS)
         raise ValueError("no coordinates to count")
     if bins < 1:
         raise ValueError(f"bins={bins} must be at least 1")
-    x_range = _axis_range(coordinates[:, 0])
-    y_range = _axis_range(coordinates[:, 1])
+    x_range = x_range or axis_range(coordinates[:, 0])
+    y_range = y_range or axis_range(coordinates[:, 1])
     columns = _cells(coordinates[:, 0], *x_range, bins)
     rows = _cells(coordinates[:, 1], *y_range, bins)
     counts = np.bincount(rows * bins + columns, minlength=bins * bins).reshape(bins, bins)

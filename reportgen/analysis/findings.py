@@ -51,11 +51,32 @@ class Finding:
         return {"count": self.count, "rows": rows}
 
 
-def knn_label_accuracy(graph: KnnGraph, labels: list[str], k: int) -> dict:
-    """Leave-one-out accuracy of a majority vote of each point's first k neighbours.
+def knn_vote_correct(graph: KnnGraph, labels: list[str], k: int) -> np.ndarray:
+    """bool (N,): whether a majority vote of each point's first k neighbours gives its own
+    label (leave-one-out: the graph never holds the point itself). A tie goes to the tied
+    label of the nearest neighbour (the earliest in the row). ``k`` is capped at
+    ``graph.k``; AnalysisError for k < 1 or ``labels`` not of length N."""
+    k = _graph_k(graph, k)
+    if len(labels) != graph.n:
+        raise AnalysisError(f"labels has {len(labels)} values, the graph {graph.n} points")
+    _, codes = np.unique(np.asarray(labels, dtype=str), return_inverse=True)
+    codes = codes.reshape(-1)
+    votes = codes[graph.indices[:, :k]]
+    predicted = np.empty(graph.n, dtype=codes.dtype)
+    step = max(1, _VOTE_BLOCK // (k * k))
+    for start in range(0, graph.n, step):
+        block = votes[start : start + step]
+        # How many of the row's votes share each position's label; the first position that
+        # reaches the maximum is the earliest neighbour among the tied labels.
+        support = (block[:, :, None] == block[:, None, :]).sum(axis=2)
+        winner = np.argmax(support == support.max(axis=1, keepdims=True), axis=1)
+        predicted[start : start + len(block)] = block[np.arange(len(block)), winner]
+    return predicted == codes
 
-    The graph never holds the point itself, so each point is predicted from the others. A tie
-    goes to the tied label of the nearest neighbour (the earliest in the row).
+
+def knn_label_accuracy(graph: KnnGraph, labels: list[str], k: int) -> dict:
+    """Leave-one-out accuracy of a majority vote of each point's first k neighbours
+    (``knn_vote_correct``), overall and per label.
 
     Args:
         graph: the build's kNN graph (N points).
@@ -69,24 +90,11 @@ def knn_label_accuracy(graph: KnnGraph, labels: list[str], k: int) -> dict:
     Raises:
         AnalysisError: k < 1 or ``labels`` not of length N.
     """
-    k = _graph_k(graph, k)
-    if len(labels) != graph.n:
-        raise AnalysisError(f"labels has {len(labels)} values, the graph {graph.n} points")
+    correct = knn_vote_correct(graph, labels, k)
     names, codes = np.unique(np.asarray(labels, dtype=str), return_inverse=True)
     codes = codes.reshape(-1)
-    votes = codes[graph.indices[:, :k]]
-    predicted = np.empty(graph.n, dtype=codes.dtype)
-    step = max(1, _VOTE_BLOCK // (k * k))
-    for start in range(0, graph.n, step):
-        block = votes[start : start + step]
-        # How many of the row's votes share each position's label; the first position that
-        # reaches the maximum is the earliest neighbour among the tied labels.
-        support = (block[:, :, None] == block[:, None, :]).sum(axis=2)
-        winner = np.argmax(support == support.max(axis=1, keepdims=True), axis=1)
-        predicted[start : start + len(block)] = block[np.arange(len(block)), winner]
-    correct = predicted == codes
     per_label = {str(name): float(correct[codes == code].mean()) for code, name in enumerate(names)}
-    return {"k": k, "overall": float(correct.mean()), "per_label": per_label}
+    return {"k": _graph_k(graph, k), "overall": float(correct.mean()), "per_label": per_label}
 
 
 def near_duplicates(graph: KnnGraph, threshold: float = 0.99) -> Finding:

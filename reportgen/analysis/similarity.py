@@ -128,7 +128,7 @@ def compute_similarity(
     sizes = np.bincount(groups, minlength=n_groups).astype(np.int64)
     centroid_sim = _cosine_matrix(sums)
     order = _centroid_order(centroid_sim)
-    within_per_group, within_mean, between_mean = _pair_means(sums, sizes, nonzero)
+    within_per_group, within_mean, between_mean = pair_means(sums, sizes, nonzero)
 
     rank = np.empty(n_groups, dtype=np.int64)
     rank[order] = np.arange(n_groups)
@@ -274,10 +274,11 @@ def _centroid_order(centroid_sim: np.ndarray) -> np.ndarray:
     return leaves_list(tree).astype(np.int64)
 
 
-def _pair_means(
+def pair_means(
     sums: np.ndarray, sizes: np.ndarray, nonzero: np.ndarray
 ) -> tuple[tuple[float | None, ...], float | None, float | None]:
-    """Exact mean cosine similarity of distinct pairs: per group, within, between."""
+    """Exact mean cosine similarity of distinct pairs from each group's sum of unit vectors
+    (L, D), size and nonzero count (L,): per group, within groups, between groups."""
     squared = np.einsum("ij,ij->i", sums, sums)
     within_sums = squared - nonzero
     within_pairs = sizes * (sizes - 1)

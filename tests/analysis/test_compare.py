@@ -154,3 +154,59 @@ def test_confusion_growth_counts_the_edges_between_labels_in_both_runs():
         {"a": "y", "b": "z", "edges_a": 0, "edges_b": 1, "change": 1},
     ]
     assert confusion_growth(a, a, labels) == []
+
+
+def test_label_similarity_equals_the_mean_over_pairs():
+    from reportgen.analysis.compare import label_similarity
+
+    rng = np.random.default_rng(8)
+    vectors = rng.normal(size=(60, 5)).astype(np.float32)
+    vectors[7] = 0  # a zero vector: similarity 0 to everything, counted in its label
+    labels = [f"g{i % 3}" for i in range(60)]
+    unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-30)
+    cosine = unit.astype(np.float64) @ unit.T.astype(np.float64)
+    same = np.equal.outer(labels, labels)
+    distinct = ~np.eye(60, dtype=bool)
+    result = label_similarity(vectors, labels)
+    assert result["within"] == pytest.approx(cosine[same & distinct].mean(), abs=1e-9)
+    assert result["between"] == pytest.approx(cosine[~same].mean(), abs=1e-9)
+    assert result["gap"] == pytest.approx(result["within"] - result["between"], abs=1e-15)
+
+
+def test_each_item_s_vote_in_both_runs_and_the_maps_sample(run, monkeypatch):
+    import reportgen.analysis.compare as compare
+    from reportgen.analysis.compare import VOTE_NAMES, compare_runs, vote_changes
+    from reportgen.analysis.findings import knn_vote_correct
+
+    right_a = np.array([True, True, False, False])
+    right_b = np.array([True, False, True, False])
+    codes = vote_changes(right_a, right_b)
+    assert [VOTE_NAMES[code] for code in codes] == [
+        "right in both", "right only in A", "right only in B", "wrong in both",
+    ]  # fmt: skip
+    vectors, labels = run
+    graph = compute_knn_graph(vectors, 10)
+    correct = knn_vote_correct(graph, labels, 10)
+    assert correct.mean() == knn_label_accuracy(graph, labels, 10)["overall"]
+    # A run with one label's vectors shuffled: its items' votes are lost, the others kept.
+    rng = np.random.default_rng(1)
+    other = vectors.copy()
+    c1 = np.flatnonzero(np.array(labels) == "c1")
+    other[c1] = vectors[rng.choice(len(vectors), size=len(c1))]
+    graph_b = compute_knn_graph(other, 10)
+    match = match_rows(len(vectors), len(other))
+    monkeypatch.setattr(compare, "MAP_POINTS", 100)
+    maps = np.zeros((len(vectors), 2), dtype=np.float32)
+    result = compare_runs(
+        match, vectors, other, graph.indices, graph_b.indices, labels=labels,
+        clusters_a=None, clusters_b=None, graph_a=graph, graph_b=graph_b, map_a=maps, map_b=maps,
+    )  # fmt: skip
+    lost = result.votes == VOTE_NAMES.index("right only in A")
+    in_c1 = np.isin(np.arange(len(vectors)), c1)
+    # c1's items lost their votes; the few others that did sit where c1's vectors now are.
+    assert lost[in_c1].sum() > len(c1) / 2 and lost[~in_c1].sum() < lost[in_c1].sum() / 5
+    assert (
+        result.item_overlap[c1].mean() < 0.5 < result.item_overlap[~np.isin(range(400), c1)].mean()
+    )
+    assert len(result.map_items) == 100 and np.all(np.diff(result.map_items) > 0)
+    assert result.similarity["a"]["gap"] > result.similarity["b"]["gap"]

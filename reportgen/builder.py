@@ -95,7 +95,9 @@ def run_build(
     if other is None and config.compare.with_ is not None:
         # Read before the analysis, so that a bad file stops the build at once.
         with progress.step("load comparison"):
-            other = load_comparison(config.compare.with_, config.input)
+            other = load_comparison(
+                config.compare.with_, config.input, metadata=config.compare.metadata
+            )
     with _engine_session(config, progress, dataset) as (dataset, engine):
         results = analyze(dataset, config, progress, cache, engine=engine, other=other)
     with progress.step("render"):

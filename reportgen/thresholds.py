@@ -45,6 +45,12 @@ _ALIASES: dict[str, str] = {
     "knn_label_accuracy_change": "comparison.knn_label_accuracy.change",
     "compare_ari": "comparison.clusters.ari",
     "compare_nmi": "comparison.clusters.nmi",
+    "label_gap_change": "comparison.label_similarity.gap_change",
+    # How far apart --compare-with's different items are (drift): higher is worse.
+    "drift_auc": "comparison.domain_classifier.auc",
+    "mmd": "comparison.mmd.mmd2",
+    "mmd_p_value": "comparison.mmd.p_value",
+    "centroid_distance": "comparison.centroid_distance.euclidean",
 }
 
 # Every numeric path a report can hold besides the views' and the per-label accuracies.
@@ -76,6 +82,16 @@ _OTHER_PATHS: tuple[str, ...] = (
     "comparison.knn_label_accuracy.change",
     "comparison.clusters.ari",
     "comparison.clusters.nmi",
+    "comparison.label_similarity.a.gap",
+    "comparison.label_similarity.b.gap",
+    "comparison.label_similarity.gap_change",
+    "comparison.points_a",
+    "comparison.points_b",
+    "comparison.domain_classifier.auc",
+    "comparison.mmd.mmd2",
+    "comparison.mmd.p_value",
+    "comparison.centroid_distance.euclidean",
+    "comparison.centroid_distance.cosine",
 )
 _PER_LABEL = re.compile(r"^findings\.knn_label_accuracy\.per_label\..+$")
 
@@ -206,7 +222,12 @@ def why_missing(report: Mapping[str, Any], path: str) -> str:
     if parts[0] == "comparison":
         if report.get("comparison") is None:
             return "nothing was compared: give --compare-with OTHER"
-        if parts[1] == "knn_label_accuracy":
+        drift = report["comparison"].get("mode") == "drift"
+        if drift and parts[1] not in ("domain_classifier", "mmd", "centroid_distance"):
+            return "the two runs hold different items (drift), so no item is compared with itself"
+        if not drift and parts[1] in ("domain_classifier", "mmd", "centroid_distance"):
+            return "the two runs hold the same items: drift compares two different sets"
+        if parts[1] in ("knn_label_accuracy", "label_similarity"):
             return "there is no label column"
         return "the clusters were turned off or could not run"
     return "this build did not compute it"

@@ -95,6 +95,8 @@ def test_what_changed_names_the_label_that_regressed(tmp_path, runs):
     growth = report["comparison"]["confusion_growth"]
     assert growth and all("c2" in (row["a"], row["b"]) for row in growth[:3])
     assert "The label pairs whose confusion grew most" in page
+    assert "No maps: UMAP 2D is off in this build" in page  # built with umap=False
+    assert "both graphs exact" in page
 
 
 def _parquet(path, vectors, ids, labels) -> None:
@@ -139,6 +141,7 @@ def test_runs_that_cannot_be_matched_are_exit_2_before_the_analysis(workdir, run
     duplicated = [*ids[:-1], ids[5]]
     _parquet(workdir / "dup.parquet", b, duplicated, labels)
     np.save(workdir / "short.npy", b[:300])
+    np.save(workdir / "narrow.npy", b[:300, :12])
     args = ["build", "new.parquet", "--vector-columns", "v0:v23", "--no-umap", "--no-tsne", "-q"]
     assert main([*args, "--out", "site"]) == 0
     before = read_tree(workdir / "site")
@@ -146,7 +149,9 @@ def test_runs_that_cannot_be_matched_are_exit_2_before_the_analysis(workdir, run
         (["--compare-with", "dup.parquet", "--id-column", "item_id"],
          "dup.parquet: row 399, column item_id: id 'item-0005' of the run compared with "
          "is on rows 5 and 399"),
-        (["--compare-with", "short.npy"], "this run has 400 rows and the run compared with 300"),
+        (["--compare-with", "narrow.npy"],
+         "this run has 400 rows of 24 dimensions and the run compared with 300 of 12"),
+        (["--compare-with", "narrow.npy", "--compare-metadata", "missing.tsv"], "missing.tsv"),
         (["--compare-with", "short.npy", "--id-column", "item_id"],
          "the run compared with has no such column"),
         (["--compare-with", "missing.npy"], "missing.npy"),
@@ -168,3 +173,83 @@ def test_an_unchanged_rebuild_with_a_comparison_is_byte_identical_from_the_cache
     assert read_tree(tmp_path / "one") == read_tree(tmp_path / "two")
     cached = sorted(p.name.split("-")[0:3] for p in (tmp_path / "cache").glob("compare-*"))
     assert cached  # the other run's graph and k-means are cached
+
+
+def test_rows_matched_by_an_id_in_the_other_run_s_metadata_file(workdir, runs):
+    a, labels, b = runs
+    ids = [f"item-{i:04d}" for i in range(N)]
+    order = np.random.default_rng(2).permutation(N)
+    _parquet(workdir / "new.parquet", a, ids, labels)
+    np.save(workdir / "old.npy", b[order])
+    # Two columns: a one-column TSV has no header row (the Embedding Projector's rule).
+    rows = "".join(f"{ids[i]}\t{labels[i]}\n" for i in order)
+    (workdir / "old.tsv").write_text("item_id\tlabel\n" + rows)
+    _parquet(workdir / "old.parquet", b, ids, labels)
+    args = ["build", "new.parquet", "--vector-columns", "v0:v23", "--no-umap", "--no-tsne", "-q"]
+    args += ["--id-column", "item_id"]
+    assert main([*args, "--out", "npy", "--compare-with", "old.npy",
+                 "--compare-metadata", "old.tsv"]) == 0  # fmt: skip
+    assert main([*args, "--out", "parquet", "--compare-with", "old.parquet"]) == 0
+    from_npy = json.loads((workdir / "npy" / "report.json").read_text())["comparison"]
+    from_parquet = json.loads((workdir / "parquet" / "report.json").read_text())["comparison"]
+    from_npy.pop("with"), from_parquet.pop("with")
+    from_npy["cka"]["value"] = pytest.approx(from_parquet["cka"]["value"], abs=1e-12)
+    assert from_npy == from_parquet and from_npy["matched_by"] == "id"
+    similarity = from_npy["label_similarity"]
+    assert similarity["gap_change"] == pytest.approx(
+        similarity["b"]["gap"] - similarity["a"]["gap"], abs=1e-15
+    )
+
+
+def _other_set(seed: int, n: int, shift: float) -> tuple[np.ndarray, list[str]]:
+    """Another set of items from the runs' classes (c0 to c3, from the same seed's centres),
+    moved by ``shift`` along every axis."""
+    rng = np.random.default_rng(7)
+    centres = {f"c{j}": 6 * rng.normal(size=D) for j in range(4)}
+    rng = np.random.default_rng(seed)
+    labels = [f"c{i % 4}" for i in range(n)]
+    vectors = np.stack([centres[name] + rng.normal(size=D) + shift for name in labels])
+    return vectors.astype(np.float32), labels
+
+
+def test_two_different_sets_of_items_are_compared_as_drift(workdir, runs, capsys):
+    a, labels, _ = runs
+    ids = [f"item-{i:04d}" for i in range(N)]
+    _parquet(workdir / "new.parquet", a, ids, labels)
+    same, same_labels = _other_set(1, 300, 0.0)
+    moved, moved_labels = _other_set(2, 300, 1.5)
+    _parquet(workdir / "same.parquet", same, [f"s{i}" for i in range(300)], same_labels)
+    _parquet(workdir / "moved.parquet", moved, [f"m{i}" for i in range(300)], moved_labels)
+    args = ["build", "new.parquet", "--vector-columns", "v0:v23", "--no-umap", "--no-tsne", "-q"]
+    args += ["--label-column", "label", "--metric", "euclidean"]
+    gate = ["--fail-over", "drift_auc=0.75"]
+    assert main([*args, "--out", "same", "--compare-with", "same.parquet", *gate]) == 0
+    assert main([*args, "--out", "moved", "--compare-with", "moved.parquet", *gate]) == 3
+    assert "comparison.domain_classifier.auc" in capsys.readouterr().err
+    same_report = json.loads((workdir / "same" / "report.json").read_text())["comparison"]
+    moved_report = json.loads((workdir / "moved" / "report.json").read_text())["comparison"]
+    assert same_report["mode"] == moved_report["mode"] == "drift"
+    assert (moved_report["points_a"], moved_report["points_b"]) == (N, 300)
+    assert same_report["domain_classifier"]["auc"] < 0.75 < moved_report["domain_classifier"]["auc"]
+    assert moved_report["mmd"]["p_value"] < 0.01 < same_report["mmd"]["p_value"]
+    distance = moved_report["centroid_distance"]["euclidean"]
+    assert distance == pytest.approx(1.5 * np.sqrt(D), rel=0.2)
+    assert {row["label"] for row in moved_report["per_label"]} == {"c0", "c1", "c2", "c3"}
+    # The page and the summary say it as two sets; a per-item gate cannot apply.
+    page = (workdir / "moved" / "compare.html").read_text()
+    assert "How far apart the two sets are" in page and "domain classifier ROC AUC" in page
+    assert "The labels whose items moved most" in page
+    summary = (workdir / "moved" / "summary.md").read_text()
+    assert "| label moved most |" in summary and "compare.html" in summary
+    code = main([*args, "--out", "moved", "--compare-with", "moved.parquet",
+                 "--fail-under", "neighbor_overlap=0.5"])  # fmt: skip
+    assert code == 2
+    assert "the two runs hold different items (drift)" in capsys.readouterr().err
+    # Two sets of the same size are matched by position unless --compare-sets says otherwise.
+    np.save(workdir / "same-size.npy", _other_set(3, N, 1.5)[0])
+    assert main([*args, "--out", "sets", "--compare-with", "same-size.npy", "--compare-sets"]) == 0
+    sets = json.loads((workdir / "sets" / "report.json").read_text())["comparison"]
+    assert sets["mode"] == "drift" and sets["points_b"] == N and sets["per_label"] == []
+    code = main([*args, "--out", "sets", "--compare-with", "same-size.npy", "--compare-sets",
+                 "--id-column", "item_id"])  # fmt: skip
+    assert code == 2 and "give one of them" in capsys.readouterr().err

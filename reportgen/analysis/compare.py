@@ -36,6 +36,8 @@ MOVED_LISTED = 20
 CKA_SAMPLE = 100_000
 # What ``Comparison.votes`` codes mean, by code.
 VOTE_NAMES = ("right in both", "wrong in both", "right only in A", "right only in B")
+# The other run's map is a UMAP of all matched items (no sample yet): up to this many.
+COMPARE_MAP_MAX = 200_000
 # The comparison page's two maps draw at most this many matched items (a seeded sample).
 MAP_POINTS = 5_000
 

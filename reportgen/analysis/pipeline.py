@@ -24,6 +24,7 @@ from reportgen.analysis import records
 from reportgen.analysis.browser import Categories, encode_categories, stratified_sample
 from reportgen.analysis.clusters import Clustering, compute_clusters, describe_clusters
 from reportgen.analysis.compare import (
+    COMPARE_MAP_MAX,
     Comparison,
     RowMatch,
     compare_runs,
@@ -31,6 +32,7 @@ from reportgen.analysis.compare import (
     match_rows,
 )
 from reportgen.analysis.density import compute_density, density_bins
+from reportgen.analysis.drift import DRIFT_MAP_POINTS, Drift, drift_numbers, set_sample
 from reportgen.analysis.findings import (
     hubness,
     knn_label_accuracy,
@@ -260,7 +262,7 @@ def analysis_steps() -> tuple[Step, ...]:
             libraries=("numpy", "faiss-cpu", "pynndescent", "numba"),
             codec=Codec(records.encode_graph, _decode_compare_graph),
             progress="compare",
-            wanted=_comparing,
+            wanted=_matching,
         ),
         Step(
             "compare-clusters",
@@ -271,7 +273,7 @@ def analysis_steps() -> tuple[Step, ...]:
             libraries=_SKLEARN_LIBRARIES,
             codec=Codec(records.encode_partition, _decode_compare_partition),
             progress="compare",
-            wanted=lambda c: _comparing(c) and c.get("clusters") is not None,
+            wanted=lambda c: _matching(c) and c.get("clusters") is not None,
         ),
         Step(
             "compare-map",
@@ -295,7 +297,35 @@ def analysis_steps() -> tuple[Step, ...]:
                 "compare-map",
             ),
             progress="compare",
-            wanted=_comparing,
+            wanted=_matching,
+        ),
+        # Two different sets of items: how far apart they are, and both on one UMAP.
+        Step(
+            "drift",
+            _drift,
+            parents=(DATA,),
+            uses=("compare-match", "columns"),
+            params=_drift_params,
+            fingerprint=_drift_fingerprint,
+            libraries=_SKLEARN_LIBRARIES,
+            codec=Codec(lambda drift: ({}, drift.to_json()), _decode_drift),
+            progress="compare",
+            wanted=_drifting,
+        ),
+        Step(
+            "drift-map",
+            _drift_map,
+            parents=(DATA,),
+            uses=("compare-match",),
+            params=_drift_map_params,
+            fingerprint=lambda c: {"other": array_key(_other(c).vectors)},
+            libraries=("numpy", "scipy", "scikit-learn", "umap-learn", "pynndescent", "numba"),
+            codec=Codec(
+                lambda shared: ({"points": shared[0], "sets": shared[1], "rows": shared[2]}, None),
+                _decode_drift_map,
+            ),
+            progress="compare",
+            wanted=lambda c: _drifting(c) and c.get("umap-2d") is not None,
         ),
         Step("samples", _samples, uses=("columns",)),
     )
@@ -351,6 +381,10 @@ def client_needs_all_rows(config: Config, n: int) -> bool:
     ``blocked_above``). Else every pass over all rows goes through the engine, and this
     process reads only samples (``--engine dask``: the rows stay in the shards)."""
     if config.clusters.enabled and n <= config.clusters.blocked_above:
+        return True
+    if config.compare.with_ is not None:
+        # The comparison reads both runs' matched rows here (the other run is read by this
+        # process whatever the engine).
         return True
     return not among_size(
         n, config.scale.fit_sample, config.neighbors.among_sample_above, _fits_on_sample(config)
@@ -968,6 +1002,7 @@ def _assemble(context: StepContext) -> Analysis:
         knn_confusion=context["knn-confusion"],
         findings=context["findings"],
         comparison=context.get("comparison"),
+        drift=_drift_with_map(context),
         notes=tuple(notes),
         skipped=MappingProxyType(dict(context.skipped)),
     )
@@ -981,21 +1016,41 @@ def _comparing(context: StepContext) -> bool:
     return context.other is not None
 
 
-def _compare_match(context: StepContext, params: dict[str, Any]) -> RowMatch:
+def _matching(context: StepContext) -> bool:
+    """Comparing the same items (rows matched): compare.html's per-item measures."""
+    return _comparing(context) and context.get("compare-match") is not None
+
+
+def _drifting(context: StepContext) -> bool:
+    """Comparing two different sets of items (no match): compare.html's drift measures."""
+    return _comparing(context) and context.get("compare-match") is None
+
+
+def _compare_match(context: StepContext, params: dict[str, Any]) -> RowMatch | None:
+    """Which rows of the two runs are one item; None for two different sets of items."""
     dataset, other = context.dataset, context.other
     assert other is not None  # wanted only then
-    column = context.config.compare.id_column
+    column, as_sets = context.config.compare.id_column, context.config.compare.sets
+    if as_sets and column is not None:
+        raise ConfigError(
+            "--compare-sets compares two different sets of items and --id-column matches "
+            "the same items: give one of them"
+        )
     ids_a = ids_b = None
     if column is not None:
         ids_a = _id_values(dataset, column, "this run")
         ids_b = _id_values(other, column, "the run compared with")
-    match = match_rows(dataset.n, other.n, ids_a, ids_b)
+    match = None if as_sets else match_rows(dataset.n, other.n, ids_a, ids_b)
     if match is None:
-        raise ConfigError(
-            f"this run has {dataset.n} rows and the run compared with {other.n}: rows cannot "
-            "be matched by position; give --id-column (comparing two different sets of "
-            "items is not built yet)"
-        )
+        # Two different sets of items: compared as two samples of one space (drift).
+        if dataset.dim != other.dim:
+            raise ConfigError(
+                f"this run has {dataset.n} rows of {dataset.dim} dimensions and the run "
+                f"compared with {other.n} of {other.dim}: their rows cannot be matched by "
+                "position, and two different sets of items are compared in one space, which "
+                "needs the same dimension; give --id-column to match the same items"
+            )
+        return None
     if len(match.rows_a) <= context.config.compare.k:
         raise ConfigError(
             f"only {len(match.rows_a)} items are in both runs: comparing "
@@ -1041,7 +1096,7 @@ def _whole_match(context: StepContext) -> bool:
 
 
 def _compare_graph_a_wanted(context: StepContext) -> bool:
-    if not _comparing(context):
+    if not _matching(context):
         return False
     graph = context["knn-graph"]
     usable = graph.among == 0 and graph.k >= context.config.compare.k
@@ -1060,14 +1115,10 @@ def _compare_graph_params(context: StepContext) -> dict[str, Any]:
     return _graph_spec(context, min(width, n - 1), method)
 
 
-# The other run's map is a UMAP of all matched items (no sample yet): up to this many.
-COMPARE_MAP_MAX = 200_000
-
-
 def _compare_map_wanted(context: StepContext) -> bool:
     """Whether the other run gets a UMAP 2D beside this one's (compare.html)."""
     return (
-        _comparing(context)
+        _matching(context)
         and context.get("umap-2d") is not None
         and len(context["compare-match"].rows_a) <= COMPARE_MAP_MAX
     )
@@ -1206,6 +1257,107 @@ def _comparison(context: StepContext, params: dict[str, Any]) -> Comparison:
         map_b=context.get("compare-map"),
         sources=other.sources,
     )
+
+
+def _other(context: StepContext) -> Dataset:
+    other = context.other
+    assert other is not None  # the compare steps are wanted only then
+    return other
+
+
+def _other_labels(context: StepContext) -> list[str] | None:
+    """The other run's labels: its column of this run's label column's name, if it has one
+    (a Parquet or CSV run, a Projector config's metadata, --compare-metadata)."""
+    column = context.dataset.label_column
+    if column is None or context.dataset.labels is None:
+        return None
+    try:
+        return _other(context).column(column).as_text()
+    except KeyError:
+        return None
+
+
+def _drift_params(context: StepContext) -> dict[str, Any]:
+    return {
+        "metric": context.config.neighbors.metric,
+        "seed": context.config.seed,
+        "label_column": context.dataset.label_column,
+    }
+
+
+def _drift_fingerprint(context: StepContext) -> dict[str, Any]:
+    labels_a, labels_b = context.dataset.labels, _other_labels(context)
+    return {
+        "other": array_key(_other(context).vectors),
+        "labels_a": None if labels_a is None or labels_b is None else text_key(labels_a),
+        "labels_b": None if labels_b is None else text_key(labels_b),
+    }
+
+
+def _drift(context: StepContext, params: dict[str, Any]) -> Drift:
+    labels_b = _other_labels(context)
+    return drift_numbers(
+        context.dataset.vectors,
+        _other(context).vectors,
+        metric=params["metric"],
+        labels_a=context.dataset.labels if labels_b is not None else None,
+        labels_b=labels_b,
+        seed=params["seed"],
+    )
+
+
+def _decode_drift(arrays: Any, value: Any, context: StepContext, params: Any) -> Drift:
+    return Drift.from_json(value)
+
+
+def _drift_map_params(context: StepContext) -> dict[str, Any]:
+    config = context.config
+    return {
+        **_compare_map_params(context),
+        "metric": config.neighbors.metric,
+        "points": DRIFT_MAP_POINTS,
+    }
+
+
+def _drift_map(
+    context: StepContext, params: dict[str, Any]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Seeded samples of both sets on one UMAP 2D (fitted on both): float32 (S, 2) with
+    this run's points first, int8 (S,) 0 for this run, 1 for the other, and int64 (S,)
+    each point's row in its own run."""
+    from reportgen.analysis.projections.umap import compute_umap
+
+    a, b = context.dataset.vectors, _other(context).vectors
+    seed, size = params["seed"], params["points"]
+    rows_a, rows_b = set_sample(len(a), size, seed), set_sample(len(b), size, seed + 1)
+    pooled = np.ascontiguousarray(np.vstack([a[rows_a], b[rows_b]]), dtype=np.float32)
+    graph = compute_knn_graph(
+        pooled,
+        min(params["n_neighbors"] - 1, len(pooled) - 1),
+        metric=params["metric"],
+        method="exact",
+        seed=seed,
+    )
+    umap = {key: params[key] for key in ("n_neighbors", "min_dist", "n_epochs", "seed")}
+    projection = compute_umap(pooled, graph, 2, **umap)
+    sets = np.r_[np.zeros(len(rows_a), dtype=np.int8), np.ones(len(rows_b), dtype=np.int8)]
+    return projection.coordinates, sets, np.r_[rows_a, rows_b]
+
+
+def _decode_drift_map(arrays: Any, value: Any, context: StepContext, params: Any) -> Any:
+    return arrays["points"], arrays["sets"], arrays["rows"]
+
+
+def _drift_with_map(context: StepContext) -> Drift | None:
+    drift = context.get("drift")
+    if drift is None:
+        return None
+    drift = replace(drift, sources=tuple(_other(context).sources))
+    shared = context.get("drift-map")
+    if shared is None:
+        return drift
+    points, sets, rows = shared
+    return replace(drift, map_points=points, map_sets=sets, map_rows=rows)
 
 
 def _check_columns(dataset: Dataset, config: Config) -> None:

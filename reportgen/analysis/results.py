@@ -16,6 +16,7 @@ from reportgen.analysis.browser import Categories
 from reportgen.analysis.clusters import Clustering
 from reportgen.analysis.compare import Comparison
 from reportgen.analysis.density import Density
+from reportgen.analysis.drift import Drift
 from reportgen.analysis.findings import Finding
 from reportgen.analysis.neighbors import KnnGraph
 from reportgen.analysis.projections import Projection
@@ -102,6 +103,8 @@ class Analysis:
         skipped: the optional steps that could not run, each with its note
             ({"clusters": "no clusters: ..."}).
         comparison: what changed against ``--compare-with``'s run, or None.
+        drift: how far apart this run's items and ``--compare-with``'s are when they are
+            different items (no rows matched), or None.
     """
 
     summary: DatasetSummary
@@ -122,6 +125,7 @@ class Analysis:
     skipped: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     densities: Mapping[str, Density] = field(default_factory=lambda: MappingProxyType({}))
     comparison: Comparison | None = None
+    drift: Drift | None = None
 
 
 def cluster_names(clustering: Clustering) -> list[str]:

@@ -341,6 +341,18 @@ class CompareConfig:
         "(default: row i is row i)",
         flag="--id-column",
     )
+    sets: bool = option(
+        False,
+        "compare the two runs as two different sets of items (drift) even when their row "
+        "counts agree (by default rows are then matched by position)",
+        flag="--compare-sets",
+    )
+    metadata: Path | str | None = option(
+        None,
+        "the other run's metadata (.tsv, .csv or .parquet, one row per vector) when its "
+        "vectors file has none: where its --id-column and label column are read",
+        flag="--compare-metadata",
+    )
     k: int = option(10, "neighbours compared per point (each run's own kNN graph)", minimum=1)
 
 

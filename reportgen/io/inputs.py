@@ -18,7 +18,7 @@ import numpy as np
 
 from reportgen.config import InputConfig
 from reportgen.dataset import Column, Dataset, Images, SourceFile
-from reportgen.errors import InputError
+from reportgen.errors import ConfigError, InputError
 from reportgen.io import arrays, delimited, demo, parquet, projector, raw, shards
 from reportgen.io.arrays import RawVectors
 from reportgen.io.files import array_sha256, require_file, source_file, suffix_of, unsupported
@@ -165,11 +165,15 @@ def _pattern_name(pattern: str) -> str:
     return plain[-1] if plain else "embeddings"
 
 
-def load_comparison(source: Path | str, inp: InputConfig) -> Dataset:
+def load_comparison(
+    source: Path | str, inp: InputConfig, *, metadata: Path | str | None = None
+) -> Dataset:
     """The other run of ``--compare-with``: a vectors file read with this run's rules for
     its format (``inp``'s vector columns, npz array, raw dimension; its other columns
-    become metadata, where an id column may be), or a Projector config (.json, .pbtxt)
-    with its metadata. No label or text column is asked of it: the items are this run's.
+    become metadata, where an id column may be), with ``metadata``'s columns when given
+    (``--compare-metadata``), or a Projector config (.json, .pbtxt) with its metadata. No
+    label or text column is asked of it: a column of the label column's name is read as
+    its labels where the runs are compared as two sets.
 
     Raises InputError as ``load_dataset`` does, naming the other run's file.
     """
@@ -181,8 +185,13 @@ def load_comparison(source: Path | str, inp: InputConfig) -> Dataset:
         array=inp.array if lower.endswith(".npz") else None,
         dim=inp.dim if lower.endswith(".bytes") else None,
         drop_invalid=False,  # rows dropped on one side only would break the matching
+        metadata=metadata,
     )
     if lower.endswith((".json", ".pbtxt")):
+        if metadata is not None:
+            raise ConfigError(
+                "--compare-metadata: a Projector config names its own metadata (metadataPath)"
+            )
         return load_dataset(replace(base, projector_config=Path(name)))
     return load_dataset(replace(base, vectors=source))
 

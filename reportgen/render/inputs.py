@@ -94,7 +94,8 @@ def render_input(
     """Gather what the pages share: the report, the sprite sheet (from ``cache`` when an
     earlier build drew it), the scatter block and the Projector export's description;
     ``baseline`` (a previous report.json) adds the comparison."""
-    compared = analysis.comparison.sources if analysis.comparison is not None else ()
+    against = analysis.comparison or analysis.drift
+    compared = against.sources if against is not None else ()
     provenance = build_provenance(dataset, config, compared)
     budget = Budget.of(config.render)
     sprite = None

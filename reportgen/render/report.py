@@ -136,10 +136,20 @@ def build_report(dataset: Dataset, analysis: Analysis, provenance: dict[str, Any
         "clusters": _clusters_section(analysis),
         "similarity": _similarity_section(analysis),
         "findings": _findings_section(analysis),
-        "comparison": None if analysis.comparison is None else analysis.comparison.to_json(),
+        "comparison": _comparison_section(analysis),
         "notes": list(analysis.notes),
         "provenance": provenance,
     }
+
+
+def _comparison_section(analysis: Analysis) -> dict | None:
+    """What changed against --compare-with's run: per item (the same items), or as two
+    sets (drift)."""
+    if analysis.comparison is not None:
+        return analysis.comparison.to_json()
+    if analysis.drift is not None:
+        return analysis.drift.to_json()
+    return None
 
 
 def _clusters_section(analysis: Analysis) -> dict | None:

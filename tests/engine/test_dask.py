@@ -572,6 +572,29 @@ def test_above_the_thresholds_the_client_reads_only_samples_of_the_rows(
     assert taken and max(taken) <= (200 if method == "exact" else 500) < N_SHARDS * ROWS
 
 
+def test_a_comparison_with_another_run_on_dask_is_the_local_build(tmp_path, monkeypatch, scheduler):
+    """--compare-with reads both runs' rows in this process, whatever the thresholds: the
+    same items and two different sets give the local engine's sites."""
+    monkeypatch.chdir(tmp_path)
+    _write_shards(tmp_path / "shards")
+    rng = np.random.default_rng(4)
+    np.save(tmp_path / "same.npy", rng.normal(size=(N_SHARDS * ROWS, DIM)).astype(np.float32))
+    np.save(tmp_path / "other.npy", rng.normal(size=(300, DIM)).astype(np.float32) + 0.5)
+    args = ["build", "shards/*.parquet", "--fit-sample", "100", *FAST]
+    args += ["--neighbors-among-sample-above", "0", "--clusters-blocked-above", "200"]
+    for other in ("same.npy", "other.npy"):
+        compared = [*args, "--compare-with", other]
+        assert main([*compared, "--out", f"local-{other}"]) == 0
+        dask = ["--engine", "dask", "--scheduler", scheduler]
+        assert main([*compared, "--out", f"dask-{other}", *dask]) == 0
+        local, on_dask = (
+            read_tree(tmp_path / f"local-{other}"),
+            read_tree(tmp_path / f"dask-{other}"),
+        )
+        assert local.keys() == on_dask.keys() and "compare.html" in local
+        assert [name for name in local if local[name] != on_dask[name]] == []
+
+
 def test_below_the_thresholds_the_client_gathers_the_rows_once(tmp_path, monkeypatch, scheduler):
     from reportgen.io.shards import ShardedRows
 

@@ -1,15 +1,29 @@
-"""The comparison page (``--compare-with``): what changed between this run and the other,
-the labels by change and the items that moved most, each with its neighbours in both runs."""
+"""The comparison page (``--compare-with``): what changed between this run and the other.
+
+Of the same items: the labels by change and the items that moved most, each with its
+neighbours in both runs, on two linked maps. Of two different sets (drift): how far apart
+they are, both on one map, and the labels whose centroids moved most."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from reportgen.analysis.compare import Comparison
-from reportgen.render.figures import PLOTLY_CONFIG, base_layout, data_ref, text_ref
+from reportgen.analysis.compare import COMPARE_MAP_MAX, VOTE_NAMES, Comparison
+from reportgen.analysis.density import Density
+from reportgen.analysis.drift import DRIFT_MAP_POINTS, Drift
+from reportgen.render.figures import (
+    CATEGORY_PALETTE,
+    OTHER_COLOR,
+    PALETTE,
+    PLOTLY_CONFIG,
+    base_layout,
+    data_ref,
+    text_ref,
+)
 from reportgen.render.inputs import RenderInput
 from reportgen.render.pages.index import WhatChanged, what_changed
 from reportgen.render.pages.page import Page
@@ -73,6 +87,22 @@ def map_figure(side: str) -> dict[str, Any]:
     return {"traces": [trace], "layout": layout, "config": PLOTLY_CONFIG}
 
 
+# The colours of VOTE_NAMES on the maps: kept right, kept wrong, lost, gained.
+_VOTE_COLORS = ("#9aa4ae", "#3b3f45", "#D55E00", "#0072B2")
+
+
+def _label_colors(labels: list[str], rows: np.ndarray) -> tuple[list[int], list[str]]:
+    """Each shown item's colour code for its label and the palette: the most frequent
+    labels (of all matched items shown) get a colour each, the others the last, grey."""
+    shown = [labels[row] for row in rows]
+    counts = Counter(shown)
+    top = [label for label, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+    coloured = top[: len(CATEGORY_PALETTE)]
+    code = {label: index for index, label in enumerate(coloured)}
+    palette = [*CATEGORY_PALETTE[: len(coloured)], OTHER_COLOR]
+    return [code.get(label, len(coloured)) for label in shown], palette
+
+
 def _map_script(inputs: RenderInput, comparison: Comparison) -> tuple[dict[str, Any], int]:
     """The page's data block for the two maps, and how many items they show."""
     shown = comparison.map_items
@@ -85,24 +115,27 @@ def _map_script(inputs: RenderInput, comparison: Comparison) -> tuple[dict[str, 
     def axis(values: np.ndarray) -> list[float]:
         return [round(float(value), 4) for value in values]
 
-    data = {
-        "compare": {
-            "ax": axis(comparison.map_a[shown, 0]),
-            "ay": axis(comparison.map_a[shown, 1]),
-            "bx": axis(comparison.map_b[shown, 0]),
-            "by": axis(comparison.map_b[shown, 1]),
-            "rows": [int(row) for row in rows],
-            "labels": [labels[row] if labels is not None else "" for row in rows],
-            "overlap": axis(overlap),
-        }
+    data: dict[str, Any] = {
+        "ax": axis(comparison.map_a[shown, 0]),
+        "ay": axis(comparison.map_a[shown, 1]),
+        "bx": axis(comparison.map_b[shown, 0]),
+        "by": axis(comparison.map_b[shown, 1]),
+        "rows": [int(row) for row in rows],
+        "labels": [labels[row] if labels is not None else "" for row in rows],
+        "overlap": axis(overlap),
     }
+    if labels is not None and comparison.votes is not None:
+        data["label_code"], data["label_palette"] = _label_colors(labels, rows)
+        data["vote"] = [int(code) for code in comparison.votes[shown]]
+        data["vote_palette"] = list(_VOTE_COLORS)
+        data["vote_names"] = list(VOTE_NAMES)
     figures = {"map-a": map_figure("a"), "map-b": map_figure("b")}
-    return {"figures": figures, "data": data}, len(shown)
+    return {"figures": figures, "data": {"compare": data}}, len(shown)
 
 
 @dataclass(frozen=True)
 class ComparePage:
-    """Context of ``compare.html``."""
+    """Context of ``compare.html`` for the same items in two runs."""
 
     changed: WhatChanged
     labels: list[dict]  # every label in both runs: label, items, a, b, change
@@ -114,10 +147,15 @@ class ComparePage:
     script: dict[str, Any]  # the two maps' figures and data
     map_points: int  # items the maps show (0: no maps, without UMAP)
     map_of: int  # of how many matched items
+    votes: list[tuple[str, str]]  # (name, colour) of the vote colouring; [] without labels
+    maps_note: str  # why there are no maps ("" when there are)
+    mode: str = "items"
 
 
-def compare_page(inputs: RenderInput) -> ComparePage:
+def compare_page(inputs: RenderInput) -> ComparePage | DriftPage:
     """The comparison page's context (only built when the build compared two runs)."""
+    if inputs.analysis.drift is not None:
+        return drift_page(inputs)
     dataset, analysis = inputs.dataset, inputs.analysis
     comparison = analysis.comparison
     changed = what_changed(analysis, inputs.report["comparison"]["with"])
@@ -162,6 +200,131 @@ def compare_page(inputs: RenderInput) -> ComparePage:
         script=script,
         map_points=map_points,
         map_of=len(comparison.match.rows_a),
+        votes=list(zip(VOTE_NAMES, _VOTE_COLORS, strict=True))
+        if comparison.votes is not None
+        else [],
+        maps_note=_maps_note(inputs, comparison) if not map_points else "",
+    )
+
+
+def _maps_note(inputs: RenderInput, comparison: Comparison) -> str:
+    """Why compare.html draws no maps."""
+    if not any(view.key == "umap-2d" for view in inputs.analysis.views):
+        return "No maps: UMAP 2D is off in this build (the maps are the two runs' UMAP 2D)."
+    return (
+        f"No maps: they are drawn up to {COMPARE_MAP_MAX:,} matched items (run B's UMAP of "
+        f"all of them), and this comparison has {len(comparison.match.rows_a):,}; every "
+        "number above is on all of them."
+    )
+
+
+# The two sets' colours on the shared map: this run's, the other run's.
+_SET_COLORS = (PALETTE[0], PALETTE[1])
+
+
+@dataclass(frozen=True)
+class DriftPage:
+    """Context of ``compare.html`` for two different sets of items (drift)."""
+
+    changed: WhatChanged
+    drift: Drift
+    has_labels: bool  # both runs have the label column: the per-label table
+    script: dict[str, Any]  # the shared map's figure and data
+    map_a: int  # points of each set on the map (0: no map, without UMAP)
+    map_b: int
+    map_limit: int = DRIFT_MAP_POINTS  # points of each set at most
+    mode: str = "drift"
+
+
+def _contour(density: Density, color: str, name: str) -> dict[str, Any]:
+    """A set's density as contour lines over the shared map (no fill, no hover)."""
+    (x_low, x_high), (y_low, y_high) = density.x_range, density.y_range
+    bins = density.counts.shape[1]
+    return {
+        "type": "contour",
+        "z": density.counts.tolist(),
+        "x0": x_low + (x_high - x_low) / bins / 2,
+        "dx": (x_high - x_low) / bins,
+        "y0": y_low + (y_high - y_low) / bins / 2,
+        "dy": (y_high - y_low) / bins,
+        "contours": {"coloring": "lines", "start": 2, "end": int(density.counts.max()), "size": 0},
+        "ncontours": 5,
+        "line": {"width": 1.5},
+        "colorscale": [[0, color], [1, color]],
+        "showscale": False,
+        "hoverinfo": "skip",
+        "name": name,
+        "legendgroup": name,
+        "showlegend": False,
+        "opacity": 0.9,
+    }
+
+
+def drift_figure(drift: Drift, names: tuple[str, str]) -> dict[str, Any]:
+    """Both sets' sampled points on their shared UMAP 2D, coloured by set, under each
+    set's density lines; the points come from the page's data block (``drift.*``)."""
+    traces: list[dict[str, Any]] = []
+    densities = drift.densities()
+    for side, name in enumerate(names):
+        traces.append(
+            {
+                "type": "scattergl",
+                "mode": "markers",
+                "name": name,
+                "legendgroup": name,
+                "x": data_ref(f"drift.x{side}"),
+                "y": data_ref(f"drift.y{side}"),
+                "customdata": data_ref(f"drift.rows{side}"),
+                "text": text_ref(f"drift.labels{side}"),
+                "marker": {"size": 4, "color": _SET_COLORS[side], "opacity": 0.45},
+                "hovertemplate": f"{name} #%{{customdata}} %{{text}}<extra></extra>",
+            }
+        )
+    if densities is not None:
+        for side, (density, name) in enumerate(zip(densities, names, strict=True)):
+            traces.append(_contour(density, _SET_COLORS[side], name))
+    layout = base_layout(
+        height=560,
+        hovermode="closest",
+        xaxis={"visible": False},
+        yaxis={"visible": False, "scaleanchor": "x"},
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        legend={"orientation": "h", "y": -0.02, "itemsizing": "constant"},
+    )
+    return {"traces": traces, "layout": layout, "config": PLOTLY_CONFIG}
+
+
+def drift_page(inputs: RenderInput) -> DriftPage:
+    """compare.html's context when the two runs hold different items."""
+    dataset, analysis = inputs.dataset, inputs.analysis
+    drift = analysis.drift
+    changed = what_changed(analysis, inputs.report["comparison"]["with"])
+    assert drift is not None and changed is not None  # present only then
+    script: dict[str, Any] = {"figures": {}, "data": {}}
+    counts = (0, 0)
+    if drift.map_points is not None and drift.map_sets is not None and drift.map_rows is not None:
+        labels = dataset.labels
+        data: dict[str, Any] = {}
+        for side in (0, 1):
+            on_side = drift.map_sets == side
+            points, rows = drift.map_points[on_side], drift.map_rows[on_side]
+            data[f"x{side}"] = [round(float(value), 4) for value in points[:, 0]]
+            data[f"y{side}"] = [round(float(value), 4) for value in points[:, 1]]
+            data[f"rows{side}"] = [int(row) for row in rows]
+            # This run's labels are known here; the other run's points are shown by row.
+            data[f"labels{side}"] = [
+                labels[row] if side == 0 and labels is not None else "" for row in rows
+            ]
+        counts = (len(data["rows0"]), len(data["rows1"]))
+        names = (f"this run ({drift.points_a:,})", f"the other run ({drift.points_b:,})")
+        script = {"figures": {"drift-map": drift_figure(drift, names)}, "data": {"drift": data}}
+    return DriftPage(
+        changed=changed,
+        drift=drift,
+        has_labels=bool(drift.labels),
+        script=script,
+        map_a=counts[0],
+        map_b=counts[1],
     )
 
 
@@ -171,6 +334,8 @@ PAGE = Page(
     heading="What changed",
     template="pages/compare.html",
     context=compare_page,
-    present=lambda inputs: inputs.analysis.comparison is not None,
+    present=lambda inputs: (
+        inputs.analysis.comparison is not None or inputs.analysis.drift is not None
+    ),
     plotly=True,
 )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from reportgen.analysis.drift import Drift
 from reportgen.analysis.neighbors import describe_graph
 from reportgen.analysis.projections import view_title
 from reportgen.analysis.results import Analysis
@@ -169,10 +170,15 @@ class WhatChanged:
     matched: str  # how many items, matched how
     rows: list[ChangedRow]
     regressed: list[dict]  # the labels whose accuracy fell most (up to 5): label, a, b, change
+    # Drift (two different sets): the labels whose centroids moved most (up to 5), as
+    # report.json's comparison.per_label rows.
+    drifted: list[dict] = field(default_factory=list)
 
 
 def what_changed(analysis: Analysis, against: str) -> WhatChanged | None:
     """The headline numbers of the comparison (None without ``--compare-with``)."""
+    if analysis.drift is not None:
+        return _what_drifted(analysis.drift, against)
     comparison = analysis.comparison
     if comparison is None:
         return None
@@ -187,7 +193,7 @@ def what_changed(analysis: Analysis, against: str) -> WhatChanged | None:
             f"{overlap['mean']:.3f}",
             f"median {overlap['median']:.3f}, 10th percentile {overlap['p10']:.3f}; "
             f"{percent(overlap['kept_half'], 0)} of the items kept at least half of their {k} "
-            "neighbours",
+            f"neighbours; {_graphs_said(comparison.graphs)}",
         ),
         ChangedRow(
             "linear CKA",
@@ -210,6 +216,18 @@ def what_changed(analysis: Analysis, against: str) -> WhatChanged | None:
                 "in each run)",
             )
         )
+    similarity = comparison.similarity
+    if similarity is not None and similarity["a"]["gap"] is not None:
+        a, b = similarity["a"], similarity["b"]
+        rows.append(
+            ChangedRow(
+                "label separation (within − between)",
+                f"{a['gap']:.3f} → {b['gap']:.3f}",
+                f"mean cosine similarity of items with the same label {a['within']:.3f} → "
+                f"{b['within']:.3f}, with other labels {a['between']:.3f} → {b['between']:.3f}; "
+                "two models' similarities have different scales: read the gap",
+            )
+        )
     if comparison.clusters is not None:
         clusters = comparison.clusters
         rows.append(
@@ -221,6 +239,51 @@ def what_changed(analysis: Analysis, against: str) -> WhatChanged | None:
         )
     regressed = [row for row in comparison.labels if row["change"] < 0][:5]
     return WhatChanged(against, matched, rows, regressed)
+
+
+def _graphs_said(graphs: dict) -> str:
+    """How the two runs' kNN graphs were searched, with an approximate one's recall."""
+
+    def said(graph: dict) -> str:
+        if graph["recall"] is None:
+            return "exact"
+        return f"{graph['method']}, measured recall {graph['recall']:.3f}"
+
+    a, b = said(graphs["a"]), said(graphs["b"])
+    return f"both graphs {a}" if a == b else f"graph A {a}, graph B {b}"
+
+
+def _what_drifted(drift: Drift, against: str) -> WhatChanged:
+    """The headline numbers of two different sets of items (drift mode)."""
+    matched = (
+        f"{drift.points_a:,} items in this run and {drift.points_b:,} in the other: different "
+        "items (their rows cannot be matched), compared as two sets"
+    )
+    space = "unit vectors" if drift.metric == "cosine" else "vectors"
+    mmd = drift.mmd
+    rows = [
+        ChangedRow(
+            "domain classifier ROC AUC",
+            f"{drift.auc:.3f}",
+            "how well a classifier tells the two sets apart: 0.5 not at all, 1 always "
+            f"(logistic regression, {len(drift.auc_folds)}-fold cross-validated, on "
+            f"{drift.auc_points:,} items of each set)",
+        ),
+        ChangedRow(
+            "MMD² (RBF kernel)",
+            f"{mmd['mmd2']:.2e}",
+            f"p = {mmd['p_value']:.3f} from {mmd['permutations']} permutations, on "
+            f"{mmd['points']:,} items of each set; bandwidth {mmd['bandwidth']:.3g}, the median "
+            "distance",
+        ),
+        ChangedRow(
+            "distance between the centroids",
+            f"{drift.centroid['euclidean']:.3f}",
+            f"Euclidean, between the means of all {space} of each set (cosine distance "
+            f"{drift.centroid['cosine']:.3f})",
+        ),
+    ]
+    return WhatChanged(against, matched, rows, [], drift.labels[:5])
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
 // @ts-check
 /* compare.html: the two runs' maps, linked. Hovering or clicking an item in one map
  * highlights the same item in the other (both maps hold the same items in the same order);
- * a click also sets the deep link compare.html#point=ROW, which opens the page on it. */
+ * a click also sets the deep link compare.html#point=ROW, which opens the page on it. The
+ * "Colour by" menu recolours both maps: by overlap (a colour scale), by the items' kNN
+ * label vote in the two runs, or by label (colours by code from the page's palettes). */
 
 /** @param {PageBlock} page @param {PageScope} scope @returns {null} */
 reportgen.controllers.compare = function (page, scope) {
@@ -21,6 +23,43 @@ reportgen.controllers.compare = function (page, scope) {
       window.Plotly.Fx.hover(map, [{ curveNumber: 0, pointNumber: index }]);
     });
     linking = false;
+  }
+
+  /** The marker settings of one colouring, for both maps.
+   * @param {string} mode  "overlap", "vote" or "label" */
+  function colouring(mode) {
+    if (mode === "overlap") {
+      return {
+        "marker.color": [reportgen.lookup(page.data, "compare.overlap")],
+        "marker.showscale": true,
+        hovertemplate: "#%{customdata} %{text}<br>overlap %{marker.color:.2f}<extra></extra>"
+      };
+    }
+    /** @type {number[]} */
+    var codes = reportgen.lookup(page.data, "compare." + (mode === "vote" ? "vote" : "label_code")) || [];
+    /** @type {string[]} */
+    var palette = reportgen.lookup(page.data, "compare." + (mode === "vote" ? "vote" : "label") + "_palette") || [];
+    /** @type {string[]} */
+    var names = reportgen.lookup(page.data, "compare.vote_names") || [];
+    var vote = mode === "vote";
+    return {
+      "marker.color": [codes.map(function (code) { return palette[code]; })],
+      "marker.showscale": false,
+      hovertext: [vote ? codes.map(function (code) { return names[code]; }) : []],
+      hovertemplate: "#%{customdata} %{text}" + (vote ? "<br>%{hovertext}" : "") + "<extra></extra>"
+    };
+  }
+
+  function colourMenu() {
+    var menu = /** @type {HTMLSelectElement | null} */ (scope.all("select")[0] || null);
+    var key = /** @type {HTMLElement | null} */ (scope.all(".rg-compare-key")[0] || null);
+    if (!menu) { return; }
+    menu.addEventListener("change", function () {
+      var update = colouring(menu.value);
+      maps.forEach(function (map) { window.Plotly.restyle(map, update, [0]); });
+      if (key) { key.hidden = menu.value !== "vote"; }
+      maps[0].setAttribute("data-colour", menu.value);
+    });
   }
 
   function link() {
@@ -46,6 +85,7 @@ reportgen.controllers.compare = function (page, scope) {
     var wanted = scope.hash().point;
     var index = wanted === undefined ? -1 : rows.indexOf(Number(wanted));
     if (index >= 0) { highlight(index); }
+    colourMenu();
     maps[0].setAttribute("data-linked", "true");
   }
 

@@ -253,3 +253,23 @@ def test_two_different_sets_of_items_are_compared_as_drift(workdir, runs, capsys
     code = main([*args, "--out", "sets", "--compare-with", "same-size.npy", "--compare-sets",
                  "--id-column", "item_id"])  # fmt: skip
     assert code == 2 and "give one of them" in capsys.readouterr().err
+
+
+def test_above_the_map_limit_run_b_s_map_is_fitted_on_the_sample_alone(tmp_path, runs, monkeypatch):
+    import reportgen.analysis.compare as compare
+    import reportgen.analysis.pipeline as pipeline
+
+    a, labels, b = runs
+    monkeypatch.setattr(pipeline, "COMPARE_MAP_MAX", 100)
+    monkeypatch.setattr(compare, "MAP_POINTS", 150)
+    reportgen.build(
+        a, labels=labels, out=tmp_path / "site", tsne=False, umap__n_epochs=20, compare_with=b
+    )
+    page = (tmp_path / "site" / "compare.html").read_text()
+    assert "a seeded sample of 150 of the 400" in page
+    assert "is a UMAP of the sampled items alone" in page
+    block = page.split('<script id="rg-page" type="application/json">')[1].split("</script>")[0]
+    data = json.loads(block)["data"]["compare"]
+    assert len(data["bx"]) == len(data["rows"]) == 150
+    assert np.isfinite(data["bx"]).all() and len(set(data["bx"])) > 100
+    assert data["rows"] == sorted(data["rows"])

@@ -328,10 +328,12 @@ class Comparison:
             labels; else None.
         votes: int8 (M,) with labels, else None: each matched item's kNN vote in the two
             runs (VOTE_NAMES: right in both, wrong in both, right only in A, only in B).
-        map_a, map_b: float32 (M, 2): the matched items on this run's UMAP 2D and on the
-            other run's, started from this run's (None without UMAP).
-        map_items: the matched items the page's maps draw (positions among the M, sorted):
-            all of them up to MAP_POINTS, else the MAP_POINTS with the smallest row keys.
+        map_items: the matched items the page's maps draw (``map_sample``: positions among
+            the M, sorted); None without UMAP.
+        map_a, map_b: float32 (S, 2): those items on this run's UMAP 2D and on the other
+            run's, started from this run's (None without UMAP).
+        map_sampled: whether the other run's map is a UMAP of the S items alone (above
+            COMPARE_MAP_MAX matched items), not of all M.
         moved: the MOVED_LISTED items with the lowest overlap (ties: the earlier item),
             lowest first, each {"row", "overlap", "neighbors_a", "neighbors_b"}: this run's
             row of the item and of its k neighbours in A and in B, nearest first.
@@ -353,6 +355,7 @@ class Comparison:
     map_a: np.ndarray | None = None
     map_b: np.ndarray | None = None
     map_items: np.ndarray | None = None
+    map_sampled: bool = False
     sources: tuple[SourceFile, ...] = ()  # the other run's files, for the provenance
     similarity: dict | None = None
     votes: np.ndarray | None = None
@@ -401,6 +404,17 @@ class Comparison:
         }
 
 
+def map_sample(points: int, seed: int) -> np.ndarray:
+    """The matched items the comparison's maps draw (positions among the ``points``,
+    sorted): all of them up to MAP_POINTS, else the MAP_POINTS with the smallest row keys."""
+    from reportgen.analysis.scale import row_keys
+
+    items = np.arange(points)
+    if points > MAP_POINTS:
+        items = np.sort(np.argsort(row_keys(items, seed), kind="stable")[:MAP_POINTS])
+    return items
+
+
 def _gap_change(similarity: dict) -> float | None:
     gap_a, gap_b = similarity["a"]["gap"], similarity["b"]["gap"]
     return None if gap_a is None or gap_b is None else gap_b - gap_a
@@ -421,6 +435,8 @@ def compare_runs(
     seed: int = 0,
     map_a: np.ndarray | None = None,
     map_b: np.ndarray | None = None,
+    map_items: np.ndarray | None = None,
+    map_sampled: bool = False,
     sources: Sequence[SourceFile] = (),
 ) -> Comparison:
     """Every measure of what changed, on the M matched items (rows of the arguments in
@@ -479,12 +495,6 @@ def compare_runs(
         run: {"method": graph.method, "recall": graph.recall}
         for run, graph in (("a", graph_a), ("b", graph_b))
     }
-    map_items = None
-    if map_a is not None and map_b is not None:
-        map_items = np.arange(points)
-        if points > MAP_POINTS:
-            keys = row_keys(map_items, seed)
-            map_items = np.sort(np.argsort(keys, kind="stable")[:MAP_POINTS])
     return Comparison(
         match,
         shared,
@@ -502,6 +512,7 @@ def compare_runs(
         map_a,
         map_b,
         map_items,
+        map_sampled,
         tuple(sources),
         similarity,
         votes,

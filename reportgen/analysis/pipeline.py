@@ -25,10 +25,12 @@ from reportgen.analysis.browser import Categories, encode_categories, stratified
 from reportgen.analysis.clusters import Clustering, compute_clusters, describe_clusters
 from reportgen.analysis.compare import (
     COMPARE_MAP_MAX,
+    MAP_POINTS,
     Comparison,
     RowMatch,
     compare_runs,
     first_duplicate,
+    map_sample,
     match_rows,
 )
 from reportgen.analysis.density import compute_density, density_bins
@@ -1110,21 +1112,28 @@ def _compare_graph_params(context: StepContext) -> dict[str, Any]:
     # Wide enough for the other run's UMAP too, when its map is drawn (sliced to k for the
     # overlap).
     width = context.config.compare.k
-    if _compare_map_wanted(context):
+    if _compare_map_wanted(context) and not _compare_map_sampled(context):
         width = max(width, context.config.umap.n_neighbors - 1)
     return _graph_spec(context, min(width, n - 1), method)
 
 
 def _compare_map_wanted(context: StepContext) -> bool:
     """Whether the other run gets a UMAP 2D beside this one's (compare.html)."""
-    return (
-        _matching(context)
-        and context.get("umap-2d") is not None
-        and len(context["compare-match"].rows_a) <= COMPARE_MAP_MAX
-    )
+    return _matching(context) and context.get("umap-2d") is not None
 
 
-def _compare_map_params(context: StepContext) -> dict[str, Any]:
+def _compare_map_sampled(context: StepContext) -> bool:
+    """Whether the other run's map is fitted on the maps' sample alone (above
+    COMPARE_MAP_MAX matched items) rather than on all of them."""
+    return len(context["compare-match"].rows_a) > COMPARE_MAP_MAX
+
+
+def _map_items(context: StepContext) -> np.ndarray:
+    return map_sample(len(context["compare-match"].rows_a), context.config.seed)
+
+
+def _map_umap_params(context: StepContext) -> dict[str, Any]:
+    """The build's UMAP settings, for the comparison's maps."""
     umap = context.config.umap
     return {
         "n_neighbors": umap.n_neighbors,
@@ -1134,33 +1143,55 @@ def _compare_map_params(context: StepContext) -> dict[str, Any]:
     }
 
 
+def _compare_map_params(context: StepContext) -> dict[str, Any]:
+    return {
+        **_map_umap_params(context),
+        "sampled": _compare_map_sampled(context),
+        "map_points": MAP_POINTS,
+    }
+
+
 def _compare_map_fingerprint(context: StepContext) -> dict[str, Any]:
     start = context["umap-2d"].coordinates[context["compare-match"].rows_a]
     return {**_compare_other_fingerprint(context), "start": array_key(start)}
 
 
 def _compare_map(context: StepContext, params: dict[str, Any]) -> np.ndarray:
-    """float32 (M, 2): the other run's UMAP 2D of the matched items, started from this
-    run's map of them, so that an item that did not move stays where it was."""
+    """float32 (S, 2): the other run's UMAP 2D of the maps' S sampled items (``map_sample``),
+    started from this run's map of them, so that an item that did not move stays where it
+    was. Up to COMPARE_MAP_MAX matched items the UMAP is of all of them over the other run's
+    graph (the sample's rows are kept); above, of the sample alone over its own exact graph."""
     from reportgen.analysis.projections.umap import compute_umap
 
     other = context.other
     assert other is not None
     match = context["compare-match"]
+    items = _map_items(context)
     start = context["umap-2d"].coordinates[match.rows_a].astype(np.float64)
-    projection = compute_umap(
-        _matched(other.vectors, match.rows_b),
-        context["compare-graph-b"],
-        2,
-        start=start,
-        **params,
+    umap = {key: params[key] for key in ("n_neighbors", "min_dist", "n_epochs", "seed")}
+    if not params["sampled"]:
+        projection = compute_umap(
+            _matched(other.vectors, match.rows_b),
+            context["compare-graph-b"],
+            2,
+            start=start,
+            **umap,
+        )
+        return projection.coordinates[items]
+    vectors = np.ascontiguousarray(other.vectors[match.rows_b[items]], dtype=np.float32)
+    graph = compute_knn_graph(
+        vectors,
+        min(params["n_neighbors"] - 1, len(vectors) - 1),
+        metric=context.config.neighbors.metric,
+        method="exact",
+        seed=context.config.seed,
     )
-    return projection.coordinates
+    return compute_umap(vectors, graph, 2, start=start[items], **umap).coordinates
 
 
 def _decode_compare_map(arrays: Any, value: Any, context: StepContext, params: Any) -> Any:
     coordinates = arrays["coordinates"]
-    if coordinates.shape != (len(context["compare-match"].rows_a), 2):
+    if coordinates.shape != (len(_map_items(context)), 2):
         raise ValueError("a cached map of other rows")
     return coordinates
 
@@ -1253,8 +1284,10 @@ def _comparison(context: StepContext, params: dict[str, Any]) -> Comparison:
         seed=config.seed,
         map_a=None
         if context.get("compare-map") is None
-        else (context["umap-2d"].coordinates[match.rows_a]),
+        else (context["umap-2d"].coordinates[match.rows_a[_map_items(context)]]),
         map_b=context.get("compare-map"),
+        map_items=None if context.get("compare-map") is None else _map_items(context),
+        map_sampled=_compare_map_sampled(context),
         sources=other.sources,
     )
 
@@ -1313,7 +1346,7 @@ def _decode_drift(arrays: Any, value: Any, context: StepContext, params: Any) ->
 def _drift_map_params(context: StepContext) -> dict[str, Any]:
     config = context.config
     return {
-        **_compare_map_params(context),
+        **_map_umap_params(context),
         "metric": config.neighbors.metric,
         "points": DRIFT_MAP_POINTS,
     }

@@ -196,10 +196,13 @@ def test_each_item_s_vote_in_both_runs_and_the_maps_sample(run, monkeypatch):
     graph_b = compute_knn_graph(other, 10)
     match = match_rows(len(vectors), len(other))
     monkeypatch.setattr(compare, "MAP_POINTS", 100)
-    maps = np.zeros((len(vectors), 2), dtype=np.float32)
+    items = compare.map_sample(len(vectors), 0)
+    assert len(items) == 100 and np.all(np.diff(items) > 0)
+    assert np.array_equal(items, compare.map_sample(len(vectors), 0))
+    assert np.array_equal(compare.map_sample(80, 0), np.arange(80))
     result = compare_runs(
         match, vectors, other, graph.indices, graph_b.indices, labels=labels,
-        clusters_a=None, clusters_b=None, graph_a=graph, graph_b=graph_b, map_a=maps, map_b=maps,
+        clusters_a=None, clusters_b=None, graph_a=graph, graph_b=graph_b,
     )  # fmt: skip
     lost = result.votes == VOTE_NAMES.index("right only in A")
     in_c1 = np.isin(np.arange(len(vectors)), c1)
@@ -208,5 +211,4 @@ def test_each_item_s_vote_in_both_runs_and_the_maps_sample(run, monkeypatch):
     assert (
         result.item_overlap[c1].mean() < 0.5 < result.item_overlap[~np.isin(range(400), c1)].mean()
     )
-    assert len(result.map_items) == 100 and np.all(np.diff(result.map_items) > 0)
     assert result.similarity["a"]["gap"] > result.similarity["b"]["gap"]

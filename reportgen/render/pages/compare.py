@@ -116,10 +116,10 @@ def _map_script(inputs: RenderInput, comparison: Comparison) -> tuple[dict[str, 
         return [round(float(value), 4) for value in values]
 
     data: dict[str, Any] = {
-        "ax": axis(comparison.map_a[shown, 0]),
-        "ay": axis(comparison.map_a[shown, 1]),
-        "bx": axis(comparison.map_b[shown, 0]),
-        "by": axis(comparison.map_b[shown, 1]),
+        "ax": axis(comparison.map_a[:, 0]),
+        "ay": axis(comparison.map_a[:, 1]),
+        "bx": axis(comparison.map_b[:, 0]),
+        "by": axis(comparison.map_b[:, 1]),
         "rows": [int(row) for row in rows],
         "labels": [labels[row] if labels is not None else "" for row in rows],
         "overlap": axis(overlap),
@@ -149,6 +149,8 @@ class ComparePage:
     map_of: int  # of how many matched items
     votes: list[tuple[str, str]]  # (name, colour) of the vote colouring; [] without labels
     maps_note: str  # why there are no maps ("" when there are)
+    map_sampled: bool  # run B's map is of the sample alone (above map_max matched items)
+    map_max: int = COMPARE_MAP_MAX
     mode: str = "items"
 
 
@@ -203,19 +205,13 @@ def compare_page(inputs: RenderInput) -> ComparePage | DriftPage:
         votes=list(zip(VOTE_NAMES, _VOTE_COLORS, strict=True))
         if comparison.votes is not None
         else [],
-        maps_note=_maps_note(inputs, comparison) if not map_points else "",
+        maps_note="" if map_points else _NO_MAPS,
+        map_sampled=comparison.map_sampled,
     )
 
 
-def _maps_note(inputs: RenderInput, comparison: Comparison) -> str:
-    """Why compare.html draws no maps."""
-    if not any(view.key == "umap-2d" for view in inputs.analysis.views):
-        return "No maps: UMAP 2D is off in this build (the maps are the two runs' UMAP 2D)."
-    return (
-        f"No maps: they are drawn up to {COMPARE_MAP_MAX:,} matched items (run B's UMAP of "
-        f"all of them), and this comparison has {len(comparison.match.rows_a):,}; every "
-        "number above is on all of them."
-    )
+# Why compare.html draws no maps (they are drawn whenever UMAP 2D is on).
+_NO_MAPS = "No maps: UMAP 2D is off in this build (the maps are the two runs' UMAP 2D)."
 
 
 # The two sets' colours on the shared map: this run's, the other run's.

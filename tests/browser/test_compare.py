@@ -98,6 +98,18 @@ def test_the_colour_menu_recolours_both_maps_by_vote_and_by_label(compare_site: 
         by_label.setdefault(label, set()).add(colour)
     assert len(by_label) == 3 and all(len(found) == 1 for found in by_label.values())
     assert len({next(iter(found)) for found in by_label.values()}) == 3
+    # The moved-most table: 20 items, lowest overlap first, each neighbour list of 10 with
+    # the lost ones tagged in A's column and the gained ones in B's, linked to the inspector.
+    moved = page.locator("table.rg-moved tbody tr")
+    assert moved.count() == 20
+    first = moved.nth(0)
+    assert first.locator("td").nth(2).locator("li").count() == 10
+    lost = first.locator("td").nth(2).locator("li.rg-lost")
+    gained = first.locator("td").nth(3).locator("li.rg-gained")
+    assert lost.count() == gained.count() > 0
+    assert lost.first.locator(".rg-tag").text_content() == "lost" and lost.first.is_visible()
+    href = first.locator("td").nth(0).locator("a").get_attribute("href")
+    assert href == f"projections.html#point={report['comparison']['moved'][0]['row']}"
     assert log.console_errors == [] and log.page_errors == []
 
 

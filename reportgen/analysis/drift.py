@@ -15,7 +15,9 @@ must have the same dimension). Each measure says on how many points it was compu
   permutation p-value (the share of random relabellings of the pooled points whose MMD²
   reaches the observed one, counting the observed one), on MMD_SAMPLE points of each set.
 - centroid distance: the Euclidean (and the cosine) distance between the two sets' means,
-  over every row of both (exact), and per label where both runs have the label column.
+  over every row of both (exact), and per label where both runs have the label column,
+  each beside the distance that two samples of its sizes from one distribution would show
+  by chance (from the sets' spread), so that a small label's noise is not read as drift.
   The Euclidean one leads: the mean of unit rows of a set with no common direction is
   near zero, where a cosine says nothing.
 
@@ -159,20 +161,42 @@ def mmd_rbf(
     }
 
 
-def _mean(vectors: np.ndarray, metric: str, rows: np.ndarray | None = None) -> np.ndarray:
-    """float64 mean of the rows (all, or ``rows``) in the metric's space, summed in blocks of
-    rows in row order."""
+def _moments(
+    vectors: np.ndarray, metric: str, rows: np.ndarray | None = None
+) -> tuple[np.ndarray, float, int]:
+    """The float64 mean of the rows (all, or ``rows``) in the metric's space, their mean
+    squared norm and their number, summed in blocks of rows in row order."""
     selected = np.arange(len(vectors)) if rows is None else rows
     total = np.zeros(vectors.shape[1], dtype=np.float64)
+    squares = 0.0
     for start in range(0, len(selected), _BLOCK_ROWS):
-        total += _space(vectors[selected[start : start + _BLOCK_ROWS]], metric).sum(axis=0)
-    return total / max(len(selected), 1)
+        block = _space(vectors[selected[start : start + _BLOCK_ROWS]], metric)
+        total += block.sum(axis=0)
+        squares += float(np.einsum("ij,ij->", block, block))
+    count = max(len(selected), 1)
+    return total / count, squares / count, len(selected)
 
 
-def _distances(mean_a: np.ndarray, mean_b: np.ndarray) -> dict:
+def _distances(
+    moments_a: tuple[np.ndarray, float, int], moments_b: tuple[np.ndarray, float, int]
+) -> dict:
+    """Euclidean and cosine distance between two means, what the Euclidean one is expected
+    to be by chance alone (two samples of these sizes from one distribution with the two
+    sets' pooled spread: E|m_a - m_b|² = tr(Σ) (1/n_a + 1/n_b)) and the ratio of the two."""
+    (mean_a, squares_a, n_a), (mean_b, squares_b, n_b) = moments_a, moments_b
     norms = float(np.linalg.norm(mean_a) * np.linalg.norm(mean_b))
     cosine = 1.0 - float(mean_a @ mean_b) / norms if norms > 0 else 0.0
-    return {"cosine": cosine, "euclidean": float(np.linalg.norm(mean_a - mean_b))}
+    euclidean = float(np.linalg.norm(mean_a - mean_b))
+    spread_a = max(squares_a - float(mean_a @ mean_a), 0.0)  # tr(Σ): the mean squared
+    spread_b = max(squares_b - float(mean_b @ mean_b), 0.0)  # distance to the centroid
+    pooled = (n_a * spread_a + n_b * spread_b) / max(n_a + n_b, 1)
+    chance = float(np.sqrt(pooled * (1 / max(n_a, 1) + 1 / max(n_b, 1))))
+    return {
+        "cosine": cosine,
+        "euclidean": euclidean,
+        "chance": chance,
+        "beyond_chance": euclidean / chance if chance > 0 else None,
+    }
 
 
 def label_drift(
@@ -182,9 +206,10 @@ def label_drift(
     labels_b: Sequence[str],
     metric: str,
 ) -> list[dict]:
-    """Per label in both runs: its items and share in each and the distances between its
-    two centroids (Euclidean, and cosine), the labels whose centroids moved most first,
-    then by label."""
+    """Per label in both runs: its items and share in each, the distances between its two
+    centroids (Euclidean, and cosine), what the Euclidean one would be by chance for its
+    sizes, and their ratio. The labels that moved most beyond chance come first (a label of
+    a few items moves far by chance alone), then by label."""
     values_a, values_b = np.asarray(labels_a, dtype=str), np.asarray(labels_b, dtype=str)
     names_a, codes_a = np.unique(values_a, return_inverse=True)
     names_b, codes_b = np.unique(values_b, return_inverse=True)
@@ -195,7 +220,7 @@ def label_drift(
         if code_b is None:
             continue
         in_a, in_b = np.flatnonzero(codes_a == code_a), np.flatnonzero(codes_b == code_b)
-        distance = _distances(_mean(vectors_a, metric, in_a), _mean(vectors_b, metric, in_b))
+        distance = _distances(_moments(vectors_a, metric, in_a), _moments(vectors_b, metric, in_b))
         rows.append(
             {
                 "label": str(name),
@@ -205,9 +230,11 @@ def label_drift(
                 "share_b": len(in_b) / len(values_b),
                 "centroid_distance": distance["euclidean"],
                 "centroid_cosine_distance": distance["cosine"],
+                "chance_distance": distance["chance"],
+                "beyond_chance": distance["beyond_chance"],
             }
         )
-    rows.sort(key=lambda row: (-row["centroid_distance"], row["label"]))
+    rows.sort(key=lambda row: (-(row["beyond_chance"] or 0.0), row["label"]))
     return rows
 
 
@@ -262,6 +289,7 @@ class Drift:
     def from_json(cls, value: dict) -> Drift:
         """The numbers back from ``to_json`` (the cache's entry); no map."""
         classifier = value["domain_classifier"]
+        value["centroid_distance"]["chance"]  # an entry of an older layout is a miss (KeyError)
         return cls(
             points_a=value["points_a"],
             points_b=value["points_b"],
@@ -341,7 +369,7 @@ def drift_numbers(
         auc_folds=folds,
         auc_points=size,
         mmd=mmd,
-        centroid=_distances(_mean(vectors_a, metric), _mean(vectors_b, metric)),
+        centroid=_distances(_moments(vectors_a, metric), _moments(vectors_b, metric)),
         labels=labels[:LABELS_LISTED],
         labels_only_a=only_a,
         labels_only_b=only_b,

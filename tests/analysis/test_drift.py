@@ -41,6 +41,20 @@ def test_two_separated_sets_are_told_apart(one_set):
     # No permutation reaches the observed MMD²: the smallest p-value the test can give.
     assert drift.mmd["p_value"] == pytest.approx(1 / (1 + drift.mmd["permutations"]))
     assert drift.centroid["euclidean"] == pytest.approx(3.0 * np.sqrt(24), rel=0.05)
+    assert drift.centroid["beyond_chance"] > 10
+
+
+def test_the_chance_distance_is_what_random_splits_of_one_set_give(one_set):
+    # E |m_a - m_b|² = tr(Σ) (1/n_a + 1/n_b) for two samples of one distribution: over many
+    # random splits the mean squared ratio is 1.
+    same = ["all"] * len(one_set)
+    ratios = []
+    for seed in range(100):
+        order = np.random.default_rng(seed).permutation(len(one_set))
+        a, b = one_set[order[:500]], one_set[order[500:]]
+        (row,) = label_drift(a, same[:500], b, same[500:], "euclidean")
+        ratios.append(row["beyond_chance"])
+    assert np.mean(np.square(ratios)) == pytest.approx(1.0, abs=0.2)
 
 
 def test_mmd_equals_the_unbiased_estimator_computed_directly():
@@ -92,6 +106,18 @@ def test_centroid_distances_and_the_labels_that_moved_most(one_set):
     cosine = 1 - mean_a @ mean_b / (np.linalg.norm(mean_a) * np.linalg.norm(mean_b))
     assert l1["centroid_cosine_distance"] == pytest.approx(cosine, rel=1e-9)
     assert (l1["items_a"], l1["items_b"]) == (200, len(moved))
+    # By chance: the pooled mean squared distance to each side's centroid, over the sizes.
+    spread = sum(
+        ((side - side.mean(axis=0)) ** 2).sum()
+        for side in (
+            one_set[:600][np.array(labels_a) == "l1"].astype(np.float64),
+            b[moved].astype(np.float64),
+        )
+    ) / (200 + len(moved))
+    chance = np.sqrt(spread * (1 / 200 + 1 / len(moved)))
+    assert l1["chance_distance"] == pytest.approx(chance, rel=1e-9)
+    assert l1["beyond_chance"] == pytest.approx(l1["centroid_distance"] / chance, rel=1e-12)
+    assert all(0.5 < row["beyond_chance"] < 2 for row in rows[1:])
     drift = drift_numbers(one_set[:600], b, labels_a=labels_a, labels_b=labels_b, seed=0)
     assert (drift.labels_only_a, drift.labels_only_b) == (0, 1)
     # The cosine metric reads unit rows: the whole sets' centroids of unit vectors.

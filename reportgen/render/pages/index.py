@@ -253,6 +253,16 @@ def _graphs_said(graphs: dict) -> str:
     return f"both graphs {a}" if a == b else f"graph A {a}, graph B {b}"
 
 
+def _chance_said(distance: dict) -> str:
+    """How a centroid distance compares with what chance alone gives for its sets' sizes."""
+    if distance["beyond_chance"] is None:
+        return "every vector is the same: no distance is expected"
+    return (
+        f"two samples of these sizes from one distribution would differ by about "
+        f"{distance['chance']:.3f}: this is {distance['beyond_chance']:.1f}× that"
+    )
+
+
 def _what_drifted(drift: Drift, against: str) -> WhatChanged:
     """The headline numbers of two different sets of items (drift mode)."""
     matched = (
@@ -280,7 +290,7 @@ def _what_drifted(drift: Drift, against: str) -> WhatChanged:
             "distance between the centroids",
             f"{drift.centroid['euclidean']:.3f}",
             f"Euclidean, between the means of all {space} of each set (cosine distance "
-            f"{drift.centroid['cosine']:.3f})",
+            f"{drift.centroid['cosine']:.3f}); {_chance_said(drift.centroid)}",
         ),
     ]
     return WhatChanged(against, matched, rows, [], drift.labels[:5])

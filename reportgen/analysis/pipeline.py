@@ -42,6 +42,7 @@ from reportgen.analysis.findings import (
     outliers,
     zero_vectors,
 )
+from reportgen.analysis.map_labels import MAX_CLASS_LABELS, MapLabel, cluster_texts, map_labels
 from reportgen.analysis.neighbors import (
     compute_knn_graph,
     graph_method,
@@ -850,6 +851,32 @@ def _decode_description(arrays: Any, value: Any, context: StepContext, params: A
     return records.decode_description(arrays, value, partition=context["clusters"])
 
 
+def _map_labels(
+    views: tuple[View, ...], clustering: Clustering | None, labels: list[str] | None
+) -> dict[str, dict[str, tuple[MapLabel, ...]]]:
+    """Per 2D view, the texts written on its map: one per cluster ("clusters") and one per
+    label class ("labels"), each at its group's anchor over all N points."""
+    class_codes = class_names = None
+    if labels is not None:
+        class_names, class_codes = np.unique(np.asarray(labels, dtype=str), return_inverse=True)
+    found = {}
+    for view in views:
+        if view.projection.dims != 2:
+            continue
+        coordinates = view.projection.coordinates
+        on_map: dict[str, tuple[MapLabel, ...]] = {}
+        if clustering is not None:
+            texts = cluster_texts(clustering)
+            on_map["clusters"] = tuple(map_labels(coordinates, clustering.assignments, texts))
+        if class_codes is not None and class_names is not None:
+            names = [str(name) for name in class_names]
+            on_map["labels"] = tuple(
+                map_labels(coordinates, class_codes.reshape(-1), names, MAX_CLASS_LABELS)
+            )
+        found[view.key] = on_map
+    return found
+
+
 def _clustering(context: StepContext) -> Clustering | None:
     """k-means with its description when there is one."""
     return context.get("clusters-labels") or context.get("clusters")
@@ -988,6 +1015,7 @@ def _assemble(context: StepContext) -> Analysis:
         if context.get(f"density-{view.key}") is not None
     }
     return Analysis(
+        map_labels=MappingProxyType(_map_labels(views, clustering, context.dataset.labels)),
         summary=context["summary"],
         graph=context["knn-graph"],
         k=plan.k,

@@ -18,6 +18,7 @@ from reportgen.analysis.compare import Comparison
 from reportgen.analysis.density import Density
 from reportgen.analysis.drift import Drift
 from reportgen.analysis.findings import Finding
+from reportgen.analysis.map_labels import MapLabel
 from reportgen.analysis.neighbors import KnnGraph
 from reportgen.analysis.projections import Projection
 from reportgen.analysis.quality import ProjectionQuality
@@ -105,6 +106,8 @@ class Analysis:
         comparison: what changed against ``--compare-with``'s run, or None.
         drift: how far apart this run's items and ``--compare-with``'s are when they are
             different items (no rows matched), or None.
+        map_labels: per 2D view key, the texts written on its map: "clusters" (one per
+            k-means cluster, with clusters) and "labels" (one per label class, with labels).
     """
 
     summary: DatasetSummary
@@ -126,6 +129,9 @@ class Analysis:
     densities: Mapping[str, Density] = field(default_factory=lambda: MappingProxyType({}))
     comparison: Comparison | None = None
     drift: Drift | None = None
+    map_labels: Mapping[str, Mapping[str, tuple[MapLabel, ...]]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
 
 
 def cluster_names(clustering: Clustering) -> list[str]:

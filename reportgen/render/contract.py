@@ -113,9 +113,22 @@ SHAPES: tuple[Shape, ...] = (
             Field("payload", "string", "the ViewPayload's name"),
             Field("preservation", "string", "the PreservationPayload's name"),
             Field("density", "string|null", "a sampled 2D view: the DensityPayload's name"),
+            Field(
+                "mapLabels",
+                "MapLabels|null",
+                "a 2D view: the texts to write on its map (analysis/map_labels.py)",
+            ),
             Field("quality", "ViewQuality", "how far the view can be trusted"),
             Field("parameters", "string[][]", "[name, value] pairs, formatted"),
             Field("notes", "string[]", "what the page says about the view"),
+        ),
+    ),
+    Shape(
+        "MapLabels",
+        "A 2D view's map labels, each [x, y, text, items], largest group first.",
+        (
+            Field("clusters", "Array<number|string>[]", "one per k-means cluster", True),
+            Field("labels", "Array<number|string>[]", "one per label class", True),
         ),
     ),
     Shape(

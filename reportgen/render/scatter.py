@@ -47,6 +47,14 @@ def _sample_rows(analysis: Analysis, dims: int) -> np.ndarray | None:
     return analysis.sample_3d if dims == 3 else analysis.sample_2d
 
 
+def _map_labels_block(analysis: Analysis, key: str) -> dict[str, list[list]] | None:
+    """A 2D view's map labels, [x, y, text, items] each, largest group first; None for 3D."""
+    on_map = analysis.map_labels.get(key)
+    if on_map is None:
+        return None
+    return {kind: [label.to_json() for label in labels] for kind, labels in on_map.items()}
+
+
 def _view_block(view: View, analysis: Analysis) -> dict[str, Any]:
     projection, quality = view.projection, view.quality
     parameters = [
@@ -62,6 +70,7 @@ def _view_block(view: View, analysis: Analysis) -> dict[str, Any]:
         "payload": view_payload(view.key),
         "preservation": preservation_payload(view.key),
         "density": density_payload(view.key) if view.key in analysis.densities else None,
+        "mapLabels": _map_labels_block(analysis, view.key),
         "quality": {
             "recall": quality.knn_recall,
             "trust": quality.trustworthiness,

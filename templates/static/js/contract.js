@@ -22,9 +22,17 @@
  * @property {string} payload  the ViewPayload's name
  * @property {string} preservation  the PreservationPayload's name
  * @property {string|null} density  a sampled 2D view: the DensityPayload's name
+ * @property {MapLabels|null} mapLabels  a 2D view: the texts to write on its map (analysis/map_labels.py)
  * @property {ViewQuality} quality  how far the view can be trusted
  * @property {string[][]} parameters  [name, value] pairs, formatted
  * @property {string[]} notes  what the page says about the view
+ */
+
+/**
+ * A 2D view's map labels, each [x, y, text, items], largest group first.
+ * @typedef {Object} MapLabels
+ * @property {Array<number|string>[]} [clusters]  one per k-means cluster
+ * @property {Array<number|string>[]} [labels]  one per label class
  */
 
 /**

@@ -45,6 +45,101 @@ reportgen.Scatter = function (element, page, points, options) {
   this.tooltip = reportgen.el("div", { "class": "rg-tooltip", role: "tooltip" });
   this.tooltip.hidden = true;
   element.parentNode.appendChild(this.tooltip);
+  /** @type {string} which map labels a 2D view shows: "off", "clusters" or "labels" */
+  this.labelMode = "off";
+  // The map labels: text over the plot (a halo keeps it readable on any colour), placed
+  // after every redraw (zoom, pan, resize) so that none overlaps another.
+  this.labelLayer = reportgen.el("div", { "class": "rg-map-labels", "aria-hidden": "true" });
+  this.labelLayer.hidden = true;
+  element.parentNode.appendChild(this.labelLayer);
+};
+
+/** The kinds of map labels any view has ("clusters", "labels"), in that order.
+ * @param {PageBlock} page @returns {string[]} */
+reportgen.mapLabelKinds = function (page) {
+  return ["clusters", "labels"].filter(function (kind) {
+    return page.views.some(function (view) {
+      return !!(view.mapLabels && view.mapLabels[/** @type {"clusters" | "labels"} */ (kind)]);
+    });
+  });
+};
+
+/** Show map labels of `mode` ("off", "clusters" or "labels") on the 2D views.
+ * @param {string} mode */
+reportgen.Scatter.prototype.setLabelMode = function (mode) {
+  this.labelMode = mode;
+  this.placeLabels();
+};
+
+/** A shorter form of a map label's text, tried when the whole does not fit: the first of
+ * its " · "-separated parts, or its first 16 characters.
+ * @param {string} text @returns {string | null} */
+reportgen.shorterLabel = function (text) {
+  var first = text.split(" · ")[0];
+  if (first !== text) { return first; }
+  return text.length > 18 ? text.slice(0, 16) + "…" : null;
+};
+
+/** Write the current view's map labels over the plot: the largest groups first, each where
+ * its anchor is on screen, whole or shortened, and left out when it would overlap one
+ * already written or leave the plot area. The layer says how many it wrote
+ * (data-count). */
+reportgen.Scatter.prototype.placeLabels = function () {
+  var layer = this.labelLayer;
+  reportgen.clear(layer);
+  var view = this.view;
+  var full = this.element._fullLayout;
+  var kind = /** @type {"clusters" | "labels"} */ (this.labelMode);
+  var entries = view && view.dims === 2 && view.mapLabels && this.labelMode !== "off"
+    ? view.mapLabels[kind] : null;
+  if (!entries || !full || !full.xaxis || !full.yaxis) {
+    layer.hidden = true;
+    layer.setAttribute("data-count", "0");
+    return;
+  }
+  var xa = full.xaxis, ya = full.yaxis;
+  layer.hidden = false;
+  layer.style.left = this.element.offsetLeft + "px";
+  layer.style.top = this.element.offsetTop + "px";
+  layer.style.width = this.element.offsetWidth + "px";
+  layer.style.height = this.element.offsetHeight + "px";
+  var area = { left: xa._offset, right: xa._offset + xa._length,
+               top: ya._offset, bottom: ya._offset + ya._length };
+  /** @type {{left: number, right: number, top: number, bottom: number}[]} */
+  var placed = [];
+  var margin = 3;
+  /** @param {{left: number, right: number, top: number, bottom: number}} box */
+  function fits(box) {
+    if (box.left < area.left || box.right > area.right || box.top < area.top ||
+        box.bottom > area.bottom) { return false; }
+    return placed.every(function (other) {
+      return box.right + margin <= other.left || other.right + margin <= box.left ||
+        box.bottom + margin <= other.top || other.bottom + margin <= box.top;
+    });
+  }
+  entries.forEach(function (entry) {
+    var x = xa._offset + xa.l2p(Number(entry[0]));
+    var y = ya._offset + ya.l2p(Number(entry[1]));
+    if (!(x >= area.left && x <= area.right && y >= area.top && y <= area.bottom)) { return; }
+    /** @type {string | null} */
+    var text = String(entry[2]);
+    while (text) {
+      var span = reportgen.el("span", { "class": "rg-map-label", title: String(entry[2]) }, text);
+      layer.appendChild(span);
+      var width = span.offsetWidth, height = span.offsetHeight;
+      var box = { left: x - width / 2, right: x + width / 2, top: y - height / 2, bottom: y + height / 2 };
+      if (fits(box)) {
+        span.style.left = box.left + "px";
+        span.style.top = box.top + "px";
+        span.setAttribute("data-items", String(entry[3]));
+        placed.push(box);
+        return;
+      }
+      layer.removeChild(span);
+      text = reportgen.shorterLabel(text);
+    }
+  });
+  layer.setAttribute("data-count", String(placed.length));
 };
 
 /** @param {string} key @returns {ViewInfo} */
@@ -281,6 +376,8 @@ reportgen.Scatter.prototype.draw = function (colour) {
       var row = self.rowOf(event.points[0]);
       if (row !== null && self.onClick) { self.onClick(row); }
     });
+    // Every redraw (a zoom, a pan, a resize, a new view) places the map labels again.
+    self.element.on("plotly_afterplot", function () { self.placeLabels(); });
   }
   return drawn;
 };

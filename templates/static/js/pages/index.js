@@ -7,6 +7,9 @@ reportgen.controllers.index = function (page, scope) {
   if (!element || !page.views || !page.views.length) { return null; }
   var points = new reportgen.PointData(page);
   var scatter = new reportgen.Scatter(element, page, points);
+  // The headline map names its regions: one label per cluster when there are clusters.
+  var kinds = reportgen.mapLabelKinds(page);
+  scatter.labelMode = kinds.length ? kinds[0] : "off";
   scatter.onClick = function (row) {
     scope.go("projections.html#view=" + encodeURIComponent(page.defaultView) +
       "&point=" + row);

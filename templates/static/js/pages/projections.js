@@ -10,9 +10,9 @@ reportgen.ProjectionsPage = function (page, scope) {
   self.plot = scope.byId("rg-scatter");
   self.scatter = new reportgen.Scatter(self.plot, page, self.points);
   self.scatter.onClick = function (row) { self.select(row); };
-  /** @type {{view: string, color: string, point: number | null}} */
+  /** @type {{view: string, color: string, point: number | null, labels: string}} */
   self.state = { view: page.defaultView, color: page.labels ? reportgen.contract.LABEL : reportgen.contract.NONE,
-                 point: null };
+                 point: null, labels: "off" };
   self.buildControls();
   // The hover columns (text, chosen metadata) load when first needed: a hover, a click.
   self.applyHash(scope.hash());
@@ -46,6 +46,18 @@ reportgen.ProjectionsPage.prototype.buildControls = function () {
   option(reportgen.contract.NONE, "none");
   colour.addEventListener("change", function () { self.setColor(colour.value); });
 
+  // Map labels: off, or one per cluster or per label class, when the views have them.
+  var kinds = reportgen.mapLabelKinds(page);
+  var labelMenu = scope.byId("rg-map-labels");
+  if (kinds.length) {
+    ["off"].concat(kinds).forEach(function (kind) {
+      var text = kind === "off" ? "off" : kind === "clusters" ? "k-means clusters" : "label classes";
+      labelMenu.appendChild(reportgen.el("option", { value: kind }, text));
+    });
+    scope.byId("rg-map-labels-control").hidden = false;
+    labelMenu.addEventListener("change", function () { self.setLabels(labelMenu.value); });
+  }
+
   var searchColumn = scope.byId("rg-search-column");
   page.columns.forEach(function (column) {
     searchColumn.appendChild(reportgen.el("option", { value: column.name }, column.name));
@@ -71,6 +83,12 @@ reportgen.ProjectionsPage.prototype.applyHash = function (hash) {
     var ok = Array.prototype.some.call(select.options, function (/** @type {HTMLOptionElement} */ o) { return o.value === hash.color; });
     if (ok) { self.state.color = hash.color; }
   }
+  var kinds = reportgen.mapLabelKinds(self.page);
+  self.state.labels = kinds.indexOf(hash.labels) >= 0 ? hash.labels : "off";
+  self.scatter.labelMode = self.state.labels;
+  if (kinds.length) {
+    /** @type {HTMLSelectElement} */ (self.scope.byId("rg-map-labels")).value = self.state.labels;
+  }
   var point = parseInt(hash.point, 10);
   self.state.point = (point >= 0 && point < self.page.n) ? point : null;
   return self.showView().then(function () {
@@ -84,6 +102,7 @@ reportgen.ProjectionsPage.prototype.writeHash = function () {
   if (this.state.color !== (this.page.labels ? reportgen.contract.LABEL : reportgen.contract.NONE)) {
     parts.push("color=" + encodeURIComponent(this.state.color));
   }
+  if (this.state.labels !== "off") { parts.push("labels=" + this.state.labels); }
   if (this.state.point !== null) { parts.push("point=" + this.state.point); }
   this.scope.setHash(parts.join("&"));
 };
@@ -93,6 +112,13 @@ reportgen.ProjectionsPage.prototype.setView = function (key) {
   this.state.view = key;
   this.writeHash();
   return this.showView();
+};
+
+/** @param {string} mode  "off", "clusters" or "labels" */
+reportgen.ProjectionsPage.prototype.setLabels = function (mode) {
+  this.state.labels = mode;
+  this.writeHash();
+  this.scatter.setLabelMode(mode);
 };
 
 /** @param {string} value */

@@ -190,6 +190,8 @@ def scatter_figures(points_2d: int, points_3d: int) -> dict[str, Any]:
         hovermode="closest",
     )
     config = {**PLOTLY_CONFIG, "scrollZoom": True}
+    # 2D views offer Plotly's box and lasso selection (the page keeps the selection).
+    config_2d = {**config, "modeBarButtonsToRemove": []}
     return {
         "scatter2d": {
             "trace": trace_2d,
@@ -197,7 +199,7 @@ def scatter_figures(points_2d: int, points_3d: int) -> dict[str, Any]:
             "overlay": overlay_2d,
             "styles": styles,
             "layout": layout_2d,
-            "config": config,
+            "config": config_2d,
         },
         "scatter3d": {
             "trace": trace_3d,

@@ -28,6 +28,7 @@ MODULES: tuple[str, ...] = (
     "scatter.js",
     "inspector.js",
     "search.js",
+    "selection.js",
     "scopes.js",
     "tabs.js",
     "pages/index.js",

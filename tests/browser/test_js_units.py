@@ -154,3 +154,20 @@ def test_base64_is_the_bytes_python_wrote(js):
     raw = np.array([258], dtype="<u2").tobytes()
     assert base64.b64encode(raw).decode() == "AgE="  # little-endian: 0x0102 as 02 01
     assert js("Array.from(reportgen.decode({dtype: 'uint16', shape: [1], b64: 'AgE='}))") == [258]
+
+
+def test_a_selection_s_link_form_round_trips_and_its_csv_cells_are_safe(js):
+    assert js("reportgen.encodeRows([3, 7, 8, 9, 40, 41])") == "3,7-9,40-41"
+    assert js("reportgen.encodeRows([])") == ""
+    assert js("reportgen.decodeRows('3,7-9,40-41', 100)") == [3, 7, 8, 9, 40, 41]
+    # Out of range, repeated, reversed and malformed parts are left out; the rest sorted.
+    assert js("reportgen.decodeRows('9,2,2,5-3,x,98-102,-1', 100)") == [2, 9, 98, 99]
+    rows = np.random.default_rng(0).choice(5000, size=300, replace=False)
+    rows.sort()
+    encoded = js("rows => reportgen.encodeRows(rows)", rows.tolist())
+    assert js("([text, n]) => reportgen.decodeRows(text, n)", [encoded, 5000]) == rows.tolist()
+    cells = ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "plain", 'say "hi", ok', "a\nb"]
+    assert js("cells => cells.map(reportgen.csvCell)", cells) == [
+        "'=1+1", "'+1", "'-1", "'@SUM(A1)", "'\tx", "plain", '"say ""hi"", ok"', '"a\nb"',
+    ]  # fmt: skip
+    assert js("reportgen.csvText(['row', 'text'], [['1', '=x']])") == "row,text\r\n1,'=x\r\n"

@@ -19,10 +19,15 @@ reportgen.Scatter = function (element, page, points, options) {
   this.options = options || {};
   /** @type {Int32Array[]} per trace: the global row of each of its points */
   this.traceRows = [];
-  /** @type {{selected: number | null, neighbors: number[], matches: number[] | null}} */
-  this.highlight = { selected: null, neighbors: [], matches: null };
+  /** @type {{selected: number | null, neighbors: number[], matches: number[] | null,
+   *   selection: Set<number> | null}} */
+  this.highlight = { selected: null, neighbors: [], matches: null, selection: null };
+  /** whether only the selection is drawn (Isolate) */
+  this.isolate = false;
   /** @type {function(number): void | null} called with the row of a clicked point */
   this.onClick = null;
+  /** @type {function(number[]): void | null} called with the rows a box or lasso took */
+  this.onSelect = null;
   /** @type {ViewInfo} */
   this.view = null;
   /** @type {string} */
@@ -201,6 +206,18 @@ reportgen.Scatter.prototype.densityTrace = function (key, density) {
   return trace;
 };
 
+/** The positions (among the shown rows) the view draws: all of them, or the selected ones
+ * when isolating the selection. @returns {number[]} */
+reportgen.Scatter.prototype.shownPositions = function () {
+  var only = this.isolate ? this.highlight.selection : null;
+  /** @type {number[]} */
+  var positions = [];
+  for (var i = 0; i < this.rows.length; i++) {
+    if (!only || only.has(this.rows[i])) { positions.push(i); }
+  }
+  return positions;
+};
+
 /** @param {number} row @returns {number} its position among the shown rows, or -1 */
 reportgen.Scatter.prototype.positionOf = function (row) {
   if (!this.rowPosition) {
@@ -238,8 +255,8 @@ reportgen.Scatter.prototype.categoryTraces = function (codes, names, codeOfRow) 
   var palette = this.page.palette;
   /** @type {number[][]} */
   var groups = names.map(function () { return /** @type {number[]} */ ([]); });
-  for (var i = 0; i < this.rows.length; i++) { groups[codeOfRow(this.rows[i])].push(i); }
   var self = this;
+  this.shownPositions().forEach(function (i) { groups[codeOfRow(self.rows[i])].push(i); });
   /** @type {Object<string, any>[]} */
   var traces = [];
   // Colours follow frequency (the codes); the legend reads in natural order.
@@ -264,13 +281,16 @@ reportgen.Scatter.prototype.categoryTraces = function (codes, names, codeOfRow) 
 /** @param {Column} colour @returns {Object<string, any>[]} */
 reportgen.Scatter.prototype.numberTrace = function (colour) {
   var self = this;
+  /** @type {number[]} */
   var finite = [];
+  /** @type {number[]} */
   var missing = [];
+  /** @type {number[]} */
   var values = [];
-  for (var i = 0; i < self.rows.length; i++) {
+  self.shownPositions().forEach(function (i) {
     var v = colour.sampled ? colour.numbers[i] : colour.numbers[self.rows[i]];
     if (isNaN(v)) { missing.push(i); } else { finite.push(i); values.push(v); }
-  }
+  });
   var traces = [];
   var trace = Object.assign(self.baseTrace(), self.subset(finite));
   trace.name = reportgen.plotlyText(reportgen.truncate(colour.name, 40));
@@ -323,6 +343,36 @@ reportgen.Scatter.prototype.overlayTraces = function () {
   return overlays;
 };
 
+/** The selection drawn over the dimmed points: of each trace, a copy holding its selected
+ * points only, in their own colours (the traces themselves are dimmed, not hidden).
+ * @param {Object<string, any>[]} traces  the view's traces, traceRows in step
+ * @returns {Object<string, any>[]} */
+reportgen.Scatter.prototype.selectedTraces = function (traces) {
+  var self = this;
+  var selection = self.highlight.selection;
+  /** @type {Object<string, any>[]} */
+  var copies = [];
+  traces.forEach(function (trace, t) {
+    var rows = self.traceRows[t];
+    /** @type {number[]} */
+    var kept = [];
+    for (var j = 0; j < rows.length; j++) { if (selection.has(rows[j])) { kept.push(j); } }
+    trace.marker = Object.assign({}, trace.marker, { opacity: 0.25 });
+    if (!kept.length) { return; }
+    /** @param {any} values */
+    function pick(values) { return Float32Array.from(kept, function (j) { return values[j]; }); }
+    var copy = Object.assign(self.baseTrace(), { x: pick(trace.x), y: pick(trace.y), name: trace.name,
+      showlegend: false, legendgroup: trace.name });
+    if (trace.z) { copy.z = pick(trace.z); }
+    var colours = trace.marker.color;
+    copy.marker = Object.assign({}, trace.marker, { opacity: 1, showscale: false,
+      color: colours && typeof colours !== "string" ? pick(colours) : colours });
+    copies.push(copy);
+    self.traceRows.push(Int32Array.from(kept, function (j) { return rows[j]; }));
+  });
+  return copies;
+};
+
 /** @param {Column | null} colour @returns {Promise<HTMLElement> | undefined} */
 reportgen.Scatter.prototype.draw = function (colour) {
   var self = this;
@@ -340,8 +390,7 @@ reportgen.Scatter.prototype.draw = function (colour) {
     traces = self.categoryTraces(points.labelCodes, self.page.labels.names,
                                  function (row) { return points.labelCodes[row]; });
   } else {
-    var all = [];
-    for (var i = 0; i < self.rows.length; i++) { all.push(i); }
+    var all = self.shownPositions();
     traces = [Object.assign(self.baseTrace(), self.subset(all), { name: "points" })];
     traces[0].showlegend = false;
     // Its own colour: Plotly's default would follow the trace's place, and the density
@@ -349,6 +398,7 @@ reportgen.Scatter.prototype.draw = function (colour) {
     traces[0].marker = Object.assign({}, traces[0].marker, { color: self.page.palette[0] });
     self.traceRows.push(self.rows);
   }
+  if (self.highlight.selection && !self.isolate) { traces = traces.concat(self.selectedTraces(traces)); }
   if (self.density) {  // first, so that it lies under the points; it has no rows
     traces.unshift(self.density);
     self.traceRows.unshift(new Int32Array(0));
@@ -366,7 +416,9 @@ reportgen.Scatter.prototype.draw = function (colour) {
     layout.xaxis = Object.assign({}, layout.xaxis, { title: { text: titles[0] } });
     layout.yaxis = Object.assign({}, layout.yaxis, { title: { text: titles[1] } });
   }
-  layout.uirevision = self.view.key;
+  // Isolating the selection zooms to it (a new revision autoscales), and back again.
+  layout.uirevision = self.view.key + (self.isolate ? ":isolated" : "");
+  layout.selections = [];
   var first = !self.element.classList.contains("js-plotly-plot");
   var drawn = window.Plotly.react(self.element, traces, layout, figure.config);
   if (first) {
@@ -375,6 +427,22 @@ reportgen.Scatter.prototype.draw = function (colour) {
     self.element.on("plotly_click", function (/** @type {PlotlyPointEvent} */ event) {
       var row = self.rowOf(event.points[0]);
       if (row !== null && self.onClick) { self.onClick(row); }
+    });
+    // Only a box or lasso the user drew selects: Plotly also reports "selected" when it
+    // applies a kept selection outline to a redrawn view, which must not change ours.
+    var drawing = false;
+    self.element.on("plotly_selecting", function () { drawing = true; });
+    self.element.on("plotly_selected", function (/** @type {PlotlyPointEvent | undefined} */ event) {
+      var drawn = drawing;
+      drawing = false;
+      if (!drawn || !event || !event.points || !self.onSelect) { return; }
+      /** @type {number[]} */
+      var rows = [];
+      event.points.forEach(function (point) {
+        var row = self.rowOf(point);
+        if (row !== null) { rows.push(row); }
+      });
+      self.onSelect(rows);
     });
     // Every redraw (a zoom, a pan, a resize, a new view) places the map labels again.
     self.element.on("plotly_afterplot", function () { self.placeLabels(); });

@@ -10,9 +10,11 @@ reportgen.ProjectionsPage = function (page, scope) {
   self.plot = scope.byId("rg-scatter");
   self.scatter = new reportgen.Scatter(self.plot, page, self.points);
   self.scatter.onClick = function (row) { self.select(row); };
-  /** @type {{view: string, color: string, point: number | null, labels: string}} */
+  self.scatter.onSelect = function (rows) { self.setSelection(rows); };
+  /** @type {{view: string, color: string, point: number | null, labels: string,
+   *   selection: number[], isolate: boolean}} */
   self.state = { view: page.defaultView, color: page.labels ? reportgen.contract.LABEL : reportgen.contract.NONE,
-                 point: null, labels: "off" };
+                 point: null, labels: "off", selection: [], isolate: false };
   self.buildControls();
   // The hover columns (text, chosen metadata) load when first needed: a hover, a click.
   self.applyHash(scope.hash());
@@ -58,6 +60,24 @@ reportgen.ProjectionsPage.prototype.buildControls = function () {
     labelMenu.addEventListener("change", function () { self.setLabels(labelMenu.value); });
   }
 
+  // The selection's actions; Esc clears it (unless typing in a field).
+  scope.byId("rg-isolate").addEventListener("click", function () { self.setIsolate(!self.state.isolate); });
+  scope.byId("rg-selection-clear").addEventListener("click", function () { self.setSelection([]); });
+  scope.byId("rg-selection-copy").addEventListener("click", function () { self.copyRows(); });
+  scope.byId("rg-selection-csv").addEventListener("click", function () {
+    self.selectionCsv().then(function (text) {
+      reportgen.download("selection-" + self.state.view + ".csv", text, "text/csv");
+    });
+  });
+  scope.byId("rg-select-matches").addEventListener("click", function () {
+    if (self.scatter.highlight.matches) { self.setSelection(self.scatter.highlight.matches); }
+  });
+  document.addEventListener("keydown", function (event) {
+    var target = /** @type {HTMLElement} */ (event.target);
+    var typing = target && /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName);
+    if (event.key === "Escape" && !typing && self.state.selection.length) { self.setSelection([]); }
+  });
+
   var searchColumn = scope.byId("rg-search-column");
   page.columns.forEach(function (column) {
     searchColumn.appendChild(reportgen.el("option", { value: column.name }, column.name));
@@ -91,7 +111,16 @@ reportgen.ProjectionsPage.prototype.applyHash = function (hash) {
   }
   var point = parseInt(hash.point, 10);
   self.state.point = (point >= 0 && point < self.page.n) ? point : null;
+  // A selection in the link (sel=3,7-12) is restored; a larger one the page made stays.
+  var linked = hash.sel !== undefined ? reportgen.decodeRows(hash.sel, self.page.n) : null;
+  var keep = linked === null && self.state.selection.length > reportgen.SELECTION_LINK_MAX;
+  var rows = linked || (keep ? self.state.selection : []);
+  self.state.isolate = hash.isolate === "1" && rows.length > 0;
+  self.state.selection = rows;
+  self.scatter.highlight.selection = rows.length ? new Set(rows) : null;
+  self.scatter.isolate = self.state.isolate;
   return self.showView().then(function () {
+    self.showSelection();
     if (self.state.point !== null) { return self.select(self.state.point, true); }
     return null;
   });
@@ -103,6 +132,11 @@ reportgen.ProjectionsPage.prototype.writeHash = function () {
     parts.push("color=" + encodeURIComponent(this.state.color));
   }
   if (this.state.labels !== "off") { parts.push("labels=" + this.state.labels); }
+  var selection = this.state.selection;
+  if (selection.length && selection.length <= reportgen.SELECTION_LINK_MAX) {
+    parts.push("sel=" + reportgen.encodeRows(selection));
+  }
+  if (this.state.isolate) { parts.push("isolate=1"); }
   if (this.state.point !== null) { parts.push("point=" + this.state.point); }
   this.scope.setHash(parts.join("&"));
 };
@@ -266,6 +300,14 @@ reportgen.ProjectionsPage.prototype.showInspector = function (row, neighbours) {
     list.appendChild(item);
   });
   panel.appendChild(list);
+  if (neighbours.length) {
+    var take = reportgen.el("button", { type: "button", "class": "rg-action", id: self.scope.id("rg-select-neighbors") },
+      "Select this point and its " + neighbours.length + " neighbours");
+    take.addEventListener("click", function () {
+      self.setSelection([row].concat(neighbours.map(function (n) { return n.row; })));
+    });
+    panel.appendChild(take);
+  }
 };
 
 reportgen.ProjectionsPage.prototype.search = function () {
@@ -276,6 +318,7 @@ reportgen.ProjectionsPage.prototype.search = function () {
   var count = self.scope.byId("rg-search-count");
   if (!query) {
     count.textContent = "";
+    self.scope.byId("rg-select-matches").hidden = true;
     self.scatter.highlight.matches = null;
     self.scatter.redrawOverlays();
     return Promise.resolve();
@@ -291,8 +334,151 @@ reportgen.ProjectionsPage.prototype.search = function () {
     var shown = matches.filter(function (row) { return self.scatter.positionOf(row) >= 0; });
     count.textContent = reportgen.matchText(matches.length, shown.length);
     count.setAttribute("data-count", String(matches.length));
+    self.scope.byId("rg-select-matches").hidden = matches.length === 0;
     self.scatter.redrawOverlays();
   });
+};
+
+/** Make `rows` the selection (sorted, unique; [] clears it), drawn in every view, listed in
+ * the selection panel and, when small, kept in the link.
+ * @param {ArrayLike<number>} rows @param {boolean} [fromHash] @returns {Promise<void>} */
+reportgen.ProjectionsPage.prototype.setSelection = function (rows, fromHash) {
+  var self = this;
+  var sorted = Array.from(new Set(Array.from(rows))).sort(function (a, b) { return a - b; });
+  self.state.selection = sorted;
+  if (!sorted.length) { self.state.isolate = false; }
+  self.scatter.highlight.selection = sorted.length ? new Set(sorted) : null;
+  self.scatter.isolate = self.state.isolate;
+  if (!fromHash) { self.writeHash(); }
+  self.scatter.redrawOverlays();
+  return self.showSelection();
+};
+
+/** @param {boolean} on  show only the selection (zoomed to it), or every point again */
+reportgen.ProjectionsPage.prototype.setIsolate = function (on) {
+  this.state.isolate = on && this.state.selection.length > 0;
+  this.scatter.isolate = this.state.isolate;
+  this.writeHash();
+  this.scatter.redrawOverlays();
+  return this.showSelection();
+};
+
+/** The selection panel: how many, their labels against the whole set's, the first 50
+ * (each opens in the inspector) and the actions. @returns {Promise<void>} */
+reportgen.ProjectionsPage.prototype.showSelection = function () {
+  var self = this;
+  var scope = self.scope;
+  var panel = scope.byId("rg-selection");
+  var rows = self.state.selection;
+  panel.hidden = rows.length === 0;
+  scope.root.setAttribute("data-selected", String(rows.length));
+  if (!rows.length) { return Promise.resolve(); }
+  return self.points.hoverColumns().then(function () {
+    scope.byId("rg-selection-count").textContent = rows.length.toLocaleString("en-US") +
+      " of " + self.page.n.toLocaleString("en-US") + " points selected" +
+      (self.state.isolate ? ", shown alone" : "");
+    scope.byId("rg-isolate").textContent = self.state.isolate ? "Show all points" : "Isolate";
+    var link = scope.byId("rg-selection-link");
+    link.hidden = rows.length <= reportgen.SELECTION_LINK_MAX;
+    link.textContent = "The link keeps selections of up to " + reportgen.SELECTION_LINK_MAX +
+      " points; download the CSV or copy the row indices to send this one.";
+    self.showBreakdown(rows);
+    var list = scope.byId("rg-selection-list");
+    reportgen.clear(list);
+    rows.slice(0, 50).forEach(function (row) {
+      var button = reportgen.el("button", { type: "button", "data-row": String(row) });
+      var mark = self.page.sprite ? reportgen.thumbnail(self.page.sprite, row, 32) : self.swatch(row);
+      if (mark) { button.appendChild(mark); }
+      button.appendChild(reportgen.el("span", { "class": "rg-neighbor-row" }, "#" + row));
+      var label = self.points.labelCodes ? self.points.label(row) : "";
+      var text = self.page.textColumn && self.points.columns[self.page.textColumn]
+        ? self.points.columns[self.page.textColumn].value(row) : "";
+      button.appendChild(reportgen.el("span", { "class": "rg-neighbor-label" },
+        reportgen.truncate([label, text].filter(Boolean).join(" · "), 90)));
+      button.addEventListener("click", function () { self.select(row); });
+      var item = reportgen.el("li", {});
+      item.appendChild(button);
+      list.appendChild(item);
+    });
+    var more = scope.byId("rg-selection-more");
+    more.hidden = rows.length <= 50;
+    more.textContent = "and " + (rows.length - 50).toLocaleString("en-US") + " more (all in the CSV)";
+  });
+};
+
+/** The selection's labels against the whole set's: the six most frequent in the selection.
+ * @param {number[]} rows */
+reportgen.ProjectionsPage.prototype.showBreakdown = function (rows) {
+  var self = this;
+  var chart = self.scope.byId("rg-selection-labels");
+  reportgen.clear(chart);
+  var codes = self.points.labelCodes;
+  chart.hidden = !codes;
+  if (!codes) { return; }
+  var names = self.page.labels.names;
+  /** @type {number[]} */
+  var here = names.map(function () { return 0; });
+  /** @type {number[]} */
+  var overall = names.map(function () { return 0; });
+  rows.forEach(function (row) { here[codes[row]] += 1; });
+  for (var i = 0; i < codes.length; i++) { overall[codes[i]] += 1; }
+  var order = names.map(function (_, code) { return code; })
+    .filter(function (code) { return here[code] > 0; })
+    .sort(function (a, b) { return here[b] - here[a] || a - b; }).slice(0, 6);
+  order.forEach(function (code) {
+    var share = here[code] / rows.length, whole = overall[code] / codes.length;
+    var bar = reportgen.el("span", { "class": "rg-bar" });
+    bar.style.width = Math.max(1, Math.round(share * 100)) + "%";
+    var mark = reportgen.el("span", { "class": "rg-bar-whole", title: "share of all points" });
+    mark.style.left = Math.round(whole * 100) + "%";
+    var track = reportgen.el("span", { "class": "rg-bar-track" });
+    track.appendChild(bar);
+    track.appendChild(mark);
+    var item = reportgen.el("li", {});
+    var name = reportgen.el("span", { "class": "rg-bar-name" }, reportgen.truncate(names[code], 30));
+    item.appendChild(name);
+    item.appendChild(track);
+    item.appendChild(reportgen.el("span", { "class": "rg-bar-value" },
+      reportgen.fixed(100 * share, 0) + " % · " + reportgen.fixed(100 * whole, 0) + " % of all"));
+    chart.appendChild(item);
+  });
+};
+
+/** The selection as CSV: row, label, the hover columns and this view's coordinates (blank
+ * for a selected point this view does not show). @returns {Promise<string>} */
+reportgen.ProjectionsPage.prototype.selectionCsv = function () {
+  var self = this;
+  return self.points.hoverColumns().then(function (columns) {
+    var view = self.scatter.view;
+    var axes = view.axes.slice(0, view.dims);
+    var header = ["row"].concat(self.points.labelCodes ? ["label"] : [],
+      columns.map(function (c) { return c.name; }), axes);
+    var lines = self.state.selection.map(function (row) {
+      var cells = [String(row)];
+      if (self.points.labelCodes) { cells.push(String(self.points.label(row))); }
+      columns.forEach(function (column) { cells.push(String(column.value(row))); });
+      var position = self.scatter.positionOf(row);
+      for (var d = 0; d < view.dims; d++) {
+        cells.push(position < 0 ? "" : String(self.scatter.coordinates[position * view.dims + d]));
+      }
+      return cells;
+    });
+    return reportgen.csvText(header, lines);
+  });
+};
+
+/** Copy the selection's row indices ("3,7,8,9"): the clipboard when the browser allows it,
+ * and always into the panel's field, selected, for a manual copy. */
+reportgen.ProjectionsPage.prototype.copyRows = function () {
+  var field = /** @type {HTMLTextAreaElement} */ (this.scope.byId("rg-selection-rows"));
+  field.value = this.state.selection.join(",");
+  field.hidden = false;
+  field.focus();
+  field.select();
+  var copied = false;
+  try { copied = document.execCommand("copy"); } catch (error) { copied = false; }
+  this.scope.byId("rg-selection-copied").textContent = copied
+    ? "Copied " + this.state.selection.length + " row indices." : "Select the field and copy.";
 };
 
 reportgen.controllers.projections = function (/** @type {PageBlock} */ page, /** @type {PageScope} */ scope) {

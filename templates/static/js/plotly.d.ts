@@ -3,6 +3,8 @@
 interface PlotlyStatic {
   newPlot(element: HTMLElement, data: any[], layout?: object, config?: object): Promise<HTMLElement>;
   react(element: HTMLElement, data: any[], layout?: object, config?: object): Promise<HTMLElement>;
+  // Changes layout attributes in place (the scatter drops Plotly's selection outline).
+  relayout(element: HTMLElement, update: object): Promise<HTMLElement>;
   // Changes trace attributes in place (compare.html's "Colour by" menu).
   restyle(element: HTMLElement, update: object, traces?: number[]): Promise<HTMLElement>;
   Plots: { resize(element: HTMLElement): Promise<void> | void };

@@ -442,6 +442,8 @@ reportgen.Scatter.prototype.draw = function (colour) {
         var row = self.rowOf(point);
         if (row !== null) { rows.push(row); }
       });
+      // The selection is drawn by the page (in every view); Plotly's outline would stay.
+      window.Plotly.relayout(self.element, { selections: [] });
       self.onSelect(rows);
     });
     // Every redraw (a zoom, a pan, a resize, a new view) places the map labels again.

@@ -17,6 +17,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from reportgen.analysis.results import CLUSTER_COLUMN
+
 # --------------------------------------------------------------------------------------
 # The sentinels and names both languages use
 
@@ -63,6 +65,7 @@ JS_CONSTANTS = {
     "PAYLOAD_ELEMENT_PREFIX": PAYLOAD_ELEMENT_PREFIX,
     "PAYLOAD_DIR": PAYLOAD_DIR,
     "BIND": BIND,
+    "CLUSTER_COLUMN": CLUSTER_COLUMN,
 }
 
 # --------------------------------------------------------------------------------------

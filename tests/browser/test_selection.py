@@ -198,3 +198,29 @@ def test_the_selection_works_the_same_in_the_single_file(tmp_path, open_page):
     page.keyboard.press("Escape")
     page.wait_for_function(_TAB_SELECTED.replace("COUNT", "0"))
     assert log.console_errors == [] and log.page_errors == [] and log.foreign_requests == []
+
+
+def test_a_label_or_a_cluster_is_selected_whole_and_named_in_the_link(site: Path, open_page):
+    page, log = open_page(site / "projections.html")
+    page.wait_for_selector(".rg-scatter[data-view]")
+    menu = page.locator("select[id$='rg-group']")
+    menu.select_option("label:gamma")
+    page.wait_for_function("document.querySelector('[data-selected]').dataset.selected === '100'")
+    assert "group=label%3Agamma" in page.evaluate("location.hash")
+    listed = page.locator("ol[id$='rg-selection-list'] button").evaluate_all(
+        "buttons => buttons.map(b => Number(b.dataset.row))"
+    )
+    assert listed == [i for i in range(N) if NAMES[i % 4] == "gamma"][:50]
+    # The clusters page links each cluster to the map with it selected.
+    clusters, _ = open_page(site / "clusters.html")
+    link = clusters.locator("a", has_text="select it on the map").first
+    href = link.get_attribute("href")
+    assert href.startswith("projections.html#") and "group=cluster%3A0" in href
+    report = __import__("json").loads((site / "report.json").read_text())
+    size = report["clusters"]["sizes"][0]
+    page.goto(site.as_uri() + "/" + href)
+    page.wait_for_function(
+        f"document.querySelector('[data-selected]').dataset.selected === '{size}'"
+    )
+    assert page.locator("select[id$='rg-color']").input_value() == "k-means cluster"
+    assert log.console_errors == [] and log.page_errors == []

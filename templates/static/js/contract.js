@@ -175,6 +175,7 @@ reportgen.contract = Object.freeze({
     "MATRIX": "$matrix",
     "TEXT": "$text"
   },
+  "CLUSTER_COLUMN": "k-means cluster",
   "LABEL": "__label",
   "NONE": "__none",
   "PAGE_BLOCK_ID": "rg-page",

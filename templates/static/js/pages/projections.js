@@ -12,9 +12,9 @@ reportgen.ProjectionsPage = function (page, scope) {
   self.scatter.onClick = function (row) { self.select(row); };
   self.scatter.onSelect = function (rows) { self.setSelection(rows); };
   /** @type {{view: string, color: string, point: number | null, labels: string,
-   *   selection: number[], isolate: boolean}} */
+   *   selection: number[], isolate: boolean, group: string | null}} */
   self.state = { view: page.defaultView, color: page.labels ? reportgen.contract.LABEL : reportgen.contract.NONE,
-                 point: null, labels: "off", selection: [], isolate: false };
+                 point: null, labels: "off", selection: [], isolate: false, group: null };
   self.buildControls();
   // The hover columns (text, chosen metadata) load when first needed: a hover, a click.
   self.applyHash(scope.hash());
@@ -58,6 +58,38 @@ reportgen.ProjectionsPage.prototype.buildControls = function () {
     });
     scope.byId("rg-map-labels-control").hidden = false;
     labelMenu.addEventListener("change", function () { self.setLabels(labelMenu.value); });
+  }
+
+  // "Select a label or cluster": every label, and the clusters once their column loads.
+  var groups = /** @type {HTMLSelectElement} */ (scope.byId("rg-group"));
+  var clusterInfo = page.columns.filter(function (c) { return c.name === reportgen.contract.CLUSTER_COLUMN; })[0];
+  if (page.labels || clusterInfo) {
+    scope.byId("rg-group-control").hidden = false;
+    if (page.labels) {
+      var labelled = reportgen.el("optgroup", { label: page.labels.name });
+      page.labels.names.forEach(function (name) {
+        labelled.appendChild(reportgen.el("option", { value: "label:" + name }, name));
+      });
+      groups.appendChild(labelled);
+    }
+    var clustersListed = false;
+    var listClusters = function () {
+      if (clustersListed || !clusterInfo) { return; }
+      clustersListed = true;
+      self.points.column(clusterInfo.name).then(function (column) {
+        var clustered = reportgen.el("optgroup", { label: "k-means clusters" });
+        (column.names || []).forEach(function (name, code) {
+          clustered.appendChild(reportgen.el("option", { value: "cluster:" + code }, name));
+        });
+        groups.appendChild(clustered);
+      });
+    };
+    groups.addEventListener("focus", listClusters);
+    groups.addEventListener("pointerdown", listClusters);
+    groups.addEventListener("change", function () {
+      if (groups.value) { self.selectGroup(groups.value); }
+      groups.value = "";
+    });
   }
 
   // The selection's actions; Esc clears it (unless typing in a field).
@@ -112,6 +144,14 @@ reportgen.ProjectionsPage.prototype.applyHash = function (hash) {
   var point = parseInt(hash.point, 10);
   self.state.point = (point >= 0 && point < self.page.n) ? point : null;
   // A selection in the link (sel=3,7-12) is restored; a larger one the page made stays.
+  if (hash.group) {
+    return self.showView().then(function () { return self.selectGroup(hash.group, true); })
+      .then(function () {
+        if (self.state.point !== null) { return self.select(self.state.point, true); }
+        return null;
+      });
+  }
+  self.state.group = null;
   var linked = hash.sel !== undefined ? reportgen.decodeRows(hash.sel, self.page.n) : null;
   var keep = linked === null && self.state.selection.length > reportgen.SELECTION_LINK_MAX;
   var rows = linked || (keep ? self.state.selection : []);
@@ -133,7 +173,9 @@ reportgen.ProjectionsPage.prototype.writeHash = function () {
   }
   if (this.state.labels !== "off") { parts.push("labels=" + this.state.labels); }
   var selection = this.state.selection;
-  if (selection.length && selection.length <= reportgen.SELECTION_LINK_MAX) {
+  if (this.state.group) {
+    parts.push("group=" + encodeURIComponent(this.state.group));
+  } else if (selection.length && selection.length <= reportgen.SELECTION_LINK_MAX) {
     parts.push("sel=" + reportgen.encodeRows(selection));
   }
   if (this.state.isolate) { parts.push("isolate=1"); }
@@ -344,6 +386,7 @@ reportgen.ProjectionsPage.prototype.search = function () {
  * @param {ArrayLike<number>} rows @param {boolean} [fromHash] @returns {Promise<void>} */
 reportgen.ProjectionsPage.prototype.setSelection = function (rows, fromHash) {
   var self = this;
+  self.state.group = null;
   var sorted = Array.from(new Set(Array.from(rows))).sort(function (a, b) { return a - b; });
   self.state.selection = sorted;
   if (!sorted.length) { self.state.isolate = false; }
@@ -352,6 +395,38 @@ reportgen.ProjectionsPage.prototype.setSelection = function (rows, fromHash) {
   if (!fromHash) { self.writeHash(); }
   self.scatter.redrawOverlays();
   return self.showSelection();
+};
+
+/** Select every point of a label ("label:NAME") or of a k-means cluster ("cluster:3"); the
+ * link then names the group (group=cluster:3), however large it is.
+ * @param {string} group @param {boolean} [fromHash] @returns {Promise<void>} */
+reportgen.ProjectionsPage.prototype.selectGroup = function (group, fromHash) {
+  var self = this;
+  var colon = group.indexOf(":");
+  var kind = group.slice(0, colon), key = group.slice(colon + 1);
+  /** @param {function(number): boolean} inGroup @returns {Promise<void>} */
+  function take(inGroup) {
+    /** @type {number[]} */
+    var rows = [];
+    for (var row = 0; row < self.page.n; row++) { if (inGroup(row)) { rows.push(row); } }
+    return self.setSelection(rows, true).then(function () {
+      self.state.group = rows.length ? group : null;
+      if (!fromHash) { self.writeHash(); }
+    });
+  }
+  if (kind === "label" && self.points.labelCodes) {
+    var code = self.page.labels.names.indexOf(key);
+    var codes = self.points.labelCodes;
+    return take(function (row) { return codes[row] === code; });
+  }
+  var info = self.page.columns.filter(function (c) { return c.name === reportgen.contract.CLUSTER_COLUMN; })[0];
+  if (kind === "cluster" && info) {
+    var cluster = Number(key);
+    return self.points.column(info.name).then(function (column) {
+      return take(function (row) { return column.codes[row] === cluster; });
+    });
+  }
+  return self.setSelection([], fromHash);
 };
 
 /** @param {boolean} on  show only the selection (zoomed to it), or every point again */

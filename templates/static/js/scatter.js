@@ -20,8 +20,8 @@ reportgen.Scatter = function (element, page, points, options) {
   /** @type {Int32Array[]} per trace: the global row of each of its points */
   this.traceRows = [];
   /** @type {{selected: number | null, neighbors: number[], matches: number[] | null,
-   *   selection: Set<number> | null}} */
-  this.highlight = { selected: null, neighbors: [], matches: null, selection: null };
+   *   selection: Set<number> | null, filter: Set<number> | null}} */
+  this.highlight = { selected: null, neighbors: [], matches: null, selection: null, filter: null };
   /** whether only the selection is drawn (Isolate) */
   this.isolate = false;
   /** @type {function(number): void | null} called with the row of a clicked point */
@@ -343,13 +343,26 @@ reportgen.Scatter.prototype.overlayTraces = function () {
   return overlays;
 };
 
-/** The selection drawn over the dimmed points: of each trace, a copy holding its selected
- * points only, in their own colours (the traces themselves are dimmed, not hidden).
+/** The rows drawn in full while the others are dimmed: the selected ones (unless the view
+ * shows the selection alone) that also pass the filter; null when nothing is dimmed.
+ * @returns {{has: function(number): boolean} | null} */
+reportgen.Scatter.prototype.focus = function () {
+  var selection = this.isolate ? null : this.highlight.selection;
+  var filter = this.highlight.filter;
+  if (!selection && !filter) { return null; }
+  return { has: function (row) {
+    return (!selection || selection.has(row)) && (!filter || filter.has(row));
+  } };
+};
+
+/** The selection (and the filter) drawn over the dimmed points: of each trace, a copy
+ * holding its points in focus only, in their own colours (the traces themselves are
+ * dimmed, not hidden).
  * @param {Object<string, any>[]} traces  the view's traces, traceRows in step
+ * @param {{has: function(number): boolean}} selection  the rows in focus
  * @returns {Object<string, any>[]} */
-reportgen.Scatter.prototype.selectedTraces = function (traces) {
+reportgen.Scatter.prototype.selectedTraces = function (traces, selection) {
   var self = this;
-  var selection = self.highlight.selection;
   /** @type {Object<string, any>[]} */
   var copies = [];
   traces.forEach(function (trace, t) {
@@ -398,7 +411,8 @@ reportgen.Scatter.prototype.draw = function (colour) {
     traces[0].marker = Object.assign({}, traces[0].marker, { color: self.page.palette[0] });
     self.traceRows.push(self.rows);
   }
-  if (self.highlight.selection && !self.isolate) { traces = traces.concat(self.selectedTraces(traces)); }
+  var focus = self.focus();
+  if (focus) { traces = traces.concat(self.selectedTraces(traces, focus)); }
   if (self.density) {  // first, so that it lies under the points; it has no rows
     traces.unshift(self.density);
     self.traceRows.unshift(new Int32Array(0));

@@ -11,6 +11,8 @@ reportgen.ProjectionsPage = function (page, scope) {
   self.scatter = new reportgen.Scatter(self.plot, page, self.points);
   self.scatter.onClick = function (row) { self.select(row); };
   self.scatter.onSelect = function (rows) { self.setSelection(rows); };
+  /** @type {Column | null} the column the points are filtered by */
+  self.filterColumn = null;
   /** @type {{view: string, color: string, point: number | null, labels: string,
    *   selection: number[], isolate: boolean, group: string | null}} */
   self.state = { view: page.defaultView, color: page.labels ? reportgen.contract.LABEL : reportgen.contract.NONE,
@@ -91,6 +93,8 @@ reportgen.ProjectionsPage.prototype.buildControls = function () {
       groups.value = "";
     });
   }
+
+  self.buildFilter();
 
   // The selection's actions; Esc clears it (unless typing in a field).
   scope.byId("rg-isolate").addEventListener("click", function () { self.setIsolate(!self.state.isolate); });
@@ -395,6 +399,132 @@ reportgen.ProjectionsPage.prototype.setSelection = function (rows, fromHash) {
   if (!fromHash) { self.writeHash(); }
   self.scatter.redrawOverlays();
   return self.showSelection();
+};
+
+/** The metadata filter: a category column's values, or a number column's range (with its
+ * histogram); the points outside are dimmed in every view. */
+reportgen.ProjectionsPage.prototype.buildFilter = function () {
+  var self = this;
+  var scope = self.scope;
+  var columns = self.page.columns.filter(function (c) { return c.kind === "category" || c.kind === "number"; });
+  if (!columns.length) { return; }
+  scope.byId("rg-filter").hidden = false;
+  var pick = /** @type {HTMLSelectElement} */ (scope.byId("rg-filter-column"));
+  columns.forEach(function (column) {
+    pick.appendChild(reportgen.el("option", { value: column.name },
+      column.name + (column.kind === "number" ? " (number)" : "")));
+  });
+  var values = /** @type {HTMLSelectElement} */ (scope.byId("rg-filter-values"));
+  var low = /** @type {HTMLInputElement} */ (scope.byId("rg-filter-low"));
+  var high = /** @type {HTMLInputElement} */ (scope.byId("rg-filter-high"));
+  pick.addEventListener("change", function () { self.chooseFilter(pick.value); });
+  values.addEventListener("change", function () { self.applyFilter(); });
+  low.addEventListener("input", function () { self.applyFilter(); });
+  high.addEventListener("input", function () { self.applyFilter(); });
+  scope.byId("rg-select-filtered").addEventListener("click", function () {
+    var passing = self.scatter.highlight.filter;
+    if (passing) { self.setSelection(Array.from(passing)); }
+  });
+};
+
+/** Filter by column `name` ("" for none): its values or its range offered, all passing.
+ * @param {string} name @returns {Promise<void>} */
+reportgen.ProjectionsPage.prototype.chooseFilter = function (name) {
+  var self = this;
+  var scope = self.scope;
+  scope.byId("rg-filter-values-control").hidden = true;
+  scope.byId("rg-filter-range").hidden = true;
+  if (!name) {
+    self.filterColumn = null;
+    return self.applyFilter();
+  }
+  return self.points.column(name).then(function (column) {
+    self.filterColumn = column;
+    if (column.kind === "category") {
+      var values = /** @type {HTMLSelectElement} */ (scope.byId("rg-filter-values"));
+      reportgen.clear(values);
+      (column.names || []).forEach(function (value, code) {
+        values.appendChild(reportgen.el("option", { value: String(code) }, value === "" ? "(empty)" : value));
+      });
+      scope.byId("rg-filter-values-control").hidden = false;
+    } else {
+      var numbers = Array.from(column.numbers || []).filter(function (v) { return !isNaN(v); });
+      var min = Math.min.apply(null, numbers), max = Math.max.apply(null, numbers);
+      /** @type {HTMLInputElement} */ (scope.byId("rg-filter-low")).value = String(min);
+      /** @type {HTMLInputElement} */ (scope.byId("rg-filter-high")).value = String(max);
+      self.drawHistogram(numbers, min, max);
+      scope.byId("rg-filter-range").hidden = false;
+    }
+    return self.applyFilter();
+  });
+};
+
+/** A number column's histogram (20 bins between its minimum and maximum), as bars.
+ * @param {number[]} numbers @param {number} min @param {number} max */
+reportgen.ProjectionsPage.prototype.drawHistogram = function (numbers, min, max) {
+  var bins = 20;
+  /** @type {number[]} */
+  var counts = [];
+  for (var b = 0; b < bins; b++) { counts.push(0); }
+  var width = max > min ? (max - min) / bins : 1;
+  numbers.forEach(function (v) { counts[Math.min(bins - 1, Math.floor((v - min) / width))] += 1; });
+  var top = Math.max.apply(null, counts) || 1;
+  var chart = this.scope.byId("rg-filter-histogram");
+  reportgen.clear(chart);
+  counts.forEach(function (count) {
+    var bar = reportgen.el("span", { "class": "rg-histogram-bar", title: String(count) });
+    bar.style.height = Math.max(1, Math.round(100 * count / top)) + "%";
+    chart.appendChild(bar);
+  });
+};
+
+/** The rows passing the chosen filter, dimming the rest in every view; none: no filter.
+ * @returns {Promise<void>} */
+reportgen.ProjectionsPage.prototype.applyFilter = function () {
+  var self = this;
+  var scope = self.scope;
+  var column = self.filterColumn;
+  var count = scope.byId("rg-filter-count");
+  var button = scope.byId("rg-select-filtered");
+  if (!column) {
+    self.scatter.highlight.filter = null;
+    count.textContent = "";
+    count.removeAttribute("data-count");
+    button.hidden = true;
+    self.scatter.redrawOverlays();
+    return Promise.resolve();
+  }
+  /** @type {function(number): boolean} */
+  var passes;
+  if (column.kind === "category") {
+    var values = /** @type {HTMLSelectElement} */ (scope.byId("rg-filter-values"));
+    /** @type {Object<number, boolean>} */
+    var chosen = {};
+    Array.prototype.forEach.call(values.selectedOptions, function (/** @type {HTMLOptionElement} */ o) {
+      chosen[Number(o.value)] = true;
+    });
+    var any = Object.keys(chosen).length > 0;
+    var codes = column.codes;
+    passes = function (row) { return !any || !!chosen[codes[row]]; };
+  } else {
+    var low = parseFloat(/** @type {HTMLInputElement} */ (scope.byId("rg-filter-low")).value);
+    var high = parseFloat(/** @type {HTMLInputElement} */ (scope.byId("rg-filter-high")).value);
+    var numbers = column.numbers;
+    passes = function (row) {
+      var v = numbers[row];
+      return !isNaN(v) && !(v < low) && !(v > high);
+    };
+  }
+  /** @type {Set<number>} */
+  var passing = new Set();
+  for (var row = 0; row < self.page.n; row++) { if (passes(row)) { passing.add(row); } }
+  self.scatter.highlight.filter = passing;
+  count.textContent = passing.size.toLocaleString("en-US") + " of " +
+    self.page.n.toLocaleString("en-US") + " points pass";
+  count.setAttribute("data-count", String(passing.size));
+  button.hidden = passing.size === 0;
+  self.scatter.redrawOverlays();
+  return Promise.resolve();
 };
 
 /** Select every point of a label ("label:NAME") or of a k-means cluster ("cluster:3"); the

@@ -224,3 +224,45 @@ def test_a_label_or_a_cluster_is_selected_whole_and_named_in_the_link(site: Path
     )
     assert page.locator("select[id$='rg-color']").input_value() == "k-means cluster"
     assert log.console_errors == [] and log.page_errors == []
+
+
+# The page's controls in Tab order, each with its accessible name (its label, aria-label,
+# or text), collected by pressing Tab until focus leaves them.
+_FOCUSED = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const labelled = el.labels && el.labels.length ? el.labels[0].textContent : '';
+  const name = (el.getAttribute('aria-label') || labelled || el.textContent ||
+                el.getAttribute('title') || el.getAttribute('placeholder') || '').trim();
+  return {tag: el.tagName, id: el.id, name, view: el.dataset.view || null};
+}"""
+
+
+def test_the_controls_are_reachable_by_tab_and_each_has_a_name(site: Path, open_page):
+    page, log = open_page(site / "projections.html")
+    page.goto((site / "projections.html").as_uri() + "#view=umap-2d&sel=1-3")
+    page.wait_for_function("document.querySelector('[data-selected]').dataset.selected === '3'")
+    page.fill("input[id$='rg-search']", "item 1")  # shows "Select the matches"
+    page.wait_for_selector("button[id$='rg-select-matches']:not([hidden])")
+    page.locator("body").click(position={"x": 1, "y": 1})
+    seen = []
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(_FOCUSED)
+        if focused is None or (seen and focused == seen[0]):
+            break
+        seen.append(focused)
+    ids = {item["id"].split("-", 1)[-1] if item["id"] else "" for item in seen}
+    views = {item["view"] for item in seen if item["view"]}
+    assert views == {"umap-2d", "umap-3d", "pca-2d", "pca-3d"}
+    for control in ("rg-color", "rg-search", "rg-select-matches", "rg-group", "rg-map-labels",
+                    "rg-filter-column", "rg-isolate", "rg-selection-csv", "rg-selection-copy",
+                    "rg-selection-clear"):  # fmt: skip
+        assert any(item["id"].endswith(control) for item in seen), (control, ids)
+    unnamed = [item for item in seen if not item["name"]]
+    assert unnamed == []
+    # Esc from a button (not a field) clears the selection.
+    page.focus("button[id$='rg-isolate']")
+    page.keyboard.press("Escape")
+    page.wait_for_function("document.querySelector('[data-selected]').dataset.selected === '0'")
+    assert log.console_errors == [] and log.page_errors == []

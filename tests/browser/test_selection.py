@@ -197,6 +197,12 @@ def test_the_selection_works_the_same_in_the_single_file(tmp_path, open_page):
     assert [int(r["row"]) for r in rows] == [2, 3, 4, 5, 40]
     page.keyboard.press("Escape")
     page.wait_for_function(_TAB_SELECTED.replace("COUNT", "0"))
+    # The filter too: one label of four passes.
+    tab.locator("select[id$='rg-filter-column']").select_option("label")
+    tab.locator("select[id$='rg-filter-values']").select_option(label=["beta"])
+    tab.locator("output[id$='rg-filter-count'][data-count='30']").wait_for()
+    tab.locator("button[id$='rg-select-filtered']").click()
+    page.wait_for_function(_TAB_SELECTED.replace("COUNT", "30"))
     assert log.console_errors == [] and log.page_errors == [] and log.foreign_requests == []
 
 

@@ -112,6 +112,13 @@ def run_build(
         for note in inputs.budget_notes:
             progress.message(note)
         progress.message(sized.summary())
+        if config.projector.enabled and not config.render.base_url:
+            # The standalone Projector resolves the config's paths against its own page.
+            progress.message(
+                "projector/: the relative paths load in TensorBoard and in a Projector page "
+                "beside the files; for projector.tensorflow.org, build with --base-url URL "
+                "(where the site will be published)"
+            )
     document = None
     if config.single_file is not None:
         with progress.step("single file"):

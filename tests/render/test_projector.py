@@ -203,6 +203,32 @@ def test_numeric_metadata_and_empty_cells():
     assert metadata_tsv(table) == b"score\tname\n1\tx\n\ty\n2.5\tz\n"
 
 
+# The Projector's own settings when nothing has changed (vz-projector's State class and its
+# projections panel: perplexity 30, learning rate 10 held as its slider's exponent 1,
+# UMAP 15 neighbours and min_dist 0.1, PCA components 0, 1, 2, iteration 0 before a run).
+PROJECTOR_DEFAULTS = {"tSNELearningRate": 1, "umapNeighbors": 15, "umapMinDist": 0.1}
+
+
+def test_every_numeric_bookmark_field_is_written_as_the_projector_stores_it(built):
+    out, vectors, _, _ = built
+    states = {s["label"]: s for s in json.loads((out / "projector" / "bookmarks.json").read_text())}
+    report = json.loads((out / "report.json").read_text())
+    umap = report["projections"]["umap-2d"]["parameters"]
+    for label, state in states.items():
+        # The panel's rate is 10 ** this value: 1 is its own default of 10, not 10^10.
+        assert state["tSNELearningRate"] == PROJECTOR_DEFAULTS["tSNELearningRate"], label
+        assert 10 ** state["tSNELearningRate"] == 10
+        # The slider holds the perplexity itself; the UMAP fields are the values that ran.
+        assert state["tSNEPerplexity"] > 0
+        assert state["umapNeighbors"] == umap["n_neighbors"]
+        assert state["umapMinDist"] == umap["min_dist"] == PROJECTOR_DEFAULTS["umapMinDist"]
+        assert state["tSNEIteration"] == 0  # no t-SNE ran in this build: the label shows 0
+        assert state["dataSetDimensions"] == list(vectors.shape)
+        dims = state["pcaComponentDimensions"]
+        assert dims in ([0, 1], [0, 1, 2]), label
+    assert states["reportgen: PCA 2D"]["pcaComponentDimensions"] == [0, 1]
+
+
 def test_bookmarks_carry_every_state_field_and_our_coordinates(built):
     out, vectors, _, _ = built
     states = json.loads((out / "projector" / "bookmarks.json").read_text())
@@ -251,16 +277,14 @@ def test_pbtxt_escapes_the_tensor_name():
     assert b'tensor_name: "say \\"hi\\"\\\\\\n"' in config_pbtxt(files)
 
 
-def test_base_url_makes_paths_absolute_and_links_the_projector(tmp_path, tiny_vectors):
+def test_base_url_makes_paths_absolute_and_links_the_projector(tmp_path, tiny_vectors, capsys):
     out = tmp_path / "site"
-    reportgen.build(
-        tiny_vectors,
-        out=out,
-        umap=False,
-        tsne=False,
-        clusters=False,
-        base_url="https://me.github.io/proj/",
-    )
+    options = {"umap": False, "tsne": False, "clusters": False, "progress": "plain"}
+    # Without it the log says how to make the export load in projector.tensorflow.org.
+    reportgen.build(tiny_vectors, out=tmp_path / "relative", **options)
+    assert "for projector.tensorflow.org, build with --base-url URL" in capsys.readouterr().err
+    reportgen.build(tiny_vectors, out=out, base_url="https://me.github.io/proj/", **options)
+    assert "--base-url" not in capsys.readouterr().err
     config = json.loads((out / "projector" / CONFIG_JSON).read_text())
     prefix = "https://me.github.io/proj/projector/"
     assert config["embeddings"][0]["tensorPath"] == prefix + "tensors.bytes"

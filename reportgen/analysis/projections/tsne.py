@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -50,8 +51,12 @@ _TSNE_THREADS = 2
 # How often (in iterations) t-SNE reports how far it is.
 _TSNE_REPORT_EVERY = 50
 
-# The learning rate the Projector's bookmark carries (its t-SNE panel's own setting).
+# The learning rate a bookmark gives the Projector's t-SNE panel: its own default, 10. The
+# panel stores the exponent of its slider, not the rate (vz-projector-projections-panel:
+# learningRate = 10 ** slider value, and bookmarks hold the slider's value), so the
+# bookmark carries log10(10) = 1; writing 10 put the slider at its top, a rate of 100.
 _PROJECTOR_TSNE_LEARNING_RATE = 10
+PROJECTOR_TSNE_LEARNING_RATE_EXPONENT = round(math.log10(_PROJECTOR_TSNE_LEARNING_RATE))
 
 # compute_tsne's parameters; the [tsne] options point at the same constraints.
 TSNE_PARAMETERS = {
@@ -276,7 +281,7 @@ def _bookmark_fields(
     return {
         "tSNEIteration": int(parameters.get("n_iter", 0)),
         "tSNEPerplexity": float(parameters.get("perplexity", config.tsne.perplexity)),
-        "tSNELearningRate": _PROJECTOR_TSNE_LEARNING_RATE,
+        "tSNELearningRate": PROJECTOR_TSNE_LEARNING_RATE_EXPONENT,
         "tSNEis3d": projection is not None and projection.dims == 3,
     }
 

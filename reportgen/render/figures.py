@@ -321,16 +321,27 @@ def line_figure(data_path: str, *, x_title: str, y_title: str) -> dict[str, Any]
     return {"traces": [trace], "layout": layout, "config": PLOTLY_CONFIG}
 
 
-def bar_figure(data_path: str, *, x_title: str, y_title: str) -> dict[str, Any]:
-    """Vertical bars of ``{"x": [names], "y": [values]}`` (cluster sizes)."""
-    trace = go.Bar(marker={"color": ACCENT}, hovertemplate="%{x}: %{y}<extra></extra>")
+def bar_figure(data_path: str, *, bars: int, name_title: str, value_title: str) -> dict[str, Any]:
+    """Horizontal bars of ``{"x": [names], "y": [values]}`` (cluster sizes), one row per
+    name, the first on top: a name reads whole beside its bar however long it is (cluster
+    names of keywords ran into each other as the ticks of vertical bars)."""
+    trace = go.Bar(
+        orientation="h", marker={"color": ACCENT}, hovertemplate="%{y}: %{x}<extra></extra>"
+    )
     trace = trace.to_plotly_json()
-    trace["x"] = text_ref(f"{data_path}.x")
-    trace["y"] = data_ref(f"{data_path}.y")
+    trace["y"] = text_ref(f"{data_path}.x")
+    trace["x"] = data_ref(f"{data_path}.y")
     layout = base_layout(
-        height=280,
-        xaxis={"title": {"text": x_title}, "type": "category"},
-        yaxis={"title": {"text": y_title}, "gridcolor": "#e6e8eb", "automargin": True},
+        height=max(200, 60 + 24 * bars),
+        margin={"l": 10, "r": 10, "t": 10, "b": 40},
+        yaxis={
+            "title": {"text": name_title},
+            "type": "category",
+            "autorange": "reversed",
+            "automargin": True,
+        },
+        xaxis={"title": {"text": value_title}, "gridcolor": "#e6e8eb"},
+        bargap=0.25,
     )
     return {"traces": [trace], "layout": layout, "config": PLOTLY_CONFIG}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -68,6 +69,29 @@ def format_number(value: float | int, digits: int = 3) -> str:
         decimals = max(0, digits - 1 - math.floor(math.log10(magnitude)))
         return f"{value:.{decimals}f}"
     return f"{value:.{digits}f}" if magnitude >= 10**-digits else f"{value:.{digits}g}"
+
+
+def format_alike(values: Sequence[float], digits: int = 3) -> list[str]:
+    """Numbers of one kind, shown side by side, with one number of decimals: the most that
+    ``format_number`` gives any of them (so 0.99996 and 1.0000001 read "1.000" and "1.000",
+    not "1.000" and "1.00"). A value too small for fixed notation keeps its own form."""
+
+    def decimals(value: float) -> int:
+        magnitude = abs(value)
+        if magnitude >= 1000 or value != value:
+            return 0
+        if magnitude >= 1:
+            return max(0, digits - 1 - math.floor(math.log10(magnitude)))
+        return digits
+
+    shown = [float(value) for value in values]
+    places = max((decimals(value) for value in shown), default=0)
+    return [
+        format_number(value)
+        if value != value or (value and abs(value) < 10**-digits)
+        else f"{value:,.{places}f}".replace(",", "\u2009")
+        for value in shown
+    ]
 
 
 def percent(value: float, digits: int = 1) -> str:

@@ -86,3 +86,14 @@ def test_shorten_keeps_one_line_and_marks_the_cut():
     assert shorten("a  b\nc", 10) == "a b c"
     assert shorten("abcdefghij", 5) == "abcd…"
     assert len(shorten("x" * 500, 60)) == 60
+
+
+def test_numbers_of_one_kind_side_by_side_share_their_decimals():
+    from reportgen.render.templates import format_alike
+
+    # The vector norms of unit vectors: min just under 1, max just over.
+    assert format_alike([0.99996, 1.0, 1.0, 1.0000001]) == ["1.000", "1.000", "1.000", "1.000"]
+    assert format_alike([0.5, 12.25, 1234.5]) == ["0.500", "12.250", "1\u2009234.500"]
+    assert format_alike([3.0, 4.5]) == ["3.00", "4.50"]
+    assert format_alike([float("nan"), 0.25])[0] == "–"
+    assert format_alike([]) == []

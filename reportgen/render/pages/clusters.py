@@ -115,7 +115,9 @@ def _figures(
         }
         figures["curve"] = line_figure("curve", x_title="k", y_title="silhouette")
     data["sizes"] = {"x": names, "y": list(clustering.sizes)}
-    figures["sizes"] = bar_figure("sizes", x_title="cluster", y_title="vectors")
+    figures["sizes"] = bar_figure(
+        "sizes", bars=len(names), name_title="cluster", value_title="vectors"
+    )
     if clustering.contingency is not None:
         data["contingency"] = {
             "z": clustering.contingency.tolist(),

@@ -16,7 +16,7 @@ from reportgen.render.inputs import RenderInput
 from reportgen.render.pages.page import Page
 from reportgen.render.scatter import default_view
 from reportgen.render.static_plots import CENTROID_PNG, CLUSTER_MAP_PNG
-from reportgen.render.templates import percent, shorten
+from reportgen.render.templates import format_alike, format_number, percent, shorten
 from reportgen.thresholds import Comparison
 
 
@@ -306,7 +306,7 @@ class IndexPage:
     label_rows: list[tuple[str, int]]
     other_labels: int
     top_labels: int  # the labels with a bar of their own (all but the other_labels)
-    norms: list[tuple[str, float]]
+    norms: list[tuple[str, str]]  # name, formatted value
     notes: list[str]
     quality: list[QualityRow]
     findings: list[FindingRow]
@@ -374,12 +374,14 @@ def index_page(inputs: RenderInput) -> IndexPage:
         label_rows=list(zip(counts.labels, counts.counts, strict=True)) if counts else [],
         other_labels=counts.other_labels if counts else 0,
         top_labels=len(counts.labels) - counts.other_labels if counts else 0,
+        # The four norms side by side share their decimals; the spread has its own scale.
         norms=[
-            ("min", norms.min),
-            ("median", norms.median),
-            ("mean", norms.mean),
-            ("max", norms.max),
-            ("std", norms.std),
+            *zip(
+                ("min", "median", "mean", "max"),
+                format_alike([norms.min, norms.median, norms.mean, norms.max]),
+                strict=True,
+            ),
+            ("std", format_number(norms.std)),
         ],
         notes=notes,
         quality=quality_rows(analysis),

@@ -67,6 +67,11 @@ CLUSTER_PARAMETERS = {
 }
 
 
+# Below this mean silhouette the clusters are called weak: Kaufman and Rousseeuw's scale
+# calls anything under 0.25 no substantial structure; under 0.1 there is next to none.
+WEAK_SILHOUETTE = 0.1
+
+
 @dataclass(frozen=True)
 class Clustering:
     """A k-means partition of the N points, numbered by size (cluster 0 is the largest).
@@ -140,6 +145,28 @@ class Clustering:
     def k(self) -> int:
         """Number of clusters."""
         return len(self.sizes)
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """What a reader of these clusters should know first: an automatic k at the top of
+        the range it tried (the silhouette may still rise beyond it), and a silhouette
+        below WEAK_SILHOUETTE (no clear cluster structure)."""
+        found = []
+        if self.k_curve:
+            best = max(self.k_curve, key=lambda point: point[1])[0]
+            tried = (self.k_curve[0][0], self.k_curve[-1][0])
+            if best == tried[1] and tried[1] > tried[0]:
+                found.append(
+                    f"k reached the top of the range it was chosen from ({tried[0]}..{tried[1]}):"
+                    " more clusters may fit better; raise --clusters-k-max"
+                )
+        if self.silhouette is not None and self.silhouette < WEAK_SILHOUETTE:
+            found.append(
+                f"silhouette {self.silhouette:.3f}, below {WEAK_SILHOUETTE}: the clusters are "
+                "weak (the points show no clear cluster structure), so read them as a "
+                "partition of the map rather than as groups the data has"
+            )
+        return tuple(found)
 
     @property
     def n(self) -> int:

@@ -161,6 +161,7 @@ def _clusters_section(analysis: Analysis) -> dict | None:
         "method": clustering.method,
         "metric": clustering.metric,
         "choice_reason": clustering.choice_reason,
+        "warnings": list(clustering.warnings),
         "k_curve": [{"k": k, "silhouette": score} for k, score in clustering.k_curve],
         "silhouette": clustering.silhouette,
         "choice_sample": clustering.choice_sample_size,

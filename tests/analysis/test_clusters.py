@@ -472,3 +472,38 @@ def test_blocked_lloyd_gives_the_same_bits_whatever_the_blas_threads(rng):
         one = blocked_lloyd(vectors, start, "cosine", tolerance=0, iterations=2)
     for field in ("labels", "distances", "centres"):
         assert getattr(many, field).tobytes() == getattr(one, field).tobytes(), field
+
+
+def test_a_k_at_the_top_of_its_range_and_weak_clusters_are_said():
+    from reportgen.analysis.clusters import compute_clusters
+
+    rng = np.random.default_rng(5)
+    # Twelve tight, separated blobs, chosen from 2..6: the best k is the largest tried.
+    centres = rng.normal(size=(12, 8)) * 20
+    blobs = (centres[np.arange(600) % 12] + rng.normal(size=(600, 8))).astype(np.float32)
+    edge = compute_clusters(blobs, metric="euclidean", k_min=2, k_max=6, seed=0)
+    assert edge.k == 6 and edge.k_curve[-1][0] == 6
+    assert any("top of the range it was chosen from (2..6)" in w for w in edge.warnings)
+    assert all("weak" not in w for w in edge.warnings)
+    # One round cloud: no structure, a low silhouette, and a k inside the range.
+    cloud = rng.normal(size=(600, 8)).astype(np.float32)
+    weak = compute_clusters(cloud, metric="euclidean", k_min=2, k_max=8, seed=0)
+    assert weak.silhouette < 0.1
+    assert any(w.startswith("silhouette") and "weak" in w for w in weak.warnings)
+    # A configured k is never "at the top of its range".
+    fixed = compute_clusters(blobs, metric="euclidean", k=12, seed=0)
+    assert fixed.k_curve == () and fixed.warnings == ()
+
+
+def test_the_warnings_reach_report_json_the_clusters_page_and_the_overview(tmp_path):
+    import json
+
+    import reportgen
+
+    cloud = np.random.default_rng(6).normal(size=(300, 64)).astype(np.float32)
+    reportgen.build(cloud, out=tmp_path / "site", umap=False, tsne=False)
+    warnings = json.loads((tmp_path / "site" / "report.json").read_text())["clusters"]["warnings"]
+    assert any("the clusters are weak" in warning for warning in warnings)
+    page = (tmp_path / "site" / "clusters.html").read_text()
+    assert page.count('class="rg-warning"') == len(warnings)
+    assert "Silhouette 0." in page and "weak" in (tmp_path / "site" / "index.html").read_text()

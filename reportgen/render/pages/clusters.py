@@ -43,6 +43,7 @@ class ClustersPage:
     has_text: bool = False
     has_map: bool = False
     has_thumbs: bool = False  # the representatives are shown as thumbnails too
+    warnings: tuple[str, ...] = ()  # k at the top of its range, weak clusters
 
 
 def clusters_page(inputs: RenderInput) -> ClustersPage:
@@ -85,6 +86,7 @@ def clusters_page(inputs: RenderInput) -> ClustersPage:
     return ClustersPage(
         available=True,
         reason=clustering.choice_reason,
+        warnings=clustering.warnings,
         script={**block, "figures": figures, "data": data},
         method=clustering.method,
         silhouette_basis=clustering.silhouette_basis,

@@ -416,7 +416,9 @@ def _clusters_sentence(analysis: Analysis) -> str | None:
         parts.append(
             f"agreement with the labels: ARI {clustering.ari:.3f}, NMI {clustering.nmi:.3f}"
         )
-    return "; ".join(parts) + "."
+    sentences = ["; ".join(parts) + "."]
+    sentences.extend(warning[0].upper() + warning[1:] + "." for warning in clustering.warnings)
+    return " ".join(sentences)
 
 
 def _static_images(analysis: Analysis) -> list[tuple[str, str]]:

@@ -17,7 +17,15 @@ _BOM = b"\xef\xbb\xbf"
 
 
 def file_sha256(path: str | os.PathLike[str]) -> str:
-    """The hex SHA-256 of a file's bytes, read in 1 MiB chunks."""
+    """The hex SHA-256 of a file's bytes, read in 1 MiB chunks; of a folder (a saved
+    dataset), the SHA-256 of each file's relative path and SHA-256, in sorted order."""
+    if os.path.isdir(path):
+        folder = Path(path)
+        digest = hashlib.sha256()
+        for file in sorted(p for p in folder.rglob("*") if p.is_file()):
+            name = file.relative_to(folder).as_posix()
+            digest.update(f"{name}\0{file_sha256(file)}\n".encode())
+        return digest.hexdigest()
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         while chunk := handle.read(_CHUNK):

@@ -43,19 +43,26 @@ VECTOR_READERS: dict[str, VectorReader] = {
     ".csv": delimited.read_vectors,
     ".tsv": delimited.read_vectors,
     ".parquet": parquet.read_vectors,
+    ".arrow": parquet.read_vectors,
+    ".feather": parquet.read_vectors,
     ".bytes": raw.read_raw,
 }
 METADATA_READERS: dict[str, Callable[[Path], Table]] = {
     ".tsv": delimited.read_metadata,
     ".csv": delimited.read_metadata,
     ".parquet": parquet.read_metadata,
+    ".arrow": parquet.read_metadata,
+    ".feather": parquet.read_metadata,
 }
 # Options that only mean something for some vector formats: refused elsewhere rather than
 # silently ignored.
 _FORMAT_OPTIONS = {
     "array": ("--array", (".npz",)),
     "dim": ("--dim", (".bytes",)),
-    "vector_columns": ("--vector-columns", (".csv", ".tsv", ".parquet")),
+    "vector_columns": (
+        "--vector-columns",
+        (".csv", ".tsv", ".parquet", ".arrow", ".feather", ""),  # "": a saved dataset
+    ),
 }
 
 
@@ -241,6 +248,8 @@ def read_metadata(path: Path) -> Table:
 
 
 def _read_vectors(path: Path, inp: InputConfig) -> RawVectors:
+    if path.is_dir():  # a Hugging Face dataset saved by save_to_disk
+        return parquet.read_vectors(path, inp)
     require_file(path)
     suffix = suffix_of(path)
     reader = VECTOR_READERS.get(suffix)

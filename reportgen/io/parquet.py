@@ -1,8 +1,12 @@
-"""Parquet files (needs the optional pyarrow): vectors from a list column or numeric columns,
-and metadata from the other columns."""
+"""Arrow-backed tables (need the optional pyarrow): Parquet files, Arrow IPC files and streams
+(.arrow), Feather (.feather), and a folder written by Hugging Face ``datasets``'
+``save_to_disk`` (its ``state.json`` lists the shards, each an Arrow IPC stream). Vectors come
+from a list column or numeric columns, metadata from the other columns, by the same rules
+whatever the container."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -16,26 +20,83 @@ from reportgen.io.arrays import Locator, RawVectors
 from reportgen.io.files import one_line
 from reportgen.io.tables import Table, select_columns
 
+# The suffixes of Arrow IPC files this module reads besides .parquet.
+IPC_SUFFIXES = (".arrow", ".feather")
+
 
 def _pyarrow(path: Path) -> Any:
     """The pyarrow module, or InputError saying how to install it."""
+    kind = "a saved dataset" if path.is_dir() else (path.suffix.lower() or "this file")
     try:
         import pyarrow
         import pyarrow.compute
+        import pyarrow.feather
+        import pyarrow.ipc
         import pyarrow.parquet
     except ImportError:
         raise InputError(
-            "reading .parquet needs pyarrow: pip install 'reportgen[parquet]'", path=path
+            f"reading {kind} needs pyarrow: pip install 'reportgen[parquet]'", path=path
         ) from None
     return pyarrow
 
 
+def _read_ipc(pa: Any, path: Path) -> Any:
+    """An Arrow IPC file (Feather v2 is one) or, failing that, an IPC stream."""
+    source = pa.memory_map(str(path))
+    try:
+        return pa.ipc.open_file(source).read_all()
+    except pa.ArrowInvalid:
+        return pa.ipc.open_stream(pa.memory_map(str(path))).read_all()
+
+
+def _read_saved_dataset(pa: Any, folder: Path) -> Any:
+    """The shards of a ``datasets.Dataset.save_to_disk`` folder, in ``state.json``'s order."""
+    if (folder / "dataset_dict.json").is_file():
+        splits = sorted(p.name for p in folder.iterdir() if (p / "state.json").is_file())
+        raise InputError(
+            "is a DatasetDict: give one split's folder ("
+            + (", ".join(splits) or "none found")
+            + ")",
+            path=folder,
+        )
+    state = folder / "state.json"
+    if not state.is_file():
+        raise InputError(
+            "a folder is read as a Hugging Face dataset saved by save_to_disk, and this one "
+            "has no state.json",
+            path=folder,
+        )
+    try:
+        files = [entry["filename"] for entry in json.loads(state.read_text())["_data_files"]]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InputError(
+            f"state.json does not list the shards: {one_line(exc)}", path=state
+        ) from None
+    tables = []
+    for name in files:
+        shard = folder / name
+        if not shard.is_file():
+            raise InputError("is listed in state.json but missing", path=shard)
+        try:
+            tables.append(_read_ipc(pa, shard))
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            raise InputError(f"cannot be read as Arrow: {one_line(exc)}", path=shard) from None
+    if not tables:
+        raise InputError("state.json lists no shards", path=state)
+    return pa.concat_tables(tables)
+
+
 def _read_table(path: Path) -> Any:
     pa = _pyarrow(path)
-    try:
-        table = pa.parquet.read_table(path, memory_map=True)
-    except (pa.ArrowException, OSError, ValueError) as exc:
-        raise InputError(f"cannot be read as Parquet: {one_line(exc)}", path=path) from None
+    if path.is_dir():
+        table = _read_saved_dataset(pa, path)
+    else:
+        arrow = path.suffix.lower() in IPC_SUFFIXES
+        try:
+            table = _read_ipc(pa, path) if arrow else pa.parquet.read_table(path, memory_map=True)
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            kind = "Arrow" if arrow else "Parquet"
+            raise InputError(f"cannot be read as {kind}: {one_line(exc)}", path=path) from None
     repeated = [n for n, count in Counter(table.column_names).items() if count > 1]
     if repeated:
         listed = ", ".join(repr(n) for n in repeated)
@@ -44,7 +105,8 @@ def _read_table(path: Path) -> Any:
 
 
 def read_vectors(path: Path, inp: InputConfig) -> RawVectors:
-    """Vectors from one list column, or from numeric columns, of a Parquet file.
+    """Vectors from one list column, or from numeric columns, of a Parquet, Arrow or Feather
+    file or a saved dataset's folder.
 
     The list column is the only one, or the one ``--vector-columns`` names; without list
     columns the vectors are ``--vector-columns`` (names or FIRST:LAST) or every int/float
@@ -63,12 +125,14 @@ def read_vectors(path: Path, inp: InputConfig) -> RawVectors:
         locator = Locator(columns=tuple(repr(name) for name in chosen))
     rest = [name for name in table.column_names if name not in chosen]
     columns = tuple(_column(pa, name, table.column(name)) for name in rest)
-    meta = Table(source, table.num_rows, columns, path.parent) if columns else None
+    base = path if path.is_dir() else path.parent  # where image paths are relative to
+    meta = Table(source, table.num_rows, columns, base) if columns else None
     return RawVectors(values, source, locator, meta)
 
 
 def read_metadata(path: Path) -> Table:
-    """Every column of a Parquet file as metadata (numbers, text, or text of the values)."""
+    """Every column of a Parquet, Arrow or Feather file as metadata (numbers, text, or text
+    of the values)."""
     pa = _pyarrow(path)
     table = _read_table(path)
     columns = tuple(_column(pa, name, table.column(name)) for name in table.column_names)

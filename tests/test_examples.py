@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 
 WORKFLOW = Path(__file__).resolve().parents[1] / "examples" / "github-pages.yml"
+ACTION = Path(__file__).resolve().parents[1] / "action.yml"
 
 
 def _steps(workflow: dict, job: str) -> list[dict]:
@@ -22,9 +23,16 @@ def test_workflow_builds_uploads_and_deploys():
     assert workflow["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
     build = _steps(workflow, "build")
     uses = [step.get("uses", "") for step in build]
-    runs = " ".join(step.get("run", "") for step in build)
-    assert re.search(r"reportgen build .*--out site", runs)
-    assert "--base-url" in runs and "GITHUB_STEP_SUMMARY" in runs
+    # The build is reportgen's own action (action.yml), which writes the job summary.
+    report = next(
+        step for step in build if re.fullmatch(r"[^/]+/reportgen@v\d+", step.get("uses", ""))
+    )
+    assert report["with"]["vectors"] and report["with"]["base-url"].startswith("https://")
+    action = yaml.safe_load(ACTION.read_text())
+    assert set(report["with"]) <= set(action["inputs"])
+    assert "GITHUB_STEP_SUMMARY" in " ".join(
+        step.get("run", "") for step in action["runs"]["steps"]
+    )
     upload = next(step for step in build if "upload-pages-artifact" in step.get("uses", ""))
     assert upload["with"] == {"path": "site", "include-hidden-files": True}
     assert any(u.startswith("actions/configure-pages") for u in uses)
@@ -32,4 +40,4 @@ def test_workflow_builds_uploads_and_deploys():
     assert workflow["jobs"]["deploy"]["needs"] == "build"
     assert deploy[0]["uses"].startswith("actions/deploy-pages")
     # the build writes the folder the upload step reads
-    assert upload["with"]["path"] in runs
+    assert upload["with"]["path"] == report["with"]["out"]

@@ -188,7 +188,9 @@ def load_comparison(
     lower = name.lower()
     # Each rule where its format has it: the two runs may be stored differently.
     base = InputConfig(
-        vector_columns=inp.vector_columns if lower.endswith((".csv", ".tsv", ".parquet")) else None,
+        vector_columns=inp.vector_columns
+        if lower.endswith((".csv", ".tsv", ".parquet", ".arrow", ".feather"))
+        else None,
         array=inp.array if lower.endswith(".npz") else None,
         dim=inp.dim if lower.endswith(".bytes") else None,
         drop_invalid=False,  # rows dropped on one side only would break the matching

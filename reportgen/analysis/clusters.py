@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -189,6 +190,7 @@ def compute_clusters(
     metric: str = "cosine",
     k_min: int = 2,
     k_max: int = 12,
+    k_beyond: Sequence[int] = (),
     silhouette_sample: int = 2000,
     choose_sample: int = CHOOSE_SAMPLE,
     blocked_above: int = 50_000,
@@ -222,6 +224,8 @@ def compute_clusters(
         k: number of clusters, 2 <= k < N; None to choose it by silhouette.
         metric: "cosine" or "euclidean" (for clustering, silhouettes and distances).
         k_min, k_max: the range of automatic k, 2 <= k_min <= k_max.
+        k_beyond: more candidates above k_max (``label_k_candidates``), tried after the
+            range where the choice sample allows them.
         silhouette_sample: rows of the seeded silhouette sample, at least 4.
         choose_sample: rows of the seeded sample on which k is chosen, at least 4.
         blocked_above: fit all N with ``blocked_lloyd`` when N is larger than this.
@@ -282,7 +286,7 @@ def compute_clusters(
             raw, _ = _fit(space, k, seed)
     else:
         sample_raw, centres, curve, reason = _choose_k(
-            sample_space, scored, sample_distances, k_min, k_max, seed
+            sample_space, scored, sample_distances, k_min, k_max, seed, k_beyond
         )
         choice_size = len(chosen_rows)
         reason += _choice_basis(n, choice_size, len(scored), refitted=not blocked)
@@ -432,6 +436,21 @@ def _check_parameters(
                 f"chosen on - 1 = {m - 1}, silhouette sample - 1 = "
                 f"{min(silhouette_sample, m) - 1}) = {top}"
             )
+
+
+# With more labels than k_max, the automatic choice also tries these k up to the number of
+# labels (at most the last): a coarse grid, since each k is one more k-means fit.
+LABEL_K_GRID = (16, 20, 24, 32, 40, 50)
+
+
+def label_k_candidates(labels: int, k_max: int) -> tuple[int, ...]:
+    """The k above ``k_max`` worth trying for data with ``labels`` distinct labels: the
+    grid's values up to the number of labels, and the number itself when it is on the grid's
+    scale (none when there are no more labels than k_max)."""
+    if labels <= k_max:
+        return ()
+    top = min(labels, LABEL_K_GRID[-1])
+    return tuple(sorted({k for k in LABEL_K_GRID if k_max < k <= top} | {top}))
 
 
 def _top_candidate(m: int, k_max: int, silhouette_sample: int) -> int:
@@ -622,14 +641,17 @@ def _choose_k(
     k_min: int,
     k_max: int,
     seed: int,
+    k_beyond: Sequence[int] = (),
 ) -> tuple[np.ndarray, np.ndarray, tuple[tuple[int, float], ...], str]:
     """Over the rows of ``space`` (the choice sample): the labels and centres of the k with
     the highest silhouette on the rows ``scored``, the curve, and why."""
     m = space.shape[0]
     top = _top_candidate(m, k_max, len(scored))
+    limit = _top_candidate(m, max([k_max, *k_beyond]), len(scored))
+    beyond = sorted({k for k in k_beyond if top < k <= limit})
     curve: list[tuple[int, float]] = []
     best: tuple[float, int, np.ndarray, np.ndarray] | None = None
-    for candidate in range(k_min, top + 1):
+    for candidate in [*range(k_min, top + 1), *beyond]:
         raw, centres = _fit(space, candidate, seed)
         score, _ = _silhouettes(sample_distances, raw[scored], candidate)
         if score is None:  # the sample holds too few clusters (duplicate points)
@@ -643,7 +665,8 @@ def _choose_k(
             "clusters in the sample (are the points all duplicates?)"
         )
     score, chosen, raw, centres = best
-    reason = f"k = {chosen}: the highest silhouette ({score:.3f}) of k = {k_min}..{top}"
+    tried = f"{k_min}..{top}" + "".join(f", {k}" for k in beyond)
+    reason = f"k = {chosen}: the highest silhouette ({score:.3f}) of k = {tried}"
     return raw, centres, tuple(curve), reason
 
 

@@ -22,7 +22,12 @@ import numpy as np
 
 from reportgen.analysis import records
 from reportgen.analysis.browser import Categories, encode_categories, stratified_sample
-from reportgen.analysis.clusters import Clustering, compute_clusters, describe_clusters
+from reportgen.analysis.clusters import (
+    Clustering,
+    compute_clusters,
+    describe_clusters,
+    label_k_candidates,
+)
 from reportgen.analysis.compare import (
     COMPARE_MAP_MAX,
     MAP_POINTS,
@@ -800,11 +805,21 @@ def _kmeans_params(context: StepContext) -> dict[str, Any]:
         "metric": config.neighbors.metric,
         "k_min": cfg.k_min,
         "k_max": cfg.k_max,
+        "k_beyond": _label_k_beyond(context),
         "silhouette_sample": cfg.silhouette_sample,
         "choose_sample": cfg.choose_sample,
         "blocked_above": cfg.blocked_above,
         "seed": config.seed,
     }
+
+
+def _label_k_beyond(context: StepContext) -> list[int]:
+    """The k above k_max the automatic choice also tries: up to the number of labels."""
+    cfg = context.config.clusters
+    labels = context.dataset.labels
+    if cfg.k is not None or not cfg.follow_labels or labels is None:
+        return []
+    return list(label_k_candidates(len(set(labels)), cfg.k_max))
 
 
 def _kmeans(context: StepContext, params: dict[str, Any]) -> Clustering:

@@ -188,6 +188,11 @@ class ClustersConfig:
     k_max: int = option(
         12, "largest k the automatic choice tries", constraint=CLUSTER_PARAMETERS["k_max"]
     )
+    follow_labels: bool = option(
+        True,
+        "with more labels than k_max, the automatic choice also tries k up to the number of "
+        "labels (at most 50, on a coarse grid: 16, 20, 24, 32, 40, 50)",
+    )
     silhouette_sample: int = option(
         2_000,
         "points of the seeded sample the silhouette is computed on",

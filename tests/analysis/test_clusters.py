@@ -507,3 +507,19 @@ def test_the_warnings_reach_report_json_the_clusters_page_and_the_overview(tmp_p
     page = (tmp_path / "site" / "clusters.html").read_text()
     assert page.count('class="rg-warning"') == len(warnings)
     assert "Silhouette 0." in page and "weak" in (tmp_path / "site" / "index.html").read_text()
+
+
+def test_with_more_labels_than_k_max_the_choice_tries_k_up_to_their_number():
+    from reportgen.analysis.clusters import compute_clusters, label_k_candidates
+
+    assert label_k_candidates(12, 12) == ()
+    assert label_k_candidates(18, 12) == (16, 18)
+    assert label_k_candidates(58, 12) == (16, 20, 24, 32, 40, 50)
+    assert label_k_candidates(30, 20) == (24, 30)
+    rng = np.random.default_rng(8)
+    # Twenty well separated blobs: 2..12 alone would stop at its top; 16 and 20 reach them.
+    centres = rng.normal(size=(20, 6)) * 30
+    blobs = (centres[np.arange(800) % 20] + rng.normal(size=(800, 6))).astype(np.float32)
+    found = compute_clusters(blobs, metric="euclidean", k_beyond=label_k_candidates(20, 12))
+    assert [k for k, _ in found.k_curve][-2:] == [16, 20] and found.k == 20
+    assert "of k = 2..12, 16, 20" in found.choice_reason

@@ -73,7 +73,8 @@ def test_unknown_metadata_extension_lists_the_supported_ones(write):
     vectors = write("v.tsv", "1\t2\n3\t4\n5\t6\n")
     meta = write("m.json", "[]")
     with pytest.raises(
-        InputError, match=r"m\.json: unsupported metadata .*\.tsv, \.csv or \.parquet"
+        InputError,
+        match=r"m\.json: unsupported metadata .*\.tsv, \.csv, \.parquet, \.arrow or \.feather",
     ):
         load_dataset(config(vectors=vectors, metadata=meta))
 

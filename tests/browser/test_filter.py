@@ -10,24 +10,12 @@ import numpy as np
 import pytest
 
 import reportgen
+from tests.browser.scripts import DRAWN
 
 pytestmark = pytest.mark.browser
 
 N = 300
 GROUPS = ["north", "south", "east"]
-
-# Points drawn in full (the filter's) and in all, over the view's point traces.
-_DRAWN = """() => {
-  const el = document.querySelector('.js-plotly-plot');
-  let all = 0, bright = 0;
-  for (const t of el.data) {
-    const overlay = /^(matches|neighbours|selected)$/.test(t.name || '');
-    if (t.type === 'heatmap' || !t.x || overlay) continue;
-    all += t.x.length;
-    if ((t.marker || {}).opacity === 1) bright += t.x.length;
-  }
-  return {all, bright};
-}"""
 
 
 @pytest.fixture(scope="module")
@@ -57,11 +45,11 @@ def test_a_filter_dims_the_points_outside_it_in_every_view(site, open_page):
     values.select_option(label=["south", "east"])
     expected = sum(g in ("south", "east") for g in groups)
     page.wait_for_selector(f"output[id$='rg-filter-count'][data-count='{expected}']")
-    page.wait_for_function(f"({_DRAWN})().bright === {expected}")
-    assert page.evaluate(_DRAWN)["all"] == N + expected  # dimmed, not hidden
+    page.wait_for_function(f"({DRAWN})().bright === {expected}")
+    assert page.evaluate(DRAWN)["all"] == N + expected  # dimmed, not hidden
     page.click("[data-view='umap-2d']")
     page.wait_for_selector('.rg-scatter[data-view="umap-2d"]')
-    page.wait_for_function(f"({_DRAWN})().bright === {expected}")
+    page.wait_for_function(f"({DRAWN})().bright === {expected}")
     # A number's range, with its histogram.
     page.select_option("select[id$='rg-filter-column']", "score")
     page.wait_for_selector("[id$='rg-filter-range']:not([hidden])")
@@ -70,12 +58,12 @@ def test_a_filter_dims_the_points_outside_it_in_every_view(site, open_page):
     page.fill("input[id$='rg-filter-high']", "4")
     in_range = int(((scores >= 2.5) & (scores <= 4)).sum())
     page.wait_for_selector(f"output[id$='rg-filter-count'][data-count='{in_range}']")
-    page.wait_for_function(f"({_DRAWN})().bright === {in_range}")
+    page.wait_for_function(f"({DRAWN})().bright === {in_range}")
     # The filtered points become the selection.
     page.click("button[id$='rg-select-filtered']")
     page.wait_for_function(
         f"document.querySelector('[data-selected]').dataset.selected === '{in_range}'"
     )
     page.select_option("select[id$='rg-filter-column']", "")
-    page.wait_for_function(f"({_DRAWN})().bright === {in_range}")  # the selection stays
+    page.wait_for_function(f"({DRAWN})().bright === {in_range}")  # the selection stays
     assert log.console_errors == [] and log.page_errors == [] and log.foreign_requests == []

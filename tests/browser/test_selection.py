@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import reportgen
+from tests.browser.scripts import DRAWN
 
 pytestmark = pytest.mark.browser
 
@@ -25,18 +26,6 @@ _AREA = """() => {
   const r = el.getBoundingClientRect(), xa = el._fullLayout.xaxis, ya = el._fullLayout.yaxis;
   return {left: r.left + xa._offset, top: r.top + ya._offset, width: xa._length,
           height: ya._length, x: xa.range, y: ya.range};
-}"""
-# How many points the plot draws at full opacity (the selection) and in all.
-_DRAWN = """() => {
-  const el = document.querySelector('.js-plotly-plot');
-  let all = 0, bright = 0;
-  for (const t of el.data) {
-    const overlay = /^(matches|neighbours|selected)$/.test(t.name || '');
-    if (t.type === 'heatmap' || !t.x || overlay) continue;
-    all += t.x.length;
-    if ((t.marker || {}).opacity === 1) bright += t.x.length;
-  }
-  return {all, bright};
 }"""
 
 
@@ -99,23 +88,23 @@ def test_a_lasso_selects_the_points_inside_it_in_every_view(site: Path, open_pag
     assert len(inside) > 0
     assert _hash_rows(page) == inside.tolist()
     assert _selected(page) == len(inside)
-    assert page.evaluate(_DRAWN) == {"all": N + len(inside), "bright": len(inside)}
+    assert page.evaluate(DRAWN) == {"all": N + len(inside), "bright": len(inside)}
     # Another view draws the same selection; so does a 3D one.
     for view in ("umap-2d", "umap-3d"):
         page.click(f"[data-view='{view}']")
         page.wait_for_selector(f'.rg-scatter[data-view="{view}"]')
-        page.wait_for_function(f"({_DRAWN})().bright === {len(inside)}")
+        page.wait_for_function(f"({DRAWN})().bright === {len(inside)}")
         assert _hash_rows(page) == inside.tolist()
     # Isolate: only the selection, and back.
     page.click("[data-view='umap-2d']")
     page.wait_for_selector('.rg-scatter[data-view="umap-2d"]')
     page.click("button[id$='rg-isolate']")
     page.wait_for_function("location.hash.includes('isolate=1')")
-    page.wait_for_function(f"({_DRAWN})().all === {len(inside)}")
+    page.wait_for_function(f"({DRAWN})().all === {len(inside)}")
     assert page.locator("button[id$='rg-isolate']").inner_text() == "Show all points"
     page.click("button[id$='rg-isolate']")
     page.wait_for_function("!location.hash.includes('isolate=1')")
-    page.wait_for_function(f"({_DRAWN})().all === {N + len(inside)}")
+    page.wait_for_function(f"({DRAWN})().all === {N + len(inside)}")
     # Esc clears it.
     page.keyboard.press("Escape")
     page.wait_for_function("document.querySelector('[data-selected]').dataset.selected === '0'")

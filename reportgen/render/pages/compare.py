@@ -55,6 +55,18 @@ class MovedItem:
     in_b: list[Neighbour]
 
 
+def map_layout(height: int, **overrides: Any) -> dict[str, Any]:
+    """The layout of a comparison map: no axes (UMAP's have no meaning), equal scales."""
+    return base_layout(
+        height=height,
+        hovermode="closest",
+        xaxis={"visible": False},
+        yaxis={"visible": False, "scaleanchor": "x"},
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        **overrides,
+    )
+
+
 def map_figure(side: str) -> dict[str, Any]:
     """One run's UMAP 2D of the sampled matched items (``compare.<side>x`` …), coloured by
     each item's neighbourhood overlap, the same items in the same order in both maps (the
@@ -77,13 +89,7 @@ def map_figure(side: str) -> dict[str, Any]:
         },
         "hovertemplate": "#%{customdata} %{text}<br>overlap %{marker.color:.2f}<extra></extra>",
     }
-    layout = base_layout(
-        height=460,
-        hovermode="closest",
-        xaxis={"visible": False},
-        yaxis={"visible": False, "scaleanchor": "x"},
-        margin={"l": 10, "r": 10, "t": 10, "b": 10},
-    )
+    layout = map_layout(460)
     return {"traces": [trace], "layout": layout, "config": PLOTLY_CONFIG}
 
 
@@ -279,14 +285,7 @@ def drift_figure(drift: Drift, names: tuple[str, str]) -> dict[str, Any]:
     if densities is not None:
         for side, (density, name) in enumerate(zip(densities, names, strict=True)):
             traces.append(_contour(density, _SET_COLORS[side], name))
-    layout = base_layout(
-        height=560,
-        hovermode="closest",
-        xaxis={"visible": False},
-        yaxis={"visible": False, "scaleanchor": "x"},
-        margin={"l": 10, "r": 10, "t": 10, "b": 10},
-        legend={"orientation": "h", "y": -0.02, "itemsizing": "constant"},
-    )
+    layout = map_layout(560, legend={"orientation": "h", "y": -0.02, "itemsizing": "constant"})
     return {"traces": traces, "layout": layout, "config": PLOTLY_CONFIG}
 
 

@@ -218,6 +218,10 @@ def test_a_label_or_a_cluster_is_selected_whole_and_named_in_the_link(site: Path
         f"document.querySelector('[data-selected]').dataset.selected === '{size}'"
     )
     assert page.locator("select[id$='rg-color']").input_value() == "k-means cluster"
+    # A group link that isolates it opens isolated.
+    page.goto(site.as_uri() + "/projections.html#group=label%3Abeta&isolate=1")
+    page.wait_for_function(f"({DRAWN})().all === 100")
+    assert page.locator("button[id$='rg-isolate']").inner_text() == "Show all points"
     assert log.console_errors == [] and log.page_errors == []
 
 

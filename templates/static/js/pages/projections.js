@@ -147,8 +147,10 @@ reportgen.ProjectionsPage.prototype.applyHash = function (hash) {
   }
   var point = parseInt(hash.point, 10);
   self.state.point = (point >= 0 && point < self.page.n) ? point : null;
-  // A selection in the link (sel=3,7-12) is restored; a larger one the page made stays.
+  // A group in the link (group=cluster:3) is selected whole; a selection (sel=3,7-12) is
+  // restored; a larger one the page made stays.
   if (hash.group) {
+    self.state.isolate = hash.isolate === "1";
     return self.showView().then(function () { return self.selectGroup(hash.group, true); })
       .then(function () {
         if (self.state.point !== null) { return self.select(self.state.point, true); }

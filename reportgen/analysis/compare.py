@@ -443,7 +443,7 @@ def compare_runs(
     ``match``'s order): neighbourhood overlap of the runs' k neighbours (``indices_*``,
     (M, k), rows among the matched items), CKA (on a seeded sample of CKA_SAMPLE rows
     above that), kNN label accuracy per run and per label, and cluster agreement."""
-    from reportgen.analysis.findings import knn_label_accuracy, knn_vote_correct
+    from reportgen.analysis.findings import knn_vote_correct, vote_accuracy
     from reportgen.analysis.scale import row_keys
 
     k = indices_a.shape[1]
@@ -462,17 +462,18 @@ def compare_runs(
     changes: list[dict] = []
     confusion: tuple[dict, ...] = ()
     if labels is not None:
-        accuracy_a = knn_label_accuracy(graph_a, labels, k)
-        accuracy_b = knn_label_accuracy(graph_b, labels, k)
+        # Each run's votes once: the accuracies and each item's change come from them.
+        correct_a = knn_vote_correct(graph_a, labels, k)
+        correct_b = knn_vote_correct(graph_b, labels, k)
+        accuracy_a = vote_accuracy(correct_a, labels, k)  # k <= both graphs' widths
+        accuracy_b = vote_accuracy(correct_b, labels, k)
         changes = label_changes(accuracy_a, accuracy_b, Counter(labels))
         confusion = tuple(confusion_growth(indices_a, indices_b, labels))
         similarity = {
             "a": label_similarity(vectors_a, labels),
             "b": label_similarity(vectors_b, labels),
         }
-        votes = vote_changes(
-            knn_vote_correct(graph_a, labels, k), knn_vote_correct(graph_b, labels, k)
-        )
+        votes = vote_changes(correct_a, correct_b)
     clusters = None
     if clusters_a is not None and clusters_b is not None:
         clusters = {

@@ -90,11 +90,15 @@ def knn_label_accuracy(graph: KnnGraph, labels: list[str], k: int) -> dict:
     Raises:
         AnalysisError: k < 1 or ``labels`` not of length N.
     """
-    correct = knn_vote_correct(graph, labels, k)
+    return vote_accuracy(knn_vote_correct(graph, labels, k), labels, _graph_k(graph, k))
+
+
+def vote_accuracy(correct: np.ndarray, labels: list[str], k: int) -> dict:
+    """``knn_label_accuracy``'s result from each point's vote (``knn_vote_correct``)."""
     names, codes = np.unique(np.asarray(labels, dtype=str), return_inverse=True)
     codes = codes.reshape(-1)
     per_label = {str(name): float(correct[codes == code].mean()) for code, name in enumerate(names)}
-    return {"k": _graph_k(graph, k), "overall": float(correct.mean()), "per_label": per_label}
+    return {"k": k, "overall": float(correct.mean()), "per_label": per_label}
 
 
 def near_duplicates(graph: KnnGraph, threshold: float = 0.99) -> Finding:

@@ -57,6 +57,9 @@ def test_hovering_an_item_in_one_map_shows_it_in_the_other(compare_site: Path, o
 
 def test_a_deep_link_opens_the_page_on_the_item_in_both_maps(compare_site: Path, open_page):
     page, log = open_page(compare_site / "compare.html")
+    # The page is open and linked before the link changes (a link followed in an open tab):
+    # the page follows its fragment, not only the one it opened with.
+    page.wait_for_selector('[data-rg-figure="map-a"][data-linked="true"]')
     page.goto((compare_site / "compare.html").as_uri() + "#point=123")
     page.wait_for_selector('[data-rg-figure="map-a"][data-linked="true"]')
     page.wait_for_timeout(300)

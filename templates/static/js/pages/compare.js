@@ -82,9 +82,14 @@ reportgen.controllers.compare = function (page, scope) {
         highlight(index);
       });
     });
-    var wanted = scope.hash().point;
-    var index = wanted === undefined ? -1 : rows.indexOf(Number(wanted));
-    if (index >= 0) { highlight(index); }
+    /** Show the item the link names (compare.html#point=ROW), on open and when it changes.
+     * @param {Object<string, string>} hash */
+    function follow(hash) {
+      var index = hash.point === undefined ? -1 : rows.indexOf(Number(hash.point));
+      if (index >= 0) { highlight(index); }
+    }
+    follow(scope.hash());
+    scope.onHash(follow);
     colourMenu();
     maps[0].setAttribute("data-linked", "true");
   }

@@ -27,6 +27,14 @@ Determinism
     ``default_rng([seed, chunk])`` over fixed ``CHUNK_ROWS`` chunks, so nothing depends on
     threads or on memory. The first rows of a larger N are not those of a smaller one.
 
+Parquet shards (``--parquet``)
+    Instead of the .npy and the TSV, one Parquet file per chunk under ``DIR/shards/``
+    (``part-00000.parquet`` ...) with the columns ``embedding`` (fixed-size list of float32),
+    ``label`` and ``text``: the layout the Dask engine reads (``'DIR/shards/*.parquet'
+    --vector-columns embedding --label-column label``). The rows are the same as the .npy's.
+    ``--jobs J`` writes them from J processes; a file already there is kept (each is
+    written under a temporary name and renamed), so an interrupted run resumes.
+
 Usage::
 
     python benchmarks/mixture.py --n 200000 --dim 768 --out /work/data/mix200k
@@ -146,28 +154,80 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _write_parquet_chunk(folder: Path, mixture: Mixture, index: int, seed: int) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    target = folder / f"part-{index:05d}.parquet"
+    if target.exists():  # written whole by an earlier run (renamed into place)
+        return
+    block, names, texts = mixture.chunk(index, seed)
+    flat = pa.array(block.reshape(-1), type=pa.float32())
+    table = pa.table(
+        {
+            "embedding": pa.FixedSizeListArray.from_arrays(flat, mixture.dim),
+            "label": pa.array(names),
+            "text": pa.array(texts),
+        }
+    )
+    partial = target.with_suffix(".parquet.partial")
+    pq.write_table(table, partial)
+    partial.replace(target)
+    print(f"  mixture chunk {index + 1} ({len(block)} rows)", file=sys.stderr, flush=True)
+
+
+def _write_parquet_shards(
+    folder: Path, mixture: Mixture, chunks: int, seed: int, jobs: int = 1
+) -> None:
+    """One file per chunk, ``jobs`` processes writing every jobs-th chunk (each chunk's rows
+    depend only on the seed and its index, so the files are the same for any ``jobs``)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if jobs <= 1:
+        for index in range(chunks):
+            _write_parquet_chunk(folder, mixture, index, seed)
+        return
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")  # the children share the parameters
+    children = [
+        context.Process(
+            target=lambda first=first: [
+                _write_parquet_chunk(folder, mixture, index, seed)
+                for index in range(first, chunks, jobs)
+            ]
+        )
+        for first in range(jobs)
+    ]
+    for child in children:
+        child.start()
+    for child in children:
+        child.join()
+        if child.exitcode != 0:
+            sys.exit(f"a writer process failed with status {child.exitcode}")
+
+
 def write(
-    out: Path, n: int, dim: int, labels: int, zipf: float, seed: int, hash_files: bool = True
+    out: Path,
+    n: int,
+    dim: int,
+    labels: int,
+    zipf: float,
+    seed: int,
+    hash_files: bool = True,
+    parquet: bool = False,
+    jobs: int = 1,
 ) -> dict[str, object]:
-    """Write vectors.npy, metadata.tsv and manifest.json into ``out``; return the manifest."""
+    """Write vectors.npy, metadata.tsv and manifest.json into ``out`` (or, with
+    ``parquet``, shards/part-NNNNN.parquet and manifest.json); return the manifest."""
     started = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
     mixture = Mixture(n, dim, labels, zipf, seed)
     chunks = (n + CHUNK_ROWS - 1) // CHUNK_ROWS
-    header = {"descr": "<f4", "fortran_order": False, "shape": (n, dim)}
-    with (
-        (out / "vectors.npy").open("wb") as vectors,
-        (out / "metadata.tsv").open("w", encoding="utf-8", newline="\n") as meta,
-    ):
-        # a plain .npy appended chunk by chunk: a memory map of the output would count its
-        # dirty pages in this process's RSS (3 GB at 1M x 768)
-        np.lib.format.write_array_header_1_0(vectors, header)
-        meta.write("label\ttext\n")
-        for index in range(chunks):
-            block, names, texts = mixture.chunk(index, seed)
-            block.astype("<f4", copy=False).tofile(vectors)  # no bytes copy of the chunk
-            meta.writelines(f"{a}\t{b}\n" for a, b in zip(names, texts, strict=True))
-            print(f"  mixture rows {index * CHUNK_ROWS + len(block)}/{n}", file=sys.stderr)
+    if parquet:
+        _write_parquet_shards(out / "shards", mixture, chunks, seed, jobs)
+        hash_files = False
+    else:
+        _write_npy_and_tsv(out, mixture, chunks, seed)
     manifest: dict[str, object] = {
         "generator": "benchmarks/mixture.py",
         "n": n,
@@ -176,6 +236,7 @@ def write(
         "zipf": zipf,
         "seed": seed,
         "chunk_rows": CHUNK_ROWS,
+        "format": "parquet shards" if parquet else "npy + tsv",
         "sub_clusters": int(mixture.first_sub[-1]),
         "duplicate_share": DUPLICATE_SHARE,
         "outlier_share": OUTLIER_SHARE,
@@ -190,6 +251,23 @@ def write(
     return manifest
 
 
+def _write_npy_and_tsv(out: Path, mixture: Mixture, chunks: int, seed: int) -> None:
+    header = {"descr": "<f4", "fortran_order": False, "shape": (mixture.n, mixture.dim)}
+    with (
+        (out / "vectors.npy").open("wb") as vectors,
+        (out / "metadata.tsv").open("w", encoding="utf-8", newline="\n") as meta,
+    ):
+        # a plain .npy appended chunk by chunk: a memory map of the output would count its
+        # dirty pages in this process's RSS (3 GB at 1M x 768)
+        np.lib.format.write_array_header_1_0(vectors, header)
+        meta.write("label\ttext\n")
+        for index in range(chunks):
+            block, names, texts = mixture.chunk(index, seed)
+            block.astype("<f4", copy=False).tofile(vectors)  # no bytes copy of the chunk
+            meta.writelines(f"{a}\t{b}\n" for a, b in zip(names, texts, strict=True))
+            print(f"  mixture rows {index * CHUNK_ROWS + len(block)}/{mixture.n}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, required=True, help="rows")
@@ -199,11 +277,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, required=True, help="output folder")
     parser.add_argument("--no-hash", action="store_true", help="skip the sha256 of the files")
+    parser.add_argument(
+        "--parquet", action="store_true", help="write Parquet shards (one per chunk) instead"
+    )
+    parser.add_argument("--jobs", type=int, default=1, help="--parquet: writer processes")
     args = parser.parse_args(argv)
     if args.n < 1 or args.dim < 2 or args.labels < 1:
         parser.error("--n, --dim and --labels must be positive (--dim at least 2)")
     hash_files = not args.no_hash
-    manifest = write(args.out, args.n, args.dim, args.labels, args.zipf, args.seed, hash_files)
+    manifest = write(
+        args.out,
+        args.n,
+        args.dim,
+        args.labels,
+        args.zipf,
+        args.seed,
+        hash_files,
+        args.parquet,
+        args.jobs,
+    )
     print(f"wrote {args.out} in {manifest['seconds']}s", file=sys.stderr)
     return 0
 

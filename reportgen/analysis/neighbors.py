@@ -18,7 +18,7 @@ from reportgen.analysis.ivf import (
 )
 from reportgen.analysis.scale import row_keys
 from reportgen.engine import LOCAL, Engine, LocalEngine, Space
-from reportgen.engine.local import DISTANCE_SHARE, PAIR_SHARE, nearest_block
+from reportgen.engine.local import DISTANCE_SHARE, PAIR_SHARE, nearest_block, projected_block
 from reportgen.errors import AnalysisError
 from reportgen.validation import SEED, Choices, Interval, validate_params
 
@@ -37,13 +37,15 @@ class KnnGraph:
             similarity 0 to everything (as scikit-learn's ``cosine_similarity`` gives).
         metric: "cosine" or "euclidean".
         method: "exact" (blocked matrix products), "faiss" (an IVF-Flat index on faiss's
-            k-means lists) or "nndescent" (pynndescent).
+            k-means lists), "nndescent" (pynndescent) or, among a sample only, "pca" (exact
+            in the sample's first ``search_dims`` principal components, ranked in all D).
         recall: for an approximate graph, its recall@k against exact search on
             ``probe_size`` seeded probe rows (see ``graph_recall``); None for an exact one.
         probe_size: rows the recall was measured on (0 for an exact graph).
         among: 0 when the neighbours are searched among all N points; else the size of the
             seeded sample they were searched among (the fit sample, above ``[neighbors]
             among_sample_above`` points: ``sample_knn_graph``).
+        search_dims: the principal components a "pca" graph was searched in, else 0.
     """
 
     indices: np.ndarray
@@ -54,6 +56,7 @@ class KnnGraph:
     recall: float | None = None
     probe_size: int = 0
     among: int = 0
+    search_dims: int = 0
 
     @property
     def k(self) -> int:
@@ -70,6 +73,9 @@ METRICS = ("cosine", "euclidean")
 # "auto": exact up to exact_max_n points, faiss above (faster than pynndescent at every size
 # measured, see the README's "Neighbours at scale").
 METHODS = ("auto", "exact", "faiss", "nndescent")
+# How rows are searched among a sample (``search_sample``): "pca" is exact search in the
+# sample's first principal components, its candidates ranked in all D (``--search-dims``).
+SAMPLE_METHODS = ("exact", "faiss", "pca")
 
 # compute_knn_graph's parameters; the [neighbors] options point at the same constraints.
 GRAPH_PARAMETERS = {
@@ -79,6 +85,7 @@ GRAPH_PARAMETERS = {
     "exact_max_n": (Interval(int, 3),),
     "probe_size": (Interval(int, 1),),
     "among_sample_above": (Interval(int, 0),),
+    "search_dims": (Interval(int, 0),),
     "seed": SEED,
 }
 
@@ -244,9 +251,12 @@ def describe_graph(graph: KnnGraph) -> str:
     among = f"among the {graph.among:,} points of the fit sample, " if graph.among else ""
     if graph.recall is None:
         return among + graph.method
-    name = {"faiss": "IVF-Flat on faiss k-means lists", "nndescent": "pynndescent"}.get(
-        graph.method, graph.method
-    )
+    name = {
+        "faiss": "IVF-Flat on faiss k-means lists",
+        "nndescent": "pynndescent",
+        "pca": f"exact in the sample's first {graph.search_dims} principal components, "
+        "ranked in all dimensions",
+    }.get(graph.method, graph.method)
     return f"{among}{name}, recall {graph.recall:.3f} on {graph.probe_size:,} probe points"
 
 
@@ -486,8 +496,8 @@ class SampleSearch:
     Attributes:
         positions: int64 (Q, k): each query's nearest sample rows, as positions in the
             sample, nearest first.
-        recall: a faiss search's recall@k on the queries its nprobe was tuned on (None for
-            an exact search).
+        recall: a faiss search's recall@k on the queries its nprobe was tuned on, or a
+            "pca" search's on as many of the queries (None for an exact search).
         tune_size: how many queries that was (0 for an exact search).
         distances, similarities: float32 (Q, k): the ``KnnGraph`` values of each (query,
             found row) pair, when asked for (``values=True``), else None.
@@ -511,6 +521,7 @@ def search_sample(
     seed: int = 0,
     engine: Engine = LOCAL,
     values: bool = False,
+    dims: int = 0,
 ) -> SampleSearch:
     """Each query row's ``k`` nearest rows of the ``sample``, nearest first (ties to the
     smaller position), as positions in ``sample`` (``SampleSearch``).
@@ -519,31 +530,39 @@ def search_sample(
     IVF-Flat index of the M sample rows only, built as the graph's is (``build_list_index``),
     its ``nprobe`` tuned to recall 0.99 on up to 500 of the queries (those with the smallest
     ``row_keys``) against exact search; a query it finds fewer than k rows for is searched
-    exactly. Either way the queries are searched, and their k found rows ordered, by
-    ``sample_rows_block`` in the engine's parts of the queries (on the workers that read
-    them with the Dask engine). A query that is itself a sample row finds itself (nothing
-    is excluded).
+    exactly. "pca": exact search in the sample's first ``dims`` principal components
+    (``sample_reduction``: Q x M x dims), for ``candidates(k)`` rows per query, which are
+    then ranked by their distance in all D; its recall is measured against exact search on
+    as many tuning queries as faiss's. Either way the queries are searched, and their k found
+    rows ordered, by ``sample_rows_block`` in the engine's parts of the queries (on the
+    workers that read them with the Dask engine). A query that is itself a sample row finds
+    itself (nothing is excluded).
 
     Args:
         vectors: float32 (N, D); may be a memory map.
         queries: int (Q,): the rows to search for.
         sample: sorted int (M,): the rows searched among, k <= M.
         metric: "cosine" or "euclidean".
-        method: "exact" or "faiss".
+        method: "exact", "faiss" or "pca".
         seed: faiss's k-means and the tuning rows.
         engine: runs the blocks.
         values: also return each pair's distance and cosine similarity.
+        dims: "pca" only: the principal components searched in, 1 <= dims < D.
     """
     vectors = _as_vectors(vectors)
     queries = np.asarray(queries, dtype=np.int64)
     sample = np.asarray(sample, dtype=np.int64)
-    if method not in ("exact", "faiss"):
-        raise AnalysisError(f"method={method!r} must be exact or faiss for a sample search")
+    if method not in SAMPLE_METHODS:
+        raise AnalysisError(f"method={method!r} must be exact, faiss or pca for a sample search")
     if not 1 <= k <= len(sample):
         raise AnalysisError(f"k={k} must be between 1 and the sample's {len(sample)} rows")
     space = engine.prepare_space(np.ascontiguousarray(vectors[sample]), metric)
-    recall, tune_size, index, nprobe = None, 0, None, 0
+    recall, tune_size, index, nprobe, reduction = None, 0, None, 0, None
     dim = space.data.shape[1]
+    if method == "pca":
+        if not 1 <= dims < dim:
+            raise AnalysisError(f"dims={dims} must be between 1 and D - 1 = {dim - 1}")
+        reduction = sample_reduction(space, dims, candidates(k, len(sample)), engine, seed)
     if method == "faiss" and len(queries):
         # Rows prepared as the sample's space prepares them (the exact search's arithmetic):
         # no pass over all N for their norms or mean.
@@ -584,13 +603,18 @@ def search_sample(
         row_bytes, share = 4 * len(sample), DISTANCE_SHARE
     else:
         row_bytes, share = 4 * dim, QUERY_SHARE
-    shared = (space, k, index, nprobe, LocalEngine(engine.block_bytes, threads=1))
+    one_thread = LocalEngine(engine.block_bytes, threads=1)
+    shared = (space, k, index, nprobe, one_thread, reduction)
     parts = engine.map_rows(sample_rows_block, vectors, queries, row_bytes, share, shared)
     found = [np.concatenate([part[i] for part in parts]) for i in range(3)] if parts else None
     if found is None:
         empty = np.empty((0, k), dtype=np.float32)
         found = [np.empty((0, k), dtype=np.int64), empty, empty]
     positions, distances, similarities = found
+    if reduction is not None and len(queries):
+        recall, tune_size = _reduced_recall(
+            vectors, queries, sample, space, positions, metric, seed, engine
+        )
     if not values:
         distances = similarities = None
     return SampleSearch(positions, recall, tune_size, distances, similarities)
@@ -611,15 +635,21 @@ def sample_rows_block(
     index: ListIndex | None,
     nprobe: int,
     engine: Engine,
+    reduction: Reduction | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One part of ``search_sample``: for each row of ``block`` (rows from all N, not yet
     prepared), its k nearest rows of the sample's ``space`` as int64 (B, k) positions,
-    exactly (``index`` None) or in the sample's IVF index with ``nprobe`` lists (a row
-    with fewer than k found searched exactly), sorted by (distance, position); and each
-    pair's float32 distance and cosine similarity, computed in float64 from the prepared
-    rows (``KnnGraph``'s meaning: 1 - cos or L2; a zero row has similarity 0)."""
+    exactly (``index`` and ``reduction`` None), in the sample's IVF index with ``nprobe``
+    lists (a row with fewer than k found searched exactly), or among the ``reduction``'s
+    candidates (exact in its principal components), sorted by (distance, position); and
+    each pair's float32 distance and cosine similarity, computed in float64 from the
+    prepared rows (``KnnGraph``'s meaning: 1 - cos or L2; a zero row has similarity 0)."""
     prepared = space.prepare(block)
-    if index is None:
+    if reduction is not None:
+        positions = _nearest_candidates(
+            space, prepared, reduction.candidates_of(prepared), k, engine
+        )
+    elif index is None:
         positions = nearest_block(block, space, k)
     else:
         positions = search_block(index, prepared, k, nprobe, engine, None)
@@ -640,6 +670,122 @@ def sample_rows_block(
         np.take_along_axis(distances, order, axis=1),
         np.take_along_axis(similarities, order, axis=1),
     )
+
+
+# The "pca" search keeps CANDIDATE_FACTOR x k candidates per row (at least MIN_CANDIDATES)
+# from the principal components, then ranks them in all D: enough that the k nearest in all
+# D are almost always among them (its recall is measured and stated).
+CANDIDATE_FACTOR = 4
+MIN_CANDIDATES = 32
+
+
+def candidates(k: int, m: int) -> int:
+    """Candidates per row of a "pca" search for ``k`` neighbours among ``m`` sample rows."""
+    return min(m, max(CANDIDATE_FACTOR * k, MIN_CANDIDATES))
+
+
+@dataclass(frozen=True)
+class Reduction:
+    """The sample's first principal components, to search in (``search_sample``'s "pca").
+
+    Attributes:
+        directions: float64 (D, r): the components of the sample's prepared rows (unit rows
+            for cosine, centred; ``sample_reduction``), largest first, each one's largest
+            loading positive.
+        space: the sample's prepared rows projected onto them (float32 (M, r)), prepared for
+            euclidean distances.
+        candidates: rows kept per query from the reduced search.
+    """
+
+    directions: np.ndarray
+    space: Space
+    candidates: int
+
+    def candidates_of(self, prepared: np.ndarray) -> np.ndarray:
+        """int64 (B, candidates): the sample positions nearest each prepared row (B, D) in
+        the principal components, in no particular order, ties to the smaller position."""
+        origin = np.zeros(self.directions.shape[0])
+        return nearest_block(
+            projected_block(prepared, origin, self.directions), self.space, self.candidates
+        )
+
+
+# The reduction's subspace: randomized subspace iteration (Halko, Martinsson and Tropp
+# 2011) with this many extra directions and power iterations, seeded. A full eigensolver
+# of the D x D covariance took 77 s at D = 4,096 on this project's 2-core machine, longer
+# than the exact search it would shorten; the iteration costs 2 M D (dims + oversample)
+# flops a round. The subspace only proposes candidates, and the recall says how well.
+_OVERSAMPLE = 16
+_POWER_ITERATIONS = 4
+
+
+def sample_reduction(
+    space: Space, dims: int, candidates: int, engine: Engine, seed: int = 0
+) -> Reduction:
+    """The sample's first ``dims`` principal components, approximately: the sample's
+    prepared rows (``space``), centred, by seeded randomized subspace iteration (their
+    top components to within what the power iterations leave), then the sample projected
+    onto them. Computed here, in this process (with either engine), from the sample alone."""
+    data = space.data
+    dim = data.shape[1]
+    mean = data.mean(axis=0, dtype=np.float64).astype(np.float32)
+    width = min(dims + _OVERSAMPLE, dim)
+    basis = np.random.default_rng(seed).standard_normal((dim, width)).astype(np.float32)
+
+    def centred_times(matrix: np.ndarray) -> np.ndarray:  # (data - mean) @ matrix
+        return data @ matrix - mean @ matrix
+
+    for _ in range(_POWER_ITERATIONS):
+        projected = centred_times(basis)
+        spread = data.T @ projected - np.outer(mean, projected.sum(axis=0))
+        basis = np.linalg.qr(spread.astype(np.float64))[0].astype(np.float32)
+    projected = centred_times(basis).astype(np.float64)
+    _, rotation = np.linalg.eigh(projected.T @ projected)
+    directions = basis.astype(np.float64) @ rotation[:, ::-1][:, :dims]
+    pivots = np.argmax(np.abs(directions), axis=0)
+    signs = np.sign(directions[pivots, np.arange(dims)])
+    directions = np.ascontiguousarray(directions * np.where(signs == 0, 1.0, signs))
+    reduced = engine.project(data, np.zeros(dim), directions)
+    return Reduction(directions, engine.prepare_space(reduced, "euclidean"), candidates)
+
+
+def _nearest_candidates(
+    space: Space, prepared: np.ndarray, found: np.ndarray, k: int, engine: Engine
+) -> np.ndarray:
+    """int64 (B, k): of each prepared row's candidate positions (``found``, (B, C)), the k
+    nearest in all D, ties to the smaller position. Ranked by float32 products of each
+    pair alone (their float64 values are computed for the k kept only), in pieces that
+    bound the (piece, C, D) copy of the candidates' rows."""
+    out = np.empty((len(prepared), k), dtype=np.int64)
+    width = found.shape[1]
+    for piece in engine.row_blocks(len(prepared), 4 * width * prepared.shape[1], PAIR_SHARE):
+        rows = found[piece]
+        dots = np.einsum("bd,bcd->bc", prepared[piece], space.data[rows])
+        # cosine: 1 - dot; euclidean: |y|^2 - 2 x.y (|x|^2 is the same for the whole row)
+        gaps = 1.0 - dots if space.metric == "cosine" else space.sq_norms[rows] - 2.0 * dots
+        order = np.lexsort((rows, gaps), axis=-1)[:, :k]
+        out[piece] = np.take_along_axis(rows, order, axis=1)
+    return out
+
+
+def _reduced_recall(
+    vectors: np.ndarray,
+    queries: np.ndarray,
+    sample: np.ndarray,
+    space: Space,
+    positions: np.ndarray,
+    metric: str,
+    seed: int,
+    engine: Engine,
+) -> tuple[float, int]:
+    """A "pca" search's recall@k (``graph_recall``) on up to ``_TUNE_SIZE`` of its queries
+    (those with the smallest ``row_keys``) against exact search in all D, and their count."""
+    k = positions.shape[1]
+    order = np.argsort(row_keys(queries, seed), kind="stable")[:_TUNE_SIZE]
+    tune = queries[order]
+    exact = engine.nearest_to(space, vectors, tune, k)
+    recall = graph_recall(vectors, sample[positions[order]], tune, sample[exact], metric, engine)
+    return recall, len(tune)
 
 
 def _pair_values_in_space(
@@ -676,6 +822,7 @@ def sample_knn_graph(
     method: str = "exact",
     seed: int = 0,
     engine: Engine = LOCAL,
+    dims: int = 0,
 ) -> KnnGraph:
     """Each point's ``k`` nearest points among the ``sample`` (never the point itself), as
     a ``KnnGraph`` of all N with ``among`` = M: the graph above ``[neighbors]
@@ -684,7 +831,7 @@ def sample_knn_graph(
 
     ``search_sample`` of every row for its k + 1 nearest sample rows, with their values;
     a sample row's own entry is then dropped (any other row drops its farthest), so ties
-    still go to the smaller index. A faiss search's recall is measured as
+    still go to the smaller index. A faiss or pca search's recall is measured as
     ``search_sample`` measures it (``recall``, on ``probe_size`` tuning rows).
 
     Args:
@@ -692,9 +839,10 @@ def sample_knn_graph(
         sample: sorted int (M,): the rows searched among, k < M.
         k: neighbours per point.
         metric: "cosine" or "euclidean".
-        method: "exact" or "faiss".
+        method: "exact", "faiss" or "pca".
         seed: faiss's k-means and the tuning rows.
         engine: runs the blocks (on the workers with the Dask engine).
+        dims: "pca" only: the sample's principal components searched in.
     """
     vectors = _as_vectors(vectors)
     n = vectors.shape[0]
@@ -712,6 +860,7 @@ def sample_knn_graph(
         seed=seed,
         engine=engine,
         values=True,
+        dims=dims,
     )
     rows = sample[found.positions]
     own = rows == every[:, None]
@@ -727,6 +876,7 @@ def sample_knn_graph(
         recall=found.recall,
         probe_size=found.tune_size,
         among=len(sample),
+        search_dims=dims if method == "pca" else 0,
     )
 
 

@@ -181,6 +181,7 @@ def analysis_steps() -> tuple[Step, ...]:
             "fit-nearest",
             _fit_nearest,
             parents=(DATA, "fit-sample", "knn-graph"),
+            uses=("plan",),
             params=_fit_nearest_params,
             libraries=("numpy", "faiss-cpu"),
             codec=Codec(records.encode_fit_nearest, _decode_fit_nearest),
@@ -360,7 +361,9 @@ class Plan:
         graph_among: 0 when the kNN graph lists each point's neighbours among all N; else
             the fit sample's size: above ``[neighbors] among_sample_above`` points they are
             searched among the fit sample (``sample_knn_graph``, ``graph_method`` "exact" or
-            "faiss" as for the placement search).
+            "faiss" as for the placement search, or "pca" with ``search_dims``).
+        search_dims: the sample's principal components the searches among the fit sample
+            run in (``[neighbors] search_dims`` when it is below D), else 0: all D.
     """
 
     k: int
@@ -372,6 +375,7 @@ class Plan:
     fit_graph_k: int = 0
     fit_graph_method: str = ""
     graph_among: int = 0
+    search_dims: int = 0
 
 
 def among_size(n: int, fit_sample: Any, among_sample_above: int, fits_on_sample: bool) -> int:
@@ -415,6 +419,7 @@ def _plan_params(context: StepContext) -> dict[str, Any]:
         "tsne_perplexity": config.tsne.perplexity if config.projections.tsne else 0,
         "fit_sample": config.scale.fit_sample,
         "fits_on_sample": _fits_on_sample(config),
+        "search_dims": config.neighbors.search_dims,
     }
 
 
@@ -437,11 +442,20 @@ def _plan(context: StepContext, params: dict[str, Any]) -> Plan:
     # UMAP and t-SNE read the sample's own graph; the graph of all N serves the inspector
     # and the metrics (and the placement where it lists a fitted point: ``nearest_fitted``).
     among = among_size(n, params["fit_sample"], params["among_sample_above"], True)
+    search_dims = params.get("search_dims", 0)
+    if search_dims >= params["dim"]:
+        notes.append(
+            f"search_dims {search_dims} is not below D = {params['dim']}: "
+            "the fit sample is searched in all dimensions"
+        )
+        search_dims = 0
     if among:
         # Each point's neighbours among the fit sample: every one is a fitted point, so
         # the placement reads them all from this graph.
         method = params["method"]
-        if method not in ("exact", "faiss"):
+        if search_dims:
+            method = "pca"
+        elif method not in ("exact", "faiss"):
             method = "exact" if n * among * params["dim"] <= EXACT_SEARCH_WORK else "faiss"
     return Plan(
         k,
@@ -453,6 +467,7 @@ def _plan(context: StepContext, params: dict[str, Any]) -> Plan:
         fit_graph_k=graph_width(fit_size, k, umap_n_neighbors, perplexity),
         fit_graph_method=graph_method(fit_size, params["exact_max_n"], params["method"]),
         graph_among=among,
+        search_dims=search_dims,
     )
 
 
@@ -490,6 +505,8 @@ def _graph_params(context: StepContext) -> dict[str, Any]:
     spec = _graph_spec(context, plan.graph_k, plan.graph_method)
     if plan.graph_among:  # (only then: the graph of all N keeps the keys it had)
         spec["among"] = plan.graph_among
+        if plan.search_dims:
+            spec["search_dims"] = plan.search_dims
     return spec
 
 
@@ -531,6 +548,7 @@ def _graph(context: StepContext, params: dict[str, Any]) -> Any:
             method=params["method"],
             seed=context.config.seed,
             engine=context.engine,
+            dims=params.get("search_dims", 0),
         )
     return _graph_of(context, context.dataset.vectors, params)
 
@@ -588,11 +606,14 @@ def _decode_fit_graph(arrays: Any, value: Any, context: StepContext, params: Any
 
 def _fit_nearest_params(context: StepContext) -> dict[str, Any]:
     config = context.config
-    return {
+    params = {
         "metric": config.neighbors.metric,
         "method": config.neighbors.method,
         "seed": config.seed,
     }
+    if context["plan"].search_dims:  # (only then: the other searches keep their keys)
+        params["search_dims"] = context["plan"].search_dims
+    return params
 
 
 def _fit_nearest(context: StepContext, params: dict[str, Any]) -> Any:
@@ -604,6 +625,7 @@ def _fit_nearest(context: StepContext, params: dict[str, Any]) -> Any:
         method=params["method"],
         seed=params["seed"],
         engine=context.engine,
+        dims=params.get("search_dims", 0),
     )
 
 

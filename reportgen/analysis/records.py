@@ -41,6 +41,8 @@ def encode_graph(graph: KnnGraph) -> Record:
     }
     if graph.among:
         value["among"] = graph.among
+    if graph.search_dims:
+        value["search_dims"] = graph.search_dims
     return arrays, value
 
 
@@ -59,7 +61,10 @@ def decode_graph(
         recall=None if value["recall"] is None else _float(value, "recall"),
         probe_size=_int(value, "probe_size"),
         among=_int(value, "among") if "among" in value else 0,
+        search_dims=_int(value, "search_dims") if "search_dims" in value else 0,
     )
+    if (graph.method == "pca") != (graph.search_dims > 0):
+        raise ValueError(f"graph search dims {graph.search_dims} do not fit {graph.method!r}")
     if graph.among != among:
         raise ValueError(f"graph among {graph.among} points, expected {among}")
     if graph.metric != metric:
@@ -76,6 +81,8 @@ def encode_fit_nearest(nearest: FitNearest) -> Record:
         "recall": nearest.recall,
         "tune_size": nearest.tune_size,
     }
+    if nearest.search_dims:
+        value["search_dims"] = nearest.search_dims
     return {"positions": nearest.positions}, value
 
 
@@ -89,9 +96,12 @@ def decode_fit_nearest(arrays: Arrays, value: Any, *, n: int, m: int) -> FitNear
         method=_text(value, "method"),
         recall=None if value["recall"] is None else _float(value, "recall"),
         tune_size=_int(value, "tune_size"),
+        search_dims=_int(value, "search_dims") if "search_dims" in value else 0,
     )
-    if nearest.method not in ("", "exact", "faiss"):
+    if nearest.method not in ("", "exact", "faiss", "pca"):
         raise ValueError(f"unknown search method {nearest.method!r}")
+    if (nearest.method == "pca") != (nearest.search_dims > 0):
+        raise ValueError(f"search dims {nearest.search_dims} do not fit {nearest.method!r}")
     return nearest
 
 

@@ -167,9 +167,11 @@ class FitNearest:
             fitted point (a fitted row: its own position).
         searched: placed points whose nearest fitted point was searched for against the
             sample; the others were read from the kNN graph of all N.
-        method: how they were searched: "exact" or "faiss" ("" when none was).
-        recall: for a faiss search, its recall@1 on the rows its nprobe was tuned on.
+        method: how they were searched: "exact", "faiss" or "pca" ("" when none was).
+        recall: for a faiss search, its recall@1 on the rows its nprobe was tuned on; for a
+            pca search, on as many of the rows.
         tune_size: how many rows that was (0 otherwise).
+        search_dims: the principal components a pca search was made in (0 otherwise).
     """
 
     positions: np.ndarray
@@ -177,15 +179,20 @@ class FitNearest:
     method: str = ""
     recall: float | None = None
     tune_size: int = 0
+    search_dims: int = 0
 
     def describe(self) -> str | None:
         """A sentence on an approximate search for the page's notes, else None."""
-        if self.method != "faiss":
+        if self.method not in ("faiss", "pca"):
             return None
+        how = (
+            "an IVF-Flat search of the sample"
+            if self.method == "faiss"
+            else f"a search in the sample's first {self.search_dims} principal components"
+        )
         return (
-            f"the nearest fitted point of {self.searched:,} placed points was found by an "
-            f"IVF-Flat search of the sample (recall@1 {self.recall:.3f} on {self.tune_size:,} "
-            "of them)"
+            f"the nearest fitted point of {self.searched:,} placed points was found by {how} "
+            f"(recall@1 {self.recall:.3f} on {self.tune_size:,} of them)"
         )
 
 
@@ -204,6 +211,7 @@ def nearest_fitted(
     method: str = "auto",
     seed: int = 0,
     engine: Engine | None = None,
+    dims: int = 0,
 ) -> FitNearest:
     """Each point's nearest fitted point in the original space.
 
@@ -211,8 +219,9 @@ def nearest_fitted(
     one (the graph is nearest first, so with an exact graph it is the exact answer, at no
     cost); the others are searched for against the sample (``search_sample``): exactly when
     that costs at most ``EXACT_SEARCH_WORK`` multiply-adds, else with faiss (``method``
-    "exact" or "faiss" forces one). Without a graph (an engine that builds none), every
-    placed point is searched for.
+    "exact" or "faiss" forces one); with ``dims`` (1 <= dims < D), in the sample's first
+    ``dims`` principal components ("pca"). Without a graph (an engine that builds none),
+    every placed point is searched for.
 
     Args:
         vectors: float32 (N, D), may be a memory map.
@@ -222,6 +231,7 @@ def nearest_fitted(
         method: "auto", "exact", "faiss" (or "nndescent", which searches as "auto" does).
         seed: the faiss search's k-means and tuning rows.
         engine: runs the search's blocks (the local engine by default).
+        dims: search in this many principal components of the sample (0: all D).
     """
     from reportgen.analysis.neighbors import search_sample  # neighbors imports this module
     from reportgen.engine import LOCAL
@@ -239,15 +249,30 @@ def nearest_fitted(
         lost = others[nearest[others] < 0]
     if lost.size == 0:
         return FitNearest(nearest.astype(np.int32), 0)
-    if method not in ("exact", "faiss"):
+    if 0 < dims < vectors.shape[1]:
+        method = "pca"
+    elif method not in ("exact", "faiss"):
         work = float(lost.size) * m * vectors.shape[1]
         method = "exact" if work <= EXACT_SEARCH_WORK else "faiss"
     search = search_sample(
-        vectors, lost, fitted_rows, 1, metric=metric, method=method, seed=seed, engine=engine
+        vectors,
+        lost,
+        fitted_rows,
+        1,
+        metric=metric,
+        method=method,
+        seed=seed,
+        engine=engine,
+        dims=dims if method == "pca" else 0,
     )
     nearest[lost] = search.positions[:, 0]
     return FitNearest(
-        nearest.astype(np.int32), int(lost.size), method, search.recall, search.tune_size
+        nearest.astype(np.int32),
+        int(lost.size),
+        method,
+        search.recall,
+        search.tune_size,
+        dims if method == "pca" else 0,
     )
 
 

@@ -125,6 +125,14 @@ class NeighborsConfig:
         "kNN label accuracy, hubness, near-duplicates and kNN recall say so",
         constraint=GRAPH_PARAMETERS["among_sample_above"],
     )
+    search_dims: int = option(
+        0,
+        "search each point's neighbours among the fit sample (and the placed points' nearest "
+        "fitted point) in this many of the sample's principal components, then rank the "
+        "candidates in all dimensions, with the recall measured and stated; 0: in all "
+        "dimensions (for large D: 64 cuts the search's products D / 64 times)",
+        constraint=GRAPH_PARAMETERS["search_dims"],
+    )
 
 
 @dataclass(frozen=True)

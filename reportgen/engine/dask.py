@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import os
 import uuid
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ from reportgen.engine.local import (
     gram_group,
     group_sums_block,
     one_blas_thread,
+    projected_block,
     squared_norms_block,
     tree_levels,
 )
@@ -242,15 +244,19 @@ class DaskEngine(LocalEngine):
         # The shared arguments as a task's result, not scattered data: the scheduler keeps
         # the task, so a worker that dies holding the only copy costs a recomputation, where
         # scattered data would be lost for good and every part depending on it cancelled.
-        everywhere = self.client.submit(
-            _shared_value, shared, key=f"reportgen-shared-{run}", pure=False
-        )
+        # The task's graph carries them once, on purpose (the sample's rows, an index: tens
+        # of MB), so Dask's warning about a large graph says nothing here.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "Sending large graph", UserWarning)
+            everywhere = self.client.submit(
+                _shared_value, shared, key=f"reportgen-shared-{run}", pure=False
+            )
         name = getattr(fn, "__name__", "rows").replace("_", "-")
         futures = self.client.map(
             _on_rows,
             [fn] * len(parts),
             [sharded] * len(parts),
-            [rows[part] for part in parts],
+            [_compact(rows[part]) for part in parts],
             [everywhere] * len(parts),
             [with_rows] * len(parts),
             key=[f"reportgen-{name}-{run}-{i}" for i in range(len(parts))],
@@ -379,13 +385,23 @@ def _shared_value(shared: tuple) -> tuple:
     return shared
 
 
+def _compact(rows: np.ndarray) -> np.ndarray | range:
+    """A part's rows as sent to its task: a range when they are consecutive (every row of
+    all N, searched against the sample: 8 bytes a row would make a graph of 80 MB at 10M
+    rows), else the array."""
+    if len(rows) and rows[-1] - rows[0] == len(rows) - 1 and np.all(np.diff(rows) == 1):
+        return range(int(rows[0]), int(rows[-1]) + 1)
+    return rows
+
+
 def _on_rows(
     fn: Callable[..., Any],
     sharded: ShardedRows,
-    rows: np.ndarray,
+    rows: np.ndarray | range,
     shared: tuple,
     with_rows: bool,
 ) -> Any:
+    rows = np.arange(rows.start, rows.stop) if isinstance(rows, range) else rows
     with one_blas_thread():
         if with_rows:
             return fn(rows, sharded.take(rows), *shared)
@@ -402,9 +418,3 @@ def _group_block(
 def selected_block(block: np.ndarray, test: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
     """The block's rows (0-based in the block) where ``test`` holds."""
     return np.flatnonzero(test(block))
-
-
-def projected_block(block: np.ndarray, center: np.ndarray, directions: np.ndarray) -> np.ndarray:
-    """float32 (B, m): (block - center) @ directions in float64, rounded once, as the
-    local engine's assignment into its float32 result rounds."""
-    return ((block.astype(np.float64) - center) @ directions).astype(np.float32)

@@ -273,7 +273,7 @@ class LocalEngine:
         out = np.empty((n, directions.shape[1]), dtype=np.float32)
 
         def block(rows: slice) -> None:
-            out[rows] = (vectors[rows].astype(np.float64) - center) @ directions
+            out[rows] = projected_block(vectors[rows], center, directions)
 
         self.each(block, self.row_blocks(n, 8 * dim))
         return out
@@ -556,6 +556,12 @@ def squared_norms_block(block: np.ndarray) -> np.ndarray:
     """float64 (B,): each row's squared L2 norm, summed in float64 along D."""
     wide = np.asarray(block, dtype=np.float64)
     return np.einsum("ij,ij->i", wide, wide)
+
+
+def projected_block(block: np.ndarray, center: np.ndarray, directions: np.ndarray) -> np.ndarray:
+    """float32 (B, m): (block - center) @ directions in float64, rounded once to float32
+    (a block of ``LocalEngine.project``, on the Dask workers too)."""
+    return ((block.astype(np.float64) - center) @ directions).astype(np.float32)
 
 
 def column_sums_block(block: np.ndarray, mask: np.ndarray | None) -> np.ndarray:

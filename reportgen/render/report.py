@@ -109,6 +109,8 @@ def build_report(dataset: Dataset, analysis: Analysis, provenance: dict[str, Any
             "probe_size": analysis.graph.probe_size,
             # The neighbours were searched among this many fit-sample points (null: all N).
             "among_sample": analysis.graph.among or None,
+            # ... in this many of the sample's principal components (null: all dimensions).
+            "search_dims": analysis.graph.search_dims or None,
         },
         "projections": {
             view.key: {

@@ -115,3 +115,29 @@ def test_the_site_says_where_the_neighbours_come_from(tmp_path, monkeypatch):
     plain = json.loads((tmp_path / "plain" / "report.json").read_text())
     assert plain["neighbors"]["among_sample"] is None
     assert "fit sample" not in (tmp_path / "plain" / "index.html").read_text()
+
+
+def test_a_search_in_the_sample_s_principal_components_says_so(tmp_path, monkeypatch):
+    """--neighbors-search-dims: the graph among the fit sample is searched in 4 of the 16
+    dimensions; report.json and the overview name the method, the dimensions and the
+    recall measured against exact search, and a value at or above D searches all of them."""
+    monkeypatch.chdir(tmp_path)
+    vectors, labels = _data()
+    np.save("v.npy", vectors)
+    (tmp_path / "m.tsv").write_text("\n".join(labels) + "\n")  # one column: no header
+    common = ["build", "v.npy", "--metadata", "m.tsv", "--fit-sample", str(FIT), "--no-tsne"]
+    common += ["--umap-n-epochs", "20", "--quiet", "--no-cache"]
+    common += ["--neighbors-among-sample-above", "0"]
+    assert main([*common, "--neighbors-search-dims", "4", "--out", "site"]) == 0
+    neighbors = json.loads((tmp_path / "site" / "report.json").read_text())["neighbors"]
+    assert (neighbors["method"], neighbors["search_dims"]) == ("pca", 4)
+    assert 0 < neighbors["recall"] <= 1 and neighbors["probe_size"] == 500
+    overview = (tmp_path / "site" / "index.html").read_text()
+    assert (
+        f"among the {FIT} points of the fit sample, exact in the sample&#39;s first 4 "
+        f"principal components, ranked in all dimensions, recall {neighbors['recall']:.3f}"
+    ) in overview
+    assert main([*common, "--neighbors-search-dims", "16", "--out", "all"]) == 0
+    report = json.loads((tmp_path / "all" / "report.json").read_text())
+    assert (report["neighbors"]["method"], report["neighbors"]["search_dims"]) == ("exact", None)
+    assert any("search_dims 16 is not below D = 16" in note for note in report["notes"])

@@ -12,6 +12,7 @@ from reportgen.analysis.neighbors import (
     graph_recall,
     graph_width,
     sample_knn_graph,
+    search_sample,
     tsne_knn,
     umap_knn,
 )
@@ -328,3 +329,94 @@ def test_a_faiss_graph_among_the_sample_states_its_recall(rng):
     )
     assert found > 0.97
     assert describe_graph(graph).startswith("among the 1,500 points of the fit sample, IVF-Flat")
+
+
+def _low_rank(rng: np.random.Generator, n: int, dim: int, rank: int) -> np.ndarray:
+    """n x dim float32 rows in ``rank`` blobs' span: a random rank-``rank`` map of blobs."""
+    return (_blobs(rng, n, rank, centers=8) @ rng.normal(size=(rank, dim))).astype(np.float32)
+
+
+@pytest.mark.parametrize("metric", METRICS)
+def test_a_pca_graph_among_the_sample_ranks_its_candidates_in_all_dimensions(rng, metric):
+    """Searched in 6 of 48 dimensions, the graph lists sample rows with the values of
+    those pairs in all 48 (what the exact graph gives for the same pairs), nearest first,
+    and states a recall that is graph_recall's on its 500 tuning rows, near the overlap
+    with the exact graph."""
+    vectors = _low_rank(rng, 3000, 48, 12) + rng.normal(scale=0.3, size=(3000, 48)).astype(
+        np.float32
+    )
+    sample = np.sort(rng.choice(3000, size=1000, replace=False))
+    graph = sample_knn_graph(vectors, sample, 5, metric=metric, method="pca", dims=6, seed=1)
+    exact = sample_knn_graph(vectors, sample, 5, metric=metric)
+    _assert_valid_rows(graph)
+    assert (graph.method, graph.search_dims, graph.probe_size) == ("pca", 6, 500)
+    assert np.isin(graph.indices, sample).all()
+    overlap = np.mean(
+        [len(set(a) & set(b)) / 5 for a, b in zip(graph.indices, exact.indices, strict=True)]
+    )
+    assert 0.8 < graph.recall < 1.0
+    assert abs(graph.recall - overlap) < 0.05
+    # The pairs' values are those of all D (the exact graph's, where it lists the pair).
+    for row in range(0, 3000, 97):
+        listed = dict(zip(exact.indices[row], exact.distances[row], strict=True))
+        for j, distance in zip(graph.indices[row], graph.distances[row], strict=True):
+            if j in listed:
+                assert distance == listed[j]
+    text = describe_graph(graph)
+    assert "first 6 principal components" in text and "recall" in text
+
+
+def test_a_pca_search_in_the_data_s_own_span_finds_the_exact_neighbours(rng):
+    """Rows that span 5 dimensions lose nothing in the sample's first 5 components: the
+    search finds the exact answer, and says recall 1."""
+    vectors = _low_rank(rng, 2000, 32, 5)
+    sample = np.sort(rng.choice(2000, size=600, replace=False))
+    queries = np.setdiff1d(np.arange(2000), sample)
+    reduced = search_sample(vectors, queries, sample, 3, method="pca", dims=5, metric="euclidean")
+    exact = search_sample(vectors, queries, sample, 3, metric="euclidean")
+    assert reduced.recall == 1.0 and reduced.tune_size == 500
+    same = np.mean(np.sort(reduced.positions, axis=1) == np.sort(exact.positions, axis=1))
+    assert same > 0.999  # (only float32 ties may order differently)
+
+
+def test_a_pca_search_needs_fewer_dimensions_than_the_data(vectors):
+    with pytest.raises(AnalysisError, match="dims=12 must be between 1 and D - 1 = 11"):
+        search_sample(vectors, np.arange(5), np.arange(10, 40), 2, method="pca", dims=12)
+    with pytest.raises(AnalysisError, match="exact, faiss or pca"):
+        search_sample(vectors, np.arange(5), np.arange(10, 40), 2, method="nndescent")
+
+
+def test_a_pca_graph_keeps_its_dimensions_through_the_cache(rng):
+    from reportgen.analysis import records
+
+    vectors = _low_rank(rng, 400, 16, 6)
+    sample = np.arange(0, 400, 3)
+    graph = sample_knn_graph(vectors, sample, 4, method="pca", dims=3)
+    arrays, value = records.encode_graph(graph)
+    back = records.decode_graph(arrays, value, n=400, k=4, metric="cosine", among=len(sample))
+    assert (back.method, back.search_dims, back.recall) == ("pca", 3, graph.recall)
+    with pytest.raises(ValueError, match="search dims"):
+        records.decode_graph(
+            arrays, {**value, "search_dims": 0}, n=400, k=4, metric="cosine", among=len(sample)
+        )
+
+
+def test_the_reduction_finds_the_sample_s_principal_components(rng):
+    """The randomized subspace iteration gives scikit-learn's PCA components of the
+    sample's unit rows (up to sign) where the spectrum has a gap, and the sample's rows
+    projected onto them."""
+    from sklearn.decomposition import PCA
+
+    from reportgen.analysis.neighbors import sample_reduction
+
+    scales = np.array([9.0, 7.0, 5.0, 4.0, 3.0])
+    rows = rng.normal(size=(1500, 5)) * scales @ np.linalg.qr(rng.normal(size=(40, 5)))[0].T
+    rows += rng.normal(scale=0.05, size=rows.shape) + 3.0
+    space = LocalEngine().prepare_space(rows.astype(np.float32), "cosine")
+    reduction = sample_reduction(space, 3, 12, LocalEngine())
+    expected = PCA(n_components=3, svd_solver="full").fit(space.data.astype(np.float64))
+    cosines = np.sum(reduction.directions * expected.components_.T, axis=0)
+    assert np.all(np.abs(cosines) > 0.999)
+    projected = space.data.astype(np.float64) @ reduction.directions
+    assert reduction.space.n == 1500 and reduction.candidates == 12
+    np.testing.assert_allclose(reduction.space.data + reduction.space.center, projected, atol=1e-4)

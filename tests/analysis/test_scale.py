@@ -164,6 +164,27 @@ def test_nearest_fitted_switches_to_faiss_for_a_large_search(monkeypatch):
     assert "2,250 placed points" in nearest.describe()
 
 
+def test_nearest_fitted_searches_in_the_sample_s_principal_components_when_asked():
+    """dims < D: the placed points' search runs in the sample's first components (its
+    recall@1 stated); dims >= D is the search in all D."""
+    from reportgen.analysis import records
+
+    rng = np.random.default_rng(7)
+    vectors = (rng.normal(size=(2000, 6)) @ rng.normal(size=(6, 24))).astype(np.float32)
+    vectors += rng.normal(scale=0.2, size=vectors.shape).astype(np.float32)
+    fitted = np.arange(0, 2000, 5)
+    nearest = nearest_fitted(vectors, fitted, None, dims=6)
+    exact = nearest_fitted(vectors, fitted, None)
+    assert (nearest.method, nearest.search_dims, nearest.tune_size) == ("pca", 6, 500)
+    agree = float(np.mean(nearest.positions == exact.positions))
+    assert 0.9 < nearest.recall <= 1.0 and abs(nearest.recall - agree) < 0.05
+    assert "first 6 principal components (recall@1" in nearest.describe()
+    arrays, value = records.encode_fit_nearest(nearest)
+    back = records.decode_fit_nearest(arrays, value, n=2000, m=len(fitted))
+    assert (back.method, back.search_dims) == ("pca", 6)
+    assert nearest_fitted(vectors, fitted, None, dims=24).method == "exact"
+
+
 def test_the_nearest_fitted_points_round_trip_through_the_cache_record():
     from reportgen.analysis import records
     from reportgen.analysis.scale import FitNearest

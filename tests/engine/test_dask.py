@@ -6,6 +6,7 @@ One LocalCluster serves the whole module (starting one costs seconds); builds re
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
@@ -398,9 +399,10 @@ def test_the_build_s_array_is_reduced_from_its_shards_on_the_workers(tmp_path, s
 
 
 def test_searches_of_chosen_rows_run_on_the_workers_to_the_local_engine_s_bits(tmp_path, scheduler):
-    """Pass 2's searches of the sample (exact, and an IVF index of the sample) read their
-    query rows from the shards on the workers and find what the local engine finds: given a
-    stand-in array of zeros, the answers are still the shards' rows'."""
+    """Pass 2's searches of the sample (exact, an IVF index of the sample, and exact in its
+    first principal components) read their query rows from the shards on the workers and
+    find what the local engine finds: given a stand-in array of zeros, the answers are
+    still the shards' rows'."""
     from reportgen.analysis.neighbors import search_sample
     from reportgen.analysis.scale import row_keys
     from reportgen.engine import LocalEngine
@@ -423,9 +425,10 @@ def test_searches_of_chosen_rows_run_on_the_workers_to_the_local_engine_s_bits(t
         )
         found = engine.nearest_to(space, stand_in, queries, 4)
         assert found.tobytes() == local.nearest_to(space, values, queries, 4).tobytes()
-        for method in ("exact", "faiss"):
+        for method in ("exact", "faiss", "pca"):
             # k = 1, the placement's search (k > 1 orders the k by distance on the client).
-            here = search_sample(values, queries, sample, 1, method=method, engine=local)
+            dims = 4 if method == "pca" else 0
+            here = search_sample(values, queries, sample, 1, method=method, engine=local, dims=dims)
             # The client reads the sample's rows and the (at most 500) rows that tune
             # faiss's nprobe from the array; the other 100 queries only the workers read.
             mixed = stand_in.copy()
@@ -435,7 +438,9 @@ def test_searches_of_chosen_rows_run_on_the_workers_to_the_local_engine_s_bits(t
             engine = DaskEngine(
                 block_bytes=block_bytes, client=client, mirror=ShardedRows.of(sharded), array=mixed
             )
-            there = search_sample(mixed, queries, sample, 1, method=method, engine=engine)
+            there = search_sample(
+                mixed, queries, sample, 1, method=method, engine=engine, dims=dims
+            )
             assert there.positions.tobytes() == here.positions.tobytes(), method
             assert there.recall == here.recall
         prefixes = client.run_on_scheduler(
@@ -510,15 +515,18 @@ def test_a_build_with_blocked_k_means_is_the_local_build(tmp_path, monkeypatch, 
     assert b'"method": "blocked-lloyd"' in local["report.json"]
 
 
+@pytest.mark.parametrize("search_dims", [0, 4], ids=["all-dims", "4-principal-components"])
 def test_a_build_with_neighbours_among_the_sample_searches_all_rows_on_the_workers(
-    tmp_path, monkeypatch, scheduler
+    tmp_path, monkeypatch, scheduler, search_dims
 ):
     """Every row's neighbours among the 100 fitted rows are searched where the rows are
-    read; the site is the local build's, its Parquet exports included."""
+    read (in all dimensions, or in the sample's first 4 principal components); the site
+    is the local build's, its Parquet exports included."""
     monkeypatch.chdir(tmp_path)
     _write_shards(tmp_path / "shards")
     args = ["build", "shards/*.parquet", "--fit-sample", "100", *FAST]
     args += ["--neighbors-among-sample-above", "0", "--exports-format", "parquet"]
+    args += ["--neighbors-search-dims", str(search_dims)]
     assert main([*args, "--out", "local"]) == 0
     with distributed.Client(scheduler, set_as_default=False) as client:
         client.run_on_scheduler(_forget_prefixes)
@@ -526,6 +534,8 @@ def test_a_build_with_neighbours_among_the_sample_searches_all_rows_on_the_worke
     local, on_dask = read_tree(tmp_path / "local"), read_tree(tmp_path / "dask")
     assert [name for name in local if local[name] != on_dask.get(name)] == []
     assert b'"among_sample": 100' in local["report.json"]
+    neighbors = json.loads(local["report.json"])["neighbors"]
+    assert neighbors["method"] == ("pca" if search_dims else "exact")
     assert "exports/neighbors/part-00000.parquet" in local
     with distributed.Client(scheduler, set_as_default=False) as client:
         prefixes = client.run_on_scheduler(
@@ -653,3 +663,13 @@ def _forget_prefixes(dask_scheduler: distributed.Scheduler) -> None:
         prefix = dask_scheduler.task_prefixes[name]
         if not any(prefix.states.get(state) for state in ("processing", "waiting", "memory")):
             del dask_scheduler.task_prefixes[name]
+
+
+def test_consecutive_rows_travel_to_their_task_as_a_range():
+    from reportgen.engine.dask import _compact
+
+    assert _compact(np.arange(5, 905)) == range(5, 905)
+    scattered = np.array([3, 4, 9])
+    assert _compact(scattered) is scattered
+    assert _compact(np.array([7, 6, 5, 4])).tolist() == [7, 6, 5, 4]  # not increasing
+    assert len(_compact(np.empty(0, np.int64))) == 0

@@ -657,6 +657,54 @@ def test_sharded_rows_read_like_an_array_but_never_all_at_once_unasked(tmp_path)
     assert part.values.shape == (0, 4) and shape == (30, 4)
 
 
+def test_chosen_rows_read_once_are_kept_for_the_next_take(tmp_path, monkeypatch):
+    """A sample's rows are read from their shards once: taking them again, or some of
+    them with new ones, reads only the shards that hold the new ones; what is returned is
+    values[rows] and a new array each time; rows over the limit are not kept."""
+    import dataclasses
+
+    from reportgen.config import InputConfig as Input
+    from reportgen.io import shards
+    from reportgen.io.shards import TakenRows, read_sharded_vectors
+
+    folder = tmp_path / "shards"
+    folder.mkdir()
+    values = np.random.default_rng(1).normal(size=(60, 3)).astype(np.float32)
+    for i in range(6):
+        np.save(folder / f"part-{i}.npy", values[10 * i : 10 * (i + 1)])
+    sharded = read_sharded_vectors(str(folder / "*.npy"), Input(), _read_vectors, keep_values=False)
+    reads: list[str] = []
+
+    def counting(shard):
+        reads.append(Path(shard.name).name)
+        return sharded.raw.values.reader(shard)
+
+    rows = dataclasses.replace(sharded.raw.values, reader=counting, token="kept")
+    monkeypatch.setattr(shards, "_TAKEN", TakenRows(limit=40 * 3 * 4))
+    sample = np.array([55, 3, 21, 3, 47])
+    first = rows.take(sample)
+    np.testing.assert_array_equal(first, values[sample])
+    assert sorted(reads) == ["part-0.npy", "part-2.npy", "part-4.npy", "part-5.npy"]
+    reads.clear()
+    first[:] = 0  # a new array: the kept rows are not touched
+    np.testing.assert_array_equal(rows[np.array([[3, 55], [47, 21]])], values[[[3, 55], [47, 21]]])
+    assert reads == []
+    np.testing.assert_array_equal(rows.take(np.array([21, 15, 3])), values[[21, 15, 3]])
+    assert reads == ["part-1.npy"]  # only the shard of row 15
+    reads.clear()
+    # Consecutive rows are a slice read, not kept; another build's token keeps nothing.
+    np.testing.assert_array_equal(rows.take(np.arange(30, 40)), values[30:40])
+    assert reads == ["part-3.npy"]
+    other = dataclasses.replace(rows, token="another build")
+    reads.clear()
+    np.testing.assert_array_equal(other.take(np.array([3])), values[[3]])
+    assert reads == ["part-0.npy"]
+    # 41 new rows do not fit a limit of 40: read, returned, not kept (row 3 still is).
+    many = np.setdiff1d(np.arange(60), [3])[:41][::-1]
+    np.testing.assert_array_equal(other.take(many), values[many])
+    assert shards._TAKEN.rows.tolist() == [3]
+
+
 def _forget_prefixes(dask_scheduler: distributed.Scheduler) -> None:
     """Drop the scheduler's record of finished task prefixes (so a test sees its own)."""
     for name in [name for name in dask_scheduler.task_prefixes if name.startswith("reportgen-")]:

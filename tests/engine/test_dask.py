@@ -357,6 +357,12 @@ def test_the_dask_engine_reduces_on_the_workers_to_the_local_engine_s_bits(tmp_p
                 np.concatenate([*local.group_sums(values, groups, 5, unit=True)], axis=None),
             ),
         }
+        # 300 groups: their codes travel as int16 (5 as int8), the sums still the same.
+        many = rng.integers(0, 300, size=len(values))
+        results["300 groups"] = (
+            np.concatenate([*engine.group_sums(rows, many, 300)], axis=None),
+            np.concatenate([*local.group_sums(values, many, 300)], axis=None),
+        )
         # More group parts than a node adds: the tree's nodes are added on the workers.
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(local_module, "GRAM_FAN_IN", 2)

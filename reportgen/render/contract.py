@@ -274,7 +274,18 @@ SHAPES: tuple[Shape, ...] = (
         (
             Field("codes", "EncodedArray", "category: one code per row", True),
             Field("names", "string[]", "category: the name of each code", True),
-            Field("text", "string[]", "text, or a category's values as written", True),
+            Field(
+                "text",
+                "string[]",
+                "text, or a category's values as written (of ``rows`` when given)",
+                True,
+            ),
+            Field(
+                "rows",
+                "EncodedArray",
+                "int32 [m], sorted: the rows ``text`` is carried for, when views are sampled",
+                True,
+            ),
             Field("values", "EncodedArray", "number: float32, NaN where empty", True),
         ),
     ),

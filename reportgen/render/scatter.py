@@ -236,10 +236,24 @@ def scatter_payloads(dataset: Dataset, analysis: Analysis) -> Site:
                 "names": list(cats.names),
             }
             if cats.other:  # hover and search need the values the "other" code lumps together
-                content["text"] = dataset.column(coding.name).as_text()
+                content |= _text_of(dataset, coding.name, listed)
         elif coding.kind == "number":
             content = {"values": encode_array(dataset.column(coding.name).values, "float32")}
         else:
-            content = {"text": dataset.column(coding.name).as_text()}
+            content = _text_of(dataset, coding.name, listed)
         site[payload_path(name)] = payload_script(name, content)
     return site
+
+
+def _text_of(dataset: Dataset, name: str, listed: np.ndarray | None) -> dict[str, Any]:
+    """A column's values as text: of every row, or of the ``listed`` rows (those some view
+    shows) with their row numbers. Codes and numbers stay for every row (1-4 bytes a row:
+    the filters count over all N); text is what outgrew the file limit, at 10,000,000
+    points a text column of 622 MB."""
+    text = dataset.column(name).as_text()
+    if listed is None:
+        return {"text": text}
+    return {
+        "rows": encode_array(listed.astype(np.int32), "int32"),
+        "text": [text[r] for r in listed],
+    }

@@ -198,3 +198,24 @@ def test_neighbour_lists_are_carried_for_the_shown_points_only(site: Path, open_
     assert "shown points only" in page.text_content("#rg-neighbors-absent")
     assert page.locator("#rg-neighbor-list li").count() == 0
     assert log.console_errors == [] and log.page_errors == []
+
+
+def test_text_is_carried_for_the_shown_points_only(site: Path, open_page):
+    """The caption column carries the text of the 300 shown points (the rows the
+    neighbour lists are carried for); the inspector shows a shown point's caption, and a
+    point no view shows has none; the label codes stay for every point."""
+    listed = _decoded(_payload(site, "neighbors"), "rows", "int32")
+    payloads = [_payload(site, path.stem) for path in sorted((site / "data").glob("column-*.js"))]
+    text = next(p for p in payloads if "rows" in p)
+    assert np.array_equal(_decoded(text, "rows", "int32"), listed)
+    assert text["text"] == [f"caption of item {row}" for row in listed]
+    assert all(len(_decoded(p, "codes", "uint8")) == N for p in payloads if "codes" in p)
+    shown, hidden = int(listed[3]), next(r for r in range(N) if r not in set(listed.tolist()))
+    page, log = _open(open_page, site, f"#point={shown}")
+    details = page.locator("#rg-inspector .rg-inspector-details")
+    details.filter(has_text=f"caption of item {shown}").wait_for()
+    page.goto((site / "projections.html").resolve().as_uri() + f"#point={hidden}")
+    page.wait_for_selector("#rg-neighbors-absent")
+    assert "caption of item" not in details.text_content()
+    assert "text are carried for the shown points only" in page.text_content("#rg-neighbors-absent")
+    assert log.console_errors == [] and log.page_errors == []

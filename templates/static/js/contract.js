@@ -155,7 +155,8 @@
  * @typedef {Object} ColumnPayload
  * @property {EncodedArray} [codes]  category: one code per row
  * @property {string[]} [names]  category: the name of each code
- * @property {string[]} [text]  text, or a category's values as written
+ * @property {string[]} [text]  text, or a category's values as written (of ``rows`` when given)
+ * @property {EncodedArray} [rows]  int32 [m], sorted: the rows ``text`` is carried for, when views are sampled
  * @property {EncodedArray} [values]  number: float32, NaN where empty
  */
 

@@ -7,20 +7,27 @@
  * @typedef {{row: number, cosine: number}} Neighbour
  */
 
-/** Where `row`'s list sits in `knn`: the row itself, its place in `knn.rows` (binary
- * search), or -1 when its list is not carried (a point no view shows).
+/** Where `row` sits in the sorted `rows`, or -1 (binary search).
+ * @param {Int32Array} rows
+ * @param {number} row
+ * @returns {number} */
+reportgen.sortedPosition = function (rows, row) {
+  var low = 0, high = rows.length - 1;
+  while (low <= high) {
+    var middle = (low + high) >> 1;
+    if (rows[middle] === row) { return middle; }
+    if (rows[middle] < row) { low = middle + 1; } else { high = middle - 1; }
+  }
+  return -1;
+};
+
+/** Where `row`'s list sits in `knn`: the row itself, its place in `knn.rows`, or -1 when
+ * its list is not carried (a point no view shows).
  * @param {Knn} knn
  * @param {number} row
  * @returns {number} */
 reportgen.listPosition = function (knn, row) {
-  if (!knn.rows) { return row; }
-  var low = 0, high = knn.rows.length - 1;
-  while (low <= high) {
-    var middle = (low + high) >> 1;
-    if (knn.rows[middle] === row) { return middle; }
-    if (knn.rows[middle] < row) { low = middle + 1; } else { high = middle - 1; }
-  }
-  return -1;
+  return knn.rows ? reportgen.sortedPosition(knn.rows, row) : row;
 };
 
 /** The first `k` neighbours of `row`, nearest first (none when its list is not carried).

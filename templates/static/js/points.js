@@ -12,6 +12,8 @@
  * @property {string[] | null} [text]  the values as written (category with "other", text)
  * @property {any} [numbers]  number: a Float32Array, NaN where empty
  * @property {boolean} [sampled]  numbers follow the view's sample, not all rows
+ * @property {Int32Array | null} [listed]  the rows `text` is carried for (sorted), when
+ *   the views show samples; null: every row
  */
 
 /**
@@ -76,12 +78,23 @@ reportgen.PointData.prototype.column = function (name) {
   return reportgen.load(info.payload).then(function (/** @type {ColumnPayload} */ content) {
     /** @type {Column} */
     var column = { name: name, kind: info.kind, value: null };
+    // When the views show samples, the text is carried for the shown rows only (`rows`);
+    // another row has none (null).
+    var listed = content.rows ? reportgen.decode(content.rows) : null;
+    /** @param {number} i @returns {string | null} */
+    function textOf(i) {
+      if (!listed) { return column.text[i]; }
+      var at = reportgen.sortedPosition(listed, i);
+      return at < 0 ? null : column.text[at];
+    }
+    column.listed = listed;
     if (info.kind === "category") {
       column.codes = reportgen.decode(content.codes);
       column.names = content.names;
       column.text = content.text ? content.text : null;
       column.value = function (i) {
-        return column.text ? column.text[i] : column.names[column.codes[i]];
+        var text = column.text ? textOf(i) : null;
+        return text !== null ? text : column.names[column.codes[i]];
       };
     } else if (info.kind === "number") {
       column.numbers = reportgen.decode(content.values);
@@ -91,7 +104,10 @@ reportgen.PointData.prototype.column = function (name) {
       };
     } else {
       column.text = content.text;
-      column.value = function (i) { return column.text[i]; };
+      column.value = function (i) {
+        var text = textOf(i);
+        return text !== null ? text : "";
+      };
     }
     self.columns[name] = column;
     return column;

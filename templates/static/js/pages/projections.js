@@ -327,7 +327,7 @@ reportgen.ProjectionsPage.prototype.showInspector = function (row, neighbours) {
     : "Nearest neighbours in the original space"));
   if (!neighbours.length && self.points.knn && reportgen.listPosition(self.points.knn, row) < 0) {
     panel.appendChild(reportgen.el("p", { "class": "rg-muted", id: self.scope.id("rg-neighbors-absent") },
-      "Neighbour lists are carried for the shown points only; this one is not shown."));
+      "Neighbour lists and text are carried for the shown points only; this one is not shown."));
   }
   var list = reportgen.el("ol", { "class": "rg-neighbors", id: self.scope.id("rg-neighbor-list") });
   neighbours.forEach(function (/** @type {Neighbour} */ neighbour) {

@@ -218,4 +218,9 @@ def test_text_is_carried_for_the_shown_points_only(site: Path, open_page):
     page.wait_for_selector("#rg-neighbors-absent")
     assert "caption of item" not in details.text_content()
     assert "text are carried for the shown points only" in page.text_content("#rg-neighbors-absent")
+    # Search reads the carried text: a shown point's caption is found, a hidden one's not.
+    page.select_option("#rg-search-column", "caption")
+    page.check("#rg-search-regex")
+    page.fill("#rg-search", f"^caption of item ({shown}|{hidden})$")
+    page.wait_for_selector("#rg-search-count[data-count='1']")
     assert log.console_errors == [] and log.page_errors == []

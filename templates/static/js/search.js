@@ -19,13 +19,20 @@ reportgen.matcher = function (query, useRegex) {
   return function (text) { return text.toLowerCase().indexOf(needle) >= 0; };
 };
 
-/** The rows 0..n-1 whose value in `column` passes `test`.
- * @param {{value: function(number): string}} column
+/** The rows 0..n-1 whose value in `column` passes `test` (of the rows its text is
+ * carried for, when it carries the shown points' text only).
+ * @param {{value: function(number): string, listed?: Int32Array | null, kind?: string}} column
  * @param {number} n
  * @param {function(string): boolean} test
  * @returns {number[]} */
 reportgen.matchingRows = function (column, n, test) {
   var matches = [];
+  if (column.listed && column.kind === "text") {
+    for (var p = 0; p < column.listed.length; p++) {
+      if (test(String(column.value(column.listed[p])))) { matches.push(column.listed[p]); }
+    }
+    return matches;
+  }
   for (var i = 0; i < n; i++) {
     if (test(String(column.value(i)))) { matches.push(i); }
   }

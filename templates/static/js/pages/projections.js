@@ -249,8 +249,11 @@ reportgen.ProjectionsPage.prototype.describeView = function (view) {
   parts.hidden = view.quality.parts.length === 0;
   view.quality.parts.forEach(function (/** @type {QualityPart} */ part) {
     var name = part.name === "fitted" ? "Fitted" : "Placed";
+    // The query sample is split between the parts: at 10M points, 1 of 2,000 queries
+    // fell among the 15,000 fitted ones, too few for its trustworthiness to mean much.
     var queries = part.queries < part.points
-      ? " (" + part.queries.toLocaleString("en-US") + " queries)" : "";
+      ? " (" + part.queries.toLocaleString("en-US") + (part.queries === 1 ? " query" : " queries") +
+        (part.queries < 100 ? ": too few to judge" : "") + ")" : "";
     parts.appendChild(reportgen.el("li", {}, name + " " + part.points.toLocaleString("en-US") +
       " points: recall " + reportgen.fixed(part.recall, 3) + ", trustworthiness " +
       reportgen.fixed(part.trust, 3) + queries));
